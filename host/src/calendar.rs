@@ -1,0 +1,313 @@
+//! The working calendar and deadlines.
+//!
+//! Time limits come in four units (see [`TimeUnit`]). Urgent hours and calendar days run on the
+//! clock; working hours and working days run only inside working hours on working days, which
+//! depend on each year's public holidays and make-up working days (调休). Off-the-shelf
+//! calendars lack the latter, so each year is data that district IT loads.
+//!
+//! All times are China Standard Time (UTC+8, no daylight saving).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use jiff::civil::{Date, DateTime, Time, Weekday};
+use jiff::tz::{self, TimeZone};
+use jiff::{Span, Timestamp};
+use serde::{Deserialize, Serialize};
+
+use crate::domain::{TimeLimit, TimeUnit};
+
+/// China Standard Time.
+pub fn china() -> TimeZone {
+    TimeZone::fixed(tz::offset(8))
+}
+
+/// One year of the working calendar, as loaded from `seed/calendar/<year>.json`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CalendarYear {
+    pub year: i16,
+    /// Working periods of a working day, e.g. 09:00-12:00 and 14:00-18:00.
+    pub working_hours: Vec<(Time, Time)>,
+    pub holidays: BTreeSet<Date>,
+    pub makeup_workdays: BTreeSet<Date>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+impl CalendarYear {
+    /// Checks that periods are ordered and dates belong to the year.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.working_hours.is_empty() {
+            return Err("working_hours is empty".into());
+        }
+        let mut previous_end = Time::midnight();
+        for (start, end) in &self.working_hours {
+            if start >= end {
+                return Err(format!(
+                    "working period {start}-{end} ends before it starts"
+                ));
+            }
+            if *start < previous_end {
+                return Err(format!(
+                    "working period {start}-{end} overlaps the one before"
+                ));
+            }
+            previous_end = *end;
+        }
+        for date in self.holidays.iter().chain(&self.makeup_workdays) {
+            if date.year() != self.year {
+                return Err(format!("{date} is not in {}", self.year));
+            }
+        }
+        if let Some(both) = self.holidays.intersection(&self.makeup_workdays).next() {
+            return Err(format!(
+                "{both} is both a holiday and a make-up working day"
+            ));
+        }
+        Ok(())
+    }
+
+    fn minutes_per_day(&self) -> i64 {
+        self.working_hours
+            .iter()
+            .map(|(a, b)| minutes_between(*a, *b))
+            .sum()
+    }
+}
+
+/// The working calendar over all loaded years.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct WorkingCalendar {
+    years: BTreeMap<i16, CalendarYear>,
+}
+
+/// Working hours used when no year is loaded at all.
+const DEFAULT_HOURS: [(Time, Time); 2] = [
+    (Time::constant(9, 0, 0, 0), Time::constant(12, 0, 0, 0)),
+    (Time::constant(14, 0, 0, 0), Time::constant(18, 0, 0, 0)),
+];
+
+/// Deadlines further than this are refused rather than searched for.
+const MAX_DAYS_SEARCHED: i32 = 3660;
+
+impl WorkingCalendar {
+    pub fn new(years: impl IntoIterator<Item = CalendarYear>) -> Self {
+        Self {
+            years: years.into_iter().map(|y| (y.year, y)).collect(),
+        }
+    }
+
+    pub fn years(&self) -> impl Iterator<Item = &CalendarYear> {
+        self.years.values()
+    }
+
+    /// Whether the year has its own calendar (otherwise Monday to Friday is assumed).
+    pub fn knows_year(&self, year: i16) -> bool {
+        self.years.contains_key(&year)
+    }
+
+    pub fn is_working_day(&self, date: Date) -> bool {
+        let weekday = !matches!(date.weekday(), Weekday::Saturday | Weekday::Sunday);
+        match self.years.get(&date.year()) {
+            Some(year) if year.holidays.contains(&date) => false,
+            Some(year) if year.makeup_workdays.contains(&date) => true,
+            _ => weekday,
+        }
+    }
+
+    /// The working periods of `date`'s year, or of the latest known year before it.
+    fn hours(&self, year: i16) -> &[(Time, Time)] {
+        self.years
+            .range(..=year)
+            .next_back()
+            .or_else(|| self.years.iter().next())
+            .map_or(&DEFAULT_HOURS[..], |(_, y)| &y.working_hours)
+    }
+
+    fn minutes_per_day(&self, year: i16) -> i64 {
+        self.hours(year)
+            .iter()
+            .map(|(a, b)| minutes_between(*a, *b))
+            .sum::<i64>()
+            .max(1)
+    }
+
+    /// The deadline for a time limit whose clock starts at `start`.
+    pub fn deadline(&self, start: Timestamp, limit: TimeLimit) -> Timestamp {
+        let value = i64::from(limit.value);
+        match limit.unit {
+            TimeUnit::UrgentHours => start + Span::new().hours(value),
+            TimeUnit::CalendarDays => start
+                .to_zoned_datetime(china())
+                .checked_add(Span::new().days(value))
+                .map_or(start, |z| z.timestamp()),
+            TimeUnit::WorkingHours => self.add_working_minutes(start, value * 60),
+            TimeUnit::WorkingDays => {
+                let year = start.to_zoned_datetime(china()).year();
+                let per_day = self
+                    .years
+                    .get(&year)
+                    .map_or_else(|| self.minutes_per_day(year), CalendarYear::minutes_per_day);
+                self.add_working_minutes(start, value * per_day)
+            }
+        }
+    }
+
+    /// Walks forward through working periods until `minutes` of working time have passed.
+    fn add_working_minutes(&self, start: Timestamp, mut minutes: i64) -> Timestamp {
+        let tz = china();
+        let local = start.to_zoned_datetime(tz.clone()).datetime();
+        let mut date = local.date();
+        let mut cursor = local.time();
+        for _ in 0..MAX_DAYS_SEARCHED {
+            if self.is_working_day(date) {
+                for (open, close) in self.hours(date.year()) {
+                    let from = cursor.max(*open);
+                    if from >= *close {
+                        continue;
+                    }
+                    let available = minutes_between(from, *close);
+                    if minutes <= available {
+                        let end = DateTime::from_parts(date, from) + Span::new().minutes(minutes);
+                        return end.to_zoned_datetime(tz).map_or(start, |z| z.timestamp());
+                    }
+                    minutes -= available;
+                }
+            }
+            date = match date.tomorrow() {
+                Ok(next) => next,
+                Err(_) => break,
+            };
+            cursor = Time::midnight();
+        }
+        // Unreachable with any real calendar: give the limit on the clock instead.
+        start + Span::new().minutes(minutes)
+    }
+}
+
+fn minutes_between(a: Time, b: Time) -> i64 {
+    let seconds = |t: Time| i64::from(t.hour()) * 3600 + i64::from(t.minute()) * 60;
+    (seconds(b) - seconds(a)) / 60
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jiff::civil::date;
+
+    fn calendar_2026() -> WorkingCalendar {
+        WorkingCalendar::new([CalendarYear {
+            year: 2026,
+            working_hours: DEFAULT_HOURS.to_vec(),
+            holidays: [date(2026, 10, 1), date(2026, 10, 2), date(2026, 10, 5)]
+                .into_iter()
+                .collect(),
+            makeup_workdays: [date(2026, 10, 10)].into_iter().collect(),
+            note: None,
+        }])
+    }
+
+    fn at(s: &str) -> Timestamp {
+        s.parse().unwrap()
+    }
+
+    fn limit(value: u32, unit: TimeUnit) -> TimeLimit {
+        TimeLimit { value, unit }
+    }
+
+    #[test]
+    fn urgent_hours_run_around_the_clock() {
+        let c = calendar_2026();
+        let d = c.deadline(
+            at("2026-10-01T22:00:00+08:00"),
+            limit(4, TimeUnit::UrgentHours),
+        );
+        assert_eq!(d, at("2026-10-02T02:00:00+08:00"));
+    }
+
+    #[test]
+    fn working_hours_skip_lunch_nights_and_weekends() {
+        let c = calendar_2026();
+        // Friday 2026-11-27 17:00: one hour on Friday, then Monday 09:00-12:00 and 14:00-15:00.
+        let d = c.deadline(
+            at("2026-11-27T17:00:00+08:00"),
+            limit(5, TimeUnit::WorkingHours),
+        );
+        assert_eq!(d, at("2026-11-30T15:00:00+08:00"));
+    }
+
+    #[test]
+    fn a_report_at_night_starts_counting_the_next_working_morning() {
+        let c = calendar_2026();
+        let d = c.deadline(
+            at("2026-11-24T21:30:00+08:00"),
+            limit(2, TimeUnit::WorkingHours),
+        );
+        assert_eq!(d, at("2026-11-25T11:00:00+08:00"));
+    }
+
+    #[test]
+    fn working_days_skip_holidays_and_count_make_up_days() {
+        let c = calendar_2026();
+        // Wednesday 30 Sep 10:00. Oct 1, 2, 5 are holidays here, 3-4 a weekend; 6 Oct works.
+        let d = c.deadline(
+            at("2026-09-30T10:00:00+08:00"),
+            limit(1, TimeUnit::WorkingDays),
+        );
+        assert_eq!(d, at("2026-10-06T10:00:00+08:00"));
+        // Saturday 10 Oct is a make-up working day.
+        assert!(c.is_working_day(date(2026, 10, 10)));
+        assert!(!c.is_working_day(date(2026, 10, 11)));
+    }
+
+    #[test]
+    fn calendar_days_are_whole_days() {
+        let c = calendar_2026();
+        let d = c.deadline(
+            at("2026-09-30T10:00:00+08:00"),
+            limit(3, TimeUnit::CalendarDays),
+        );
+        assert_eq!(d, at("2026-10-03T10:00:00+08:00"));
+    }
+
+    #[test]
+    fn a_year_without_a_calendar_falls_back_to_weekdays() {
+        let c = calendar_2026();
+        assert!(!c.knows_year(2027));
+        // 1 Jan 2027 is a Friday; with no 2027 calendar it counts as a working day.
+        let d = c.deadline(
+            at("2027-01-01T09:00:00+08:00"),
+            limit(1, TimeUnit::WorkingHours),
+        );
+        assert_eq!(d, at("2027-01-01T10:00:00+08:00"));
+    }
+
+    #[test]
+    fn a_calendar_that_mixes_holidays_and_make_up_days_is_invalid() {
+        let mut year = calendar_2026().years().next().unwrap().clone();
+        year.makeup_workdays.insert(date(2026, 10, 1));
+        assert!(year.validate().is_err());
+    }
+}
+
+/// RFC 3339 in China Standard Time, e.g. "2026-07-01T09:30:00+08:00".
+pub fn rfc3339(t: Timestamp) -> String {
+    t.to_zoned_datetime(china())
+        .strftime("%Y-%m-%dT%H:%M:%S%:z")
+        .to_string()
+}
+
+/// Serde for timestamps as RFC 3339 in China Standard Time (what users and channels read);
+/// any RFC 3339 offset is accepted back.
+pub mod cst {
+    use jiff::Timestamp;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(t: &Timestamp, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&super::rfc3339(*t))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Timestamp, D::Error> {
+        let text = String::deserialize(d)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}

@@ -1,0 +1,120 @@
+//! The command line: `streetwise serve` and `streetwise import`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::import::{self, ImportKind};
+use crate::settings::Settings;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "streetwise",
+    version,
+    about = "City-operations events for Longgang's 一网统管, with street plugins in WebAssembly"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run the API server (seeds an empty database, loads the active plugins).
+    Serve(Settings),
+    /// Replace reference data from a JSON or CSV file, checked as a whole before writing.
+    Import {
+        /// What the file holds.
+        #[arg(value_enum)]
+        kind: ImportKind,
+        /// The file: JSON as in seed/, or CSV (catalog, responsibilities, units).
+        file: PathBuf,
+        /// Catalog version to record for a CSV catalog (defaults to the file name).
+        #[arg(long)]
+        catalog_version: Option<String>,
+        /// Catalog fallback item for a CSV catalog (defaults to the current one).
+        #[arg(long)]
+        fallback_item: Option<String>,
+        #[command(flatten)]
+        settings: Settings,
+    },
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Serve(settings) => serve(settings).await,
+            Command::Import {
+                kind,
+                file,
+                catalog_version,
+                fallback_item,
+                settings,
+            } => {
+                import::run(
+                    &settings,
+                    kind,
+                    &file,
+                    import::CsvOptions {
+                        catalog_version,
+                        fallback_item,
+                    },
+                )
+                .await
+            }
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(settings: Settings) -> anyhow::Result<()> {
+    let app = crate::Application::build(&settings).await?;
+    let address = app.address();
+    tracing::info!(%address, database = %crate::storage::redact(&settings.database_url()), "streetwise is serving");
+    println!(
+        "\nStreetwise is serving on http://{address}\n\
+         Post a first event (a waterlogging appeal in 平湖 山厦 community):\n\n  \
+         curl -s -X POST http://{address}/api/v1/events -H 'content-type: application/json' \\\n    \
+         -d '{{\"source\":\"hotline\",\"description\":\"山厦社区路口积水很深，车辆无法通行\",\"location\":{{\"street\":\"平湖\",\"community\":\"山厦\"}}}}'\n\n\
+         Then read it back with GET /api/v1/events/<id>, or list with GET /api/v1/events.\n\
+         Stop with Ctrl-C.\n"
+    );
+    app.run(shutdown_signal()).await
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+}

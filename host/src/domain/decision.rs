@@ -1,0 +1,162 @@
+//! What the platform decided about an event, and why: classification, dispatch, the trace of
+//! each step, and the actions scenarios asked for afterwards.
+
+use std::fmt;
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use super::{Event, Priority, TimeLimit};
+
+/// Who took a decision: the district's own rules, or a street plugin at a version.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(into = "String", from = "String")]
+pub enum DecidedBy {
+    District,
+    Plugin { name: String, version: u32 },
+}
+
+impl fmt::Display for DecidedBy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DecidedBy::District => f.write_str("district"),
+            DecidedBy::Plugin { name, version } => write!(f, "{name}@{version}"),
+        }
+    }
+}
+
+impl From<DecidedBy> for String {
+    fn from(d: DecidedBy) -> String {
+        d.to_string()
+    }
+}
+
+impl From<String> for DecidedBy {
+    fn from(s: String) -> Self {
+        match s.rsplit_once('@') {
+            Some((name, version)) => match version.parse() {
+                Ok(version) => DecidedBy::Plugin {
+                    name: name.into(),
+                    version,
+                },
+                Err(_) => DecidedBy::District,
+            },
+            None => DecidedBy::District,
+        }
+    }
+}
+
+/// A unit named in a decision.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct UnitRef {
+    pub code: String,
+    pub name: String,
+}
+
+/// An event's classification against the catalog.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Classification {
+    pub item_code: String,
+    pub item_name: String,
+    pub category_code: String,
+    pub category_name: String,
+    pub confidence: f32,
+    pub priority: Priority,
+    pub tags: Vec<String>,
+    pub reason: String,
+    pub decided_by: DecidedBy,
+}
+
+/// Where the event was sent and by when it must be handled.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Dispatch {
+    pub owner_unit: UnitRef,
+    pub handling_unit: UnitRef,
+    /// The candidates the responsibility list allowed, in order of preference.
+    pub candidates: Vec<String>,
+    pub time_limit: TimeLimit,
+    #[serde(with = "crate::calendar::cst")]
+    pub deadline: Timestamp,
+    pub decided_by: DecidedBy,
+}
+
+/// One step of the pipeline as it happened to this event.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TraceStep {
+    /// `validate`, `locate`, `classify`, `plugin:classifier`, `responsibility`, `plugin:router`,
+    /// `deadline`, `store`, `plugin:scenario`.
+    pub step: String,
+    pub decided_by: DecidedBy,
+    /// `ok`, `applied`, `kept`, or a fault such as `fault:timeout`.
+    pub outcome: String,
+    /// A sentence a handler can read.
+    pub detail: String,
+    pub micros: u64,
+}
+
+/// Where a case stands. The lifecycle beyond dispatch is not modelled yet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// 已派单: sent to the handling unit, awaiting sign-for.
+    Dispatched,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Dispatched => "dispatched",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        (s == "dispatched").then_some(Status::Dispatched)
+    }
+}
+
+/// An action a scenario plugin asked for.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Action {
+    /// 预警.
+    EarlyWarning {
+        level: String,
+        message: String,
+        community: Option<String>,
+    },
+    /// A follow-up event opened for a unit; `event_id` is the event created for it.
+    FollowUp {
+        unit_code: String,
+        item_code: String,
+        description: String,
+        priority: Priority,
+        event_id: Option<String>,
+    },
+    /// A tag on the triggering case.
+    Tag { tag: String },
+    /// 督办 of the triggering case.
+    Escalate { level: u8, reason: String },
+}
+
+/// An action as stored: who asked, when.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ActionRecord {
+    pub plugin: DecidedBy,
+    #[serde(with = "crate::calendar::cst")]
+    pub created_at: Timestamp,
+    #[serde(flatten)]
+    pub action: Action,
+}
+
+/// An event with everything decided about it: what `GET /api/v1/events/{id}` shows.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EventRecord {
+    pub event: Event,
+    pub status: Status,
+    pub classification: Classification,
+    pub dispatch: Dispatch,
+    pub trace: Vec<TraceStep>,
+    pub actions: Vec<ActionRecord>,
+    /// Whether the street's scenarios have run on it.
+    pub scenarios_done: bool,
+}

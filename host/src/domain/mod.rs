@@ -1,0 +1,20 @@
+//! The domain: events, the catalog, areas, units and the decisions taken about an event, as
+//! plain Rust types. Nothing here knows about HTTP, SQL or WebAssembly; the adapters depend on
+//! these types, never the reverse.
+
+mod area;
+mod catalog;
+mod decision;
+mod event;
+mod time_limit;
+mod unit;
+
+pub use area::{Bounds, Community, District, LatLon, Street};
+pub use catalog::{Catalog, Category, HandlingRef, Item, Responsibility};
+pub use decision::{
+    Action, ActionRecord, Classification, DecidedBy, Dispatch, EventRecord, Status, TraceStep,
+    UnitRef,
+};
+pub use event::{Event, Location, Priority, Reporter, Source};
+pub use time_limit::{TimeLimit, TimeUnit};
+pub use unit::{Unit, UnitKind};

@@ -1,0 +1,64 @@
+//! Time limits (处置时限): a number and a unit, as the catalog states them.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// The unit of a time limit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TimeUnit {
+    /// 紧急工时: hours on a 24-hour clock.
+    UrgentHours,
+    /// 工作时: hours inside the working calendar's working hours.
+    WorkingHours,
+    /// 工作日: working days of the working calendar.
+    WorkingDays,
+    /// 自然日: calendar days.
+    CalendarDays,
+}
+
+impl TimeUnit {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TimeUnit::UrgentHours => "urgent_hours",
+            TimeUnit::WorkingHours => "working_hours",
+            TimeUnit::WorkingDays => "working_days",
+            TimeUnit::CalendarDays => "calendar_days",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            Self::UrgentHours,
+            Self::WorkingHours,
+            Self::WorkingDays,
+            Self::CalendarDays,
+        ]
+        .into_iter()
+        .find(|u| u.as_str() == s)
+    }
+
+    /// The Chinese name used in the district's lists.
+    pub fn name_zh(self) -> &'static str {
+        match self {
+            TimeUnit::UrgentHours => "紧急工时",
+            TimeUnit::WorkingHours => "工作时",
+            TimeUnit::WorkingDays => "工作日",
+            TimeUnit::CalendarDays => "自然日",
+        }
+    }
+}
+
+/// A time limit such as "5 working hours".
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct TimeLimit {
+    pub value: u32,
+    pub unit: TimeUnit,
+}
+
+impl fmt::Display for TimeLimit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}{}", self.value, self.unit.name_zh())
+    }
+}

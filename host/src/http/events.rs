@@ -1,0 +1,205 @@
+//! `/api/v1/events`: intake, one event, and listings.
+
+use std::sync::Arc;
+
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+
+use super::error::ApiError;
+use crate::domain::{
+    ActionRecord, Classification, Dispatch, EventRecord, Source, Status, TraceStep,
+};
+use crate::intake::NewEventRequest;
+use crate::platform::{Platform, SubmitError, Submitted};
+use crate::storage::{EventFilter, EventPage};
+
+pub fn router() -> Router<Arc<Platform>> {
+    Router::new()
+        .route("/api/v1/events", post(submit).get(list))
+        .route("/api/v1/events/{id}", get(show))
+}
+
+/// An event as the API shows it. The reporter's personal data is never included.
+#[derive(Debug, Serialize)]
+pub struct EventView {
+    pub id: String,
+    pub source: Source,
+    pub external_id: Option<String>,
+    pub description: String,
+    pub reported_at: String,
+    pub received_at: String,
+    pub street: Named,
+    pub community: Option<Named>,
+    pub location: LocationView,
+    pub attributes: std::collections::BTreeMap<String, String>,
+    pub parent_id: Option<String>,
+    pub status: Status,
+    pub classification: Classification,
+    pub dispatch: Dispatch,
+    pub trace: Vec<TraceStep>,
+    pub actions: Vec<ActionRecord>,
+    pub scenarios_done: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Named {
+    pub code: String,
+    pub name: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct LocationView {
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    pub address: Option<String>,
+    pub grid: Option<String>,
+}
+
+impl From<EventRecord> for EventView {
+    fn from(r: EventRecord) -> Self {
+        let e = r.event;
+        let l = e.location;
+        Self {
+            id: e.id,
+            source: e.source,
+            external_id: e.external_id,
+            description: e.description,
+            reported_at: crate::calendar::rfc3339(e.reported_at),
+            received_at: crate::calendar::rfc3339(e.received_at),
+            street: Named {
+                code: l.street_code,
+                name: l.street_name,
+            },
+            community: l
+                .community_code
+                .zip(l.community_name)
+                .map(|(code, name)| Named { code, name }),
+            location: LocationView {
+                lat: l.lat,
+                lon: l.lon,
+                address: l.address,
+                grid: l.grid,
+            },
+            attributes: e.attributes,
+            parent_id: e.parent_id,
+            status: r.status,
+            classification: r.classification,
+            dispatch: r.dispatch,
+            trace: r.trace,
+            actions: r.actions,
+            scenarios_done: r.scenarios_done,
+        }
+    }
+}
+
+/// `POST /api/v1/events`: 201 with the decision, or 200 with the original event when the
+/// channel sends the same (source, external_id) again.
+async fn submit(
+    State(platform): State<Arc<Platform>>,
+    body: Result<Json<NewEventRequest>, JsonRejection>,
+) -> Result<(StatusCode, Json<EventView>), ApiError> {
+    let Json(request) = body?;
+    match platform.submit(request).await {
+        Ok(Submitted::Created(record)) => Ok((StatusCode::CREATED, Json(record.into()))),
+        Ok(Submitted::Existing(record)) => Ok((StatusCode::OK, Json(record.into()))),
+        Err(SubmitError::Invalid(invalid)) => Err(ApiError::Unprocessable {
+            code: invalid.code,
+            message: invalid.message,
+        }),
+        Err(SubmitError::Storage(cause)) => Err(ApiError::Unavailable(cause)),
+    }
+}
+
+async fn show(
+    State(platform): State<Arc<Platform>>,
+    Path(id): Path<String>,
+) -> Result<Json<EventView>, ApiError> {
+    match platform.db().event(&id).await? {
+        Some(stored) => Ok(Json(stored.record.into())),
+        None => Err(ApiError::NotFound(format!("no event {id}"))),
+    }
+}
+
+/// Filters of `GET /api/v1/events`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ListQuery {
+    street: Option<String>,
+    status: Option<String>,
+    item: Option<String>,
+    /// RFC 3339: events received at or after.
+    from: Option<String>,
+    /// RFC 3339: events received before.
+    to: Option<String>,
+    /// 1 to 500, default 50.
+    limit: Option<u32>,
+    /// `next_cursor` of the previous page.
+    cursor: Option<String>,
+}
+
+async fn list(
+    State(platform): State<Arc<Platform>>,
+    query: Result<Query<ListQuery>, QueryRejection>,
+) -> Result<Json<EventPage>, ApiError> {
+    let Query(q) = query?;
+    let reference = platform.reference();
+    let unprocessable = |code, message: String| ApiError::Unprocessable { code, message };
+    let street_code = match q.street.as_deref() {
+        Some(key) => Some(
+            reference
+                .district
+                .street(key)
+                .ok_or_else(|| unprocessable("unknown_street", format!("unknown street {key:?}")))?
+                .code
+                .clone(),
+        ),
+        None => None,
+    };
+    let status = match q.status.as_deref() {
+        Some(s) => Some(
+            Status::parse(s)
+                .ok_or_else(|| unprocessable("invalid_status", format!("unknown status {s:?}")))?,
+        ),
+        None => None,
+    };
+    let time = |field: &'static str, value: Option<String>| -> Result<_, ApiError> {
+        value
+            .map(|v| {
+                v.parse::<jiff::Timestamp>().map_err(|_| {
+                    unprocessable(
+                        "invalid_time",
+                        format!("{field} {v:?} is not RFC 3339, e.g. 2026-07-01T00:00:00+08:00"),
+                    )
+                })
+            })
+            .transpose()
+    };
+    let before_seq = match q.cursor.as_deref() {
+        Some(c) => Some(
+            c.parse::<i64>()
+                .map_err(|_| unprocessable("invalid_cursor", format!("bad cursor {c:?}")))?,
+        ),
+        None => None,
+    };
+    let limit = q.limit.unwrap_or(50);
+    if !(1..=500).contains(&limit) {
+        return Err(unprocessable(
+            "invalid_limit",
+            "limit must be 1 to 500".into(),
+        ));
+    }
+    let filter = EventFilter {
+        street_code,
+        status,
+        item_code: q.item,
+        from: time("from", q.from)?,
+        to: time("to", q.to)?,
+        before_seq,
+        limit,
+    };
+    Ok(Json(platform.db().list_events(&filter).await?))
+}

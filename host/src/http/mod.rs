@@ -1,0 +1,41 @@
+//! The HTTP API (axum). Each resource module exposes its own `router()`; this one merges
+//! them and adds tracing, body limits and a health check.
+
+mod auth;
+mod error;
+mod events;
+mod plugins;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, MatchedPath};
+use axum::http::Request;
+use axum::routing::get;
+use tower_http::trace::TraceLayer;
+
+pub use error::ApiError;
+pub use events::EventView;
+
+use crate::platform::Platform;
+
+/// Largest JSON body accepted (an event is a few KB).
+const MAX_JSON_BYTES: usize = 256 << 10;
+
+pub fn router(platform: Arc<Platform>) -> Router {
+    Router::new()
+        .merge(events::router().layer(DefaultBodyLimit::max(MAX_JSON_BYTES)))
+        .merge(plugins::router())
+        .route("/healthz", get(|| async { "ok" }))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
+                let path = request
+                    .extensions()
+                    .get::<MatchedPath>()
+                    .map(MatchedPath::as_str)
+                    .unwrap_or("unmatched");
+                tracing::info_span!("http", method = %request.method(), path)
+            }),
+        )
+        .with_state(platform)
+}

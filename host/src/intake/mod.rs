@@ -1,0 +1,13 @@
+//! Event intake: validation of what a channel sent, the decision pipeline (locate, classify,
+//! route, set the deadline), durable storage in group commits, and the scenarios that run
+//! after an event is stored.
+
+mod pipeline;
+mod request;
+mod scenarios;
+mod writer;
+
+pub use pipeline::Pipeline;
+pub use request::{InvalidEvent, LocationRequest, NewEventRequest, ReporterRequest};
+pub use scenarios::ScenarioWorker;
+pub use writer::{Writer, Written};

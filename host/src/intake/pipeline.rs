@@ -1,0 +1,371 @@
+//! The decision pipeline for one event: baseline classification, the street's classifier,
+//! the responsibility list, the street's router, the deadline. Every step is traced with who
+//! decided, the outcome and the time it took. A plugin fault never fails the event: the
+//! district's decision stands and the fault is on the trace and in the plugin's counters.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use tracing::Instrument;
+
+use crate::domain::{
+    Classification, DecidedBy, Dispatch, Event, EventRecord, Item, Status, TraceStep, Unit, UnitRef,
+};
+use crate::reference::{Reference, SharedReference};
+use crate::runtime::{CallContext, CallReport, LoadedPlugin, Registry, Runtime, wit};
+use crate::storage::{Db, StatsScope};
+
+/// Everything the pipeline reads.
+#[derive(Clone)]
+pub struct Pipeline {
+    pub reference: Arc<SharedReference>,
+    pub registry: Arc<Registry>,
+    pub runtime: Arc<Runtime>,
+    pub db: Db,
+}
+
+impl Pipeline {
+    /// Decides classification, dispatch and deadline for a validated event.
+    pub async fn decide(&self, event: Event) -> EventRecord {
+        let span = tracing::info_span!(
+            "event",
+            id = %event.id,
+            street = %event.location.street_code,
+            source = event.source.as_str()
+        );
+        self.decide_inner(event).instrument(span).await
+    }
+
+    async fn decide_inner(&self, event: Event) -> EventRecord {
+        let reference = self.reference.get();
+        let plugins = self.registry.street(&event.location.street_code);
+        let mut trace = Vec::new();
+
+        let started = Instant::now();
+        let mut classification = baseline(&reference, &event);
+        trace.push(step(
+            "classify",
+            DecidedBy::District,
+            "ok",
+            format!(
+                "{} {}（{}）",
+                classification.item_code, classification.item_name, classification.reason
+            ),
+            started,
+        ));
+
+        if let Some(plugin) = &plugins.classifier {
+            let report = self
+                .runtime
+                .classify(
+                    &plugin.compiled,
+                    self.context(plugin, &reference, &event),
+                    &event,
+                    Some(&classification),
+                )
+                .instrument(plugin_span(plugin))
+                .await;
+            let outcome = record(plugin, &report);
+            let elapsed = report.elapsed;
+            let detail;
+            let outcome = match report.result {
+                Ok(Some(answer)) => {
+                    let item = reference
+                        .item(&answer.item_code)
+                        .expect("the runtime checked the item exists");
+                    detail = format!("{} {}：{}", item.code, item.name, answer.reason);
+                    classification = Classification {
+                        priority: crate::runtime::priority_from(answer.priority),
+                        confidence: answer.confidence,
+                        tags: answer.tags,
+                        reason: answer.reason,
+                        decided_by: plugin.decided_by(),
+                        ..classify_as(&reference, item)
+                    };
+                    "applied".to_string()
+                }
+                Ok(None) => {
+                    detail = "kept the district's classification".into();
+                    "kept".to_string()
+                }
+                Err(fault) => {
+                    detail = format!("{fault}; the district's classification stands");
+                    outcome
+                }
+            };
+            trace.push(plugin_step(
+                "plugin:classifier",
+                plugin,
+                outcome,
+                detail,
+                elapsed,
+            ));
+        }
+
+        let started = Instant::now();
+        let street = reference
+            .district
+            .street(&event.location.street_code)
+            .expect("validation resolved the street");
+        let item = reference
+            .item(&classification.item_code)
+            .expect("classification names a catalog item");
+        let entry = reference
+            .responsibility(&item.code, &street.code)
+            .expect("the reference data has a district-wide entry for every item");
+        let owner = unit_ref(&reference, &entry.owner_unit);
+        let candidates: Vec<&Unit> =
+            reference.candidates(entry, street, event.location.community_code.as_deref());
+        let mut handling = match candidates.first() {
+            Some(unit) => UnitRef {
+                code: unit.code.clone(),
+                name: unit.name.clone(),
+            },
+            // Only a community workstation was listed and the community is unknown.
+            None => owner.clone(),
+        };
+        let mut dispatched_by = DecidedBy::District;
+        trace.push(step(
+            "responsibility",
+            DecidedBy::District,
+            "ok",
+            format!(
+                "{}（{}）: candidates [{}], default {}",
+                item.name,
+                if entry.area == "*" {
+                    "全区"
+                } else {
+                    street.short_name()
+                },
+                candidates
+                    .iter()
+                    .map(|u| u.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join("、"),
+                handling.name
+            ),
+            started,
+        ));
+
+        if let Some(plugin) = &plugins.router
+            && candidates.len() > 1
+        {
+            let wit_candidates: Vec<wit::Candidate> = candidates
+                .iter()
+                .enumerate()
+                .map(|(i, unit)| wit::Candidate {
+                    unit: crate::runtime::wit_unit(unit),
+                    is_default: i == 0,
+                })
+                .collect();
+            let report = self
+                .runtime
+                .route(
+                    &plugin.compiled,
+                    self.context(plugin, &reference, &event),
+                    &event,
+                    &classification,
+                    wit_candidates,
+                )
+                .instrument(plugin_span(plugin))
+                .await;
+            let outcome = record(plugin, &report);
+            let elapsed = report.elapsed;
+            let (outcome, detail) = match report.result {
+                Ok(Some(choice)) => {
+                    handling = unit_ref(&reference, &choice.unit_code);
+                    dispatched_by = plugin.decided_by();
+                    (
+                        "applied".to_string(),
+                        format!("{}：{}", handling.name, choice.reason),
+                    )
+                }
+                Ok(None) => ("kept".to_string(), "kept the default unit".to_string()),
+                Err(fault) => (
+                    outcome,
+                    format!("{fault}; the responsibility list's default stands"),
+                ),
+            };
+            trace.push(plugin_step(
+                "plugin:router",
+                plugin,
+                outcome,
+                detail,
+                elapsed,
+            ));
+        }
+
+        let started = Instant::now();
+        let time_limit = entry.time_limit.unwrap_or(item.time_limit);
+        let deadline = reference.calendar.deadline(event.received_at, time_limit);
+        trace.push(step(
+            "deadline",
+            DecidedBy::District,
+            "ok",
+            format!("{time_limit} → {}", crate::calendar::rfc3339(deadline)),
+            started,
+        ));
+
+        let dispatch = Dispatch {
+            owner_unit: owner,
+            handling_unit: handling,
+            candidates: candidates.iter().map(|u| u.code.clone()).collect(),
+            time_limit,
+            deadline,
+            decided_by: dispatched_by,
+        };
+        EventRecord {
+            event,
+            status: Status::Dispatched,
+            classification,
+            dispatch,
+            trace,
+            actions: Vec::new(),
+            scenarios_done: plugins.scenarios.is_empty(),
+        }
+    }
+
+    /// The call context of a plugin deciding about `event`, which is not stored yet.
+    fn context(
+        &self,
+        plugin: &LoadedPlugin,
+        reference: &Arc<Reference>,
+        event: &Event,
+    ) -> CallContext {
+        CallContext {
+            street_code: plugin.meta.street_code.clone(),
+            plugin: plugin.meta.name.clone(),
+            version: plugin.meta.version,
+            config: plugin.config(),
+            reference: reference.clone(),
+            db: self.db.clone(),
+            stats: StatsScope {
+                street_code: plugin.meta.street_code.clone(),
+                window_end: event.received_at,
+                up_to_seq: None,
+            },
+        }
+    }
+}
+
+/// The district's keyword classification, or the fallback item when nothing matches.
+pub(crate) fn baseline(reference: &Reference, event: &Event) -> Classification {
+    match reference.classify(&event.description) {
+        Some(found) => {
+            let item = reference
+                .item(&found.item_code)
+                .expect("the classifier only returns catalog items");
+            Classification {
+                confidence: found.confidence,
+                reason: format!("关键词：{}", found.matched.join("、")),
+                ..classify_as(reference, item)
+            }
+        }
+        None => {
+            let item = reference
+                .item(&reference.catalog.fallback_item)
+                .expect("the fallback item is in the catalog");
+            Classification {
+                confidence: 0.0,
+                reason: "未匹配到关键词，归入兜底事项".into(),
+                ..classify_as(reference, item)
+            }
+        }
+    }
+}
+
+/// A district classification as `item` with the item's own priority.
+pub(crate) fn classify_as(reference: &Reference, item: &Item) -> Classification {
+    Classification {
+        item_code: item.code.clone(),
+        item_name: item.name.clone(),
+        category_code: item.category.clone(),
+        category_name: reference
+            .category_of(item)
+            .map(|c| c.name.clone())
+            .unwrap_or_default(),
+        confidence: 1.0,
+        priority: item.priority,
+        tags: Vec::new(),
+        reason: String::new(),
+        decided_by: DecidedBy::District,
+    }
+}
+
+pub(crate) fn unit_ref(reference: &Reference, code: &str) -> UnitRef {
+    UnitRef {
+        code: code.to_string(),
+        name: reference
+            .unit(code)
+            .map(|u| u.name.clone())
+            .unwrap_or_else(|| code.to_string()),
+    }
+}
+
+pub(crate) fn plugin_span(plugin: &LoadedPlugin) -> tracing::Span {
+    tracing::info_span!(
+        "plugin",
+        street = %plugin.meta.street_code,
+        plugin = %plugin.meta.name,
+        version = plugin.meta.version,
+        kind = plugin.kind().as_str()
+    )
+}
+
+/// Counts the call in the plugin's health and logs it; returns the trace outcome of a fault.
+pub(crate) fn record<T>(plugin: &LoadedPlugin, report: &CallReport<T>) -> String {
+    let fault = report.result.as_ref().err();
+    plugin.health.record(
+        report.elapsed,
+        fault.map(|f| f.kind),
+        report.usage.host_calls,
+    );
+    let micros = report.elapsed.as_micros() as u64;
+    match fault {
+        Some(fault) => {
+            tracing::warn!(outcome = fault.kind.as_str(), micros, detail = %fault.detail, "plugin fault");
+            format!("fault:{}", fault.kind.as_str())
+        }
+        None => {
+            tracing::debug!(
+                outcome = "ok",
+                micros,
+                host_calls = report.usage.host_calls,
+                "plugin call"
+            );
+            "ok".into()
+        }
+    }
+}
+
+pub(crate) fn step(
+    name: &str,
+    decided_by: DecidedBy,
+    outcome: &str,
+    detail: String,
+    started: Instant,
+) -> TraceStep {
+    TraceStep {
+        step: name.into(),
+        decided_by,
+        outcome: outcome.into(),
+        detail,
+        micros: started.elapsed().as_micros() as u64,
+    }
+}
+
+pub(crate) fn plugin_step(
+    name: &str,
+    plugin: &LoadedPlugin,
+    outcome: String,
+    detail: String,
+    elapsed: std::time::Duration,
+) -> TraceStep {
+    TraceStep {
+        step: name.into(),
+        decided_by: plugin.decided_by(),
+        outcome,
+        detail,
+        micros: elapsed.as_micros() as u64,
+    }
+}

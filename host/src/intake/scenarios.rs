@@ -1,0 +1,272 @@
+//! Scenarios run after an event is stored. The database is the queue: an event carries
+//! `scenarios_done = 0` until its street's scenarios have run and their actions are stored,
+//! in one transaction. A crash in between only means the run happens again after restart;
+//! nothing is lost.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use jiff::Timestamp;
+use tokio::sync::Notify;
+use tracing::Instrument;
+use uuid::Uuid;
+
+use super::pipeline::{Pipeline, classify_as, plugin_span, plugin_step, record, unit_ref};
+use crate::domain::{
+    Action, ActionRecord, Classification, Dispatch, Event, EventRecord, Source, Status, TraceStep,
+};
+use crate::runtime::{CallContext, LoadedPlugin, ScenarioAction};
+use crate::storage::{StatsScope, StoredEvent};
+
+/// Events taken per round.
+const BATCH: u32 = 64;
+/// How often the queue is checked without a wake-up (after a failure, or for work left over
+/// by another host sharing the database).
+const IDLE_POLL: Duration = Duration::from_secs(2);
+
+/// The worker that runs scenarios for stored events.
+pub struct ScenarioWorker {
+    pipeline: Pipeline,
+    wake: Arc<Notify>,
+}
+
+impl ScenarioWorker {
+    pub fn new(pipeline: Pipeline, wake: Arc<Notify>) -> Self {
+        Self { pipeline, wake }
+    }
+
+    /// Runs until the task is dropped: first whatever was left before a restart, then each
+    /// batch as the writer signals it.
+    pub async fn run(self) {
+        loop {
+            match self.round().await {
+                Ok(0) => {
+                    let _ = tokio::time::timeout(IDLE_POLL, self.wake.notified()).await;
+                }
+                Ok(_) => {}
+                Err(error) => {
+                    tracing::error!(error = %format!("{error:#}"), "scenario round failed; retrying");
+                    tokio::time::sleep(IDLE_POLL).await;
+                }
+            }
+        }
+    }
+
+    /// One batch: returns how many events it finished.
+    pub async fn round(&self) -> anyhow::Result<usize> {
+        let pending = self.pipeline.db.scenarios_pending(BATCH).await?;
+        if pending.is_empty() {
+            return Ok(0);
+        }
+        let mut done = Vec::with_capacity(pending.len());
+        let mut actions = Vec::new();
+        let mut follow_ups = Vec::new();
+        for stored in &pending {
+            let span = tracing::info_span!("scenarios", id = %stored.record.event.id);
+            let trace = self
+                .run_scenarios(stored, &mut actions, &mut follow_ups)
+                .instrument(span)
+                .await;
+            done.push((stored.record.event.id.clone(), trace));
+        }
+        self.pipeline
+            .db
+            .finish_scenarios(&done, &actions, &follow_ups)
+            .await?;
+        Ok(pending.len())
+    }
+
+    /// Runs the street's scenarios on one event; returns its trace with their steps added.
+    async fn run_scenarios(
+        &self,
+        stored: &StoredEvent,
+        actions: &mut Vec<(String, ActionRecord)>,
+        follow_ups: &mut Vec<EventRecord>,
+    ) -> Vec<TraceStep> {
+        let record = &stored.record;
+        let event = &record.event;
+        let mut trace = record.trace.clone();
+        let reference = self.pipeline.reference.get();
+        for plugin in self
+            .pipeline
+            .registry
+            .street(&event.location.street_code)
+            .scenarios
+        {
+            let ctx = CallContext {
+                street_code: plugin.meta.street_code.clone(),
+                plugin: plugin.meta.name.clone(),
+                version: plugin.meta.version,
+                config: plugin.config(),
+                reference: reference.clone(),
+                db: self.pipeline.db.clone(),
+                stats: StatsScope {
+                    street_code: plugin.meta.street_code.clone(),
+                    window_end: event.received_at,
+                    up_to_seq: Some(stored.seq),
+                },
+            };
+            let report = self
+                .pipeline
+                .runtime
+                .on_event_stored(
+                    &plugin.compiled,
+                    ctx,
+                    event,
+                    &record.classification,
+                    &record.dispatch.handling_unit.code,
+                    record.dispatch.deadline,
+                )
+                .instrument(plugin_span(&plugin))
+                .await;
+            let outcome = record_outcome(&plugin, &report);
+            let detail = match &report.result {
+                Ok(list) if list.is_empty() => "no action".to_string(),
+                Ok(list) => format!("{} action(s)", list.len()),
+                Err(fault) => format!("{fault}; no action taken"),
+            };
+            trace.push(plugin_step(
+                "plugin:scenario",
+                &plugin,
+                outcome,
+                detail,
+                report.elapsed,
+            ));
+            let Ok(list) = report.result else { continue };
+            for action in list {
+                let action = match action {
+                    ScenarioAction::Warning {
+                        level,
+                        message,
+                        community,
+                    } => Action::EarlyWarning {
+                        level: level.into(),
+                        message,
+                        community,
+                    },
+                    ScenarioAction::Tag(tag) => Action::Tag { tag },
+                    ScenarioAction::Escalate { level, reason } => {
+                        Action::Escalate { level, reason }
+                    }
+                    ScenarioAction::FollowUp {
+                        unit_code,
+                        item_code,
+                        description,
+                        priority,
+                    } => {
+                        let item_code =
+                            item_code.unwrap_or_else(|| record.classification.item_code.clone());
+                        let follow_up = follow_up_event(
+                            &reference,
+                            &plugin,
+                            record,
+                            &unit_code,
+                            &item_code,
+                            &description,
+                            priority,
+                        );
+                        let event_id = follow_up.event.id.clone();
+                        follow_ups.push(follow_up);
+                        Action::FollowUp {
+                            unit_code,
+                            item_code,
+                            description,
+                            priority,
+                            event_id: Some(event_id),
+                        }
+                    }
+                };
+                actions.push((
+                    event.id.clone(),
+                    ActionRecord {
+                        plugin: plugin.decided_by(),
+                        created_at: Timestamp::now(),
+                        action,
+                    },
+                ));
+            }
+        }
+        trace
+    }
+}
+
+fn record_outcome<T>(plugin: &LoadedPlugin, report: &crate::runtime::CallReport<T>) -> String {
+    let outcome = record(plugin, report);
+    if outcome == "ok" {
+        "applied".into()
+    } else {
+        outcome
+    }
+}
+
+/// The event a follow-up action opens: same place as its parent, dispatched straight to the
+/// unit the scenario named. Follow-ups do not trigger scenarios themselves.
+fn follow_up_event(
+    reference: &crate::reference::Reference,
+    plugin: &LoadedPlugin,
+    parent: &EventRecord,
+    unit_code: &str,
+    item_code: &str,
+    description: &str,
+    priority: crate::domain::Priority,
+) -> EventRecord {
+    let started = Instant::now();
+    let now = Timestamp::now();
+    let item = reference
+        .item(item_code)
+        .expect("the runtime checked the follow-up item");
+    let street_code = &parent.event.location.street_code;
+    let entry = reference.responsibility(&item.code, street_code);
+    let time_limit = entry.and_then(|e| e.time_limit).unwrap_or(item.time_limit);
+    let owner = entry.map_or_else(
+        || unit_ref(reference, unit_code),
+        |e| unit_ref(reference, &e.owner_unit),
+    );
+    let event = Event {
+        id: Uuid::now_v7().to_string(),
+        source: Source::Scenario,
+        external_id: None,
+        description: description.to_string(),
+        reported_at: now,
+        received_at: now,
+        location: parent.event.location.clone(),
+        reporter: Default::default(),
+        attributes: Default::default(),
+        parent_id: Some(parent.event.id.clone()),
+    };
+    let classification = Classification {
+        priority,
+        reason: format!(
+            "由 {} 根据事件 {} 发起",
+            plugin.decided_by(),
+            parent.event.id
+        ),
+        decided_by: plugin.decided_by(),
+        ..classify_as(reference, item)
+    };
+    let deadline = reference.calendar.deadline(now, time_limit);
+    let handling = unit_ref(reference, unit_code);
+    let trace = vec![TraceStep {
+        step: "plugin:scenario".into(),
+        decided_by: plugin.decided_by(),
+        outcome: "applied".into(),
+        detail: format!("follow-up of {} for {}", parent.event.id, handling.name),
+        micros: started.elapsed().as_micros() as u64,
+    }];
+    EventRecord {
+        event,
+        status: Status::Dispatched,
+        classification,
+        dispatch: Dispatch {
+            owner_unit: owner,
+            handling_unit: handling,
+            candidates: vec![unit_code.to_string()],
+            time_limit,
+            deadline,
+            decided_by: plugin.decided_by(),
+        },
+        trace,
+        actions: Vec::new(),
+        scenarios_done: true,
+    }
+}

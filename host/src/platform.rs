@@ -1,0 +1,355 @@
+//! The platform: the services of one running host wired together, and the operations the
+//! HTTP API and the command line offer on them.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::Context;
+use sha2::{Digest, Sha256};
+use tokio::sync::Notify;
+use tokio::task::JoinHandle;
+use uuid::Uuid;
+
+use crate::domain::EventRecord;
+use crate::intake::{InvalidEvent, NewEventRequest, Pipeline, ScenarioWorker, Writer, Written};
+use crate::reference::{Reference, SharedReference};
+use crate::runtime::{DeployError, LoadedPlugin, Registry, Runtime};
+use crate::settings::Settings;
+use crate::storage::{Db, PluginVersion};
+use crate::{auth, seed};
+
+/// A running host's services.
+pub struct Platform {
+    pub pipeline: Pipeline,
+    pub writer: Writer,
+    pub admin_token: String,
+    scenario_task: JoinHandle<()>,
+}
+
+/// The answer to a submitted event.
+#[derive(Debug)]
+pub enum Submitted {
+    Created(EventRecord),
+    /// The channel sent this (source, external id) before: the original event.
+    Existing(EventRecord),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SubmitError {
+    #[error(transparent)]
+    Invalid(#[from] InvalidEvent),
+    #[error("the event could not be stored: {0}")]
+    Storage(String),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DeployFailure {
+    #[error("unknown street {0:?}")]
+    UnknownStreet(String),
+    #[error("invalid plugin name {0:?}: use 1 to 64 lowercase letters, digits and dashes")]
+    InvalidName(String),
+    #[error(transparent)]
+    Rejected(#[from] DeployError),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl Platform {
+    /// Connects to the database, seeds it on first start, loads reference data and the active
+    /// plugins, and starts the writer and the scenario worker.
+    pub async fn start(settings: &Settings) -> anyhow::Result<Arc<Self>> {
+        let db = Db::connect(&settings.database_url()).await?;
+        let reference = match db.load_reference().await? {
+            Some(parts) => Reference::new(parts).map_err(|errors| {
+                anyhow::anyhow!(
+                    "stored reference data is inconsistent:\n{}",
+                    errors.join("\n")
+                )
+            })?,
+            None => {
+                tracing::info!("empty database: loading the seed data");
+                let parts = seed::parts()?;
+                db.save_reference(&parts, &|_| {}).await?;
+                Reference::new(parts).map_err(|errors| {
+                    anyhow::anyhow!("the seed data is inconsistent:\n{}", errors.join("\n"))
+                })?
+            }
+        };
+        for year in reference.calendar.years() {
+            tracing::debug!(year = year.year, "working calendar loaded");
+        }
+        let this_year = jiff::Timestamp::now()
+            .to_zoned_datetime(crate::calendar::china())
+            .year();
+        for year in [this_year, this_year + 1] {
+            if !reference.calendar.knows_year(year) {
+                tracing::warn!(
+                    year,
+                    "no working calendar for {year}: Monday to Friday assumed; load it with `streetwise import calendar`"
+                );
+            }
+        }
+        let runtime = Arc::new(Runtime::new(settings.limits())?);
+        let pipeline = Pipeline {
+            reference: Arc::new(SharedReference::new(reference)),
+            registry: Arc::new(Registry::default()),
+            runtime,
+            db: db.clone(),
+        };
+        load_active_plugins(&pipeline).await?;
+
+        let wake = Arc::new(Notify::new());
+        let writer = Writer::start(db.clone(), settings.max_batch, wake.clone());
+        let scenario_task = if settings.run_scenarios {
+            tokio::spawn(ScenarioWorker::new(pipeline.clone(), wake).run())
+        } else {
+            tracing::info!("scenarios are not run by this host");
+            tokio::spawn(async {})
+        };
+        let admin_token = auth::admin_token(settings)?;
+        let platform = Arc::new(Self {
+            pipeline,
+            writer,
+            admin_token,
+            scenario_task,
+        });
+        if let Some(manifest) = &settings.examples {
+            platform.deploy_manifest(manifest).await?;
+        }
+        Ok(platform)
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.pipeline.db
+    }
+
+    pub fn reference(&self) -> Arc<Reference> {
+        self.pipeline.reference.get()
+    }
+
+    pub fn registry(&self) -> &Registry {
+        &self.pipeline.registry
+    }
+
+    /// Validates, decides and durably stores one event.
+    pub async fn submit(&self, request: NewEventRequest) -> Result<Submitted, SubmitError> {
+        let reference = self.reference();
+        let id = Uuid::now_v7().to_string();
+        let event = request.validate(&reference, id, jiff::Timestamp::now())?;
+        if let Some(external_id) = &event.external_id
+            && let Some(existing) = self
+                .db()
+                .event_by_external_id(event.source, external_id)
+                .await
+                .map_err(|e| SubmitError::Storage(format!("{e:#}")))?
+        {
+            return Ok(Submitted::Existing(existing.record));
+        }
+        let (source, external_id) = (event.source, event.external_id.clone());
+        let record = self.pipeline.decide(event).await;
+        match self.writer.store(record.clone()).await {
+            Ok(Written::Stored { .. }) => Ok(Submitted::Created(record)),
+            Ok(Written::Duplicate) => {
+                // Another request with the same (source, external id) won the race.
+                let external_id = external_id.unwrap_or_default();
+                let existing = self
+                    .db()
+                    .event_by_external_id(source, &external_id)
+                    .await
+                    .map_err(|e| SubmitError::Storage(format!("{e:#}")))?
+                    .ok_or_else(|| SubmitError::Storage("duplicate vanished".into()))?;
+                Ok(Submitted::Existing(existing.record))
+            }
+            Err(e) => Err(SubmitError::Storage(e)),
+        }
+    }
+
+    /// Checks, compiles, stores and activates a plugin version for a street.
+    pub async fn deploy(
+        &self,
+        street: &str,
+        name: &str,
+        bytes: Vec<u8>,
+        deployed_by: &str,
+    ) -> Result<PluginVersion, DeployFailure> {
+        let street_code = self
+            .reference()
+            .district
+            .street(street)
+            .map(|s| s.code.clone())
+            .ok_or_else(|| DeployFailure::UnknownStreet(street.into()))?;
+        if !valid_plugin_name(name) {
+            return Err(DeployFailure::InvalidName(name.into()));
+        }
+        let runtime = self.pipeline.runtime.clone();
+        let (compiled, bytes) = tokio::task::spawn_blocking(move || {
+            let compiled = runtime.compile(&bytes);
+            (compiled, bytes)
+        })
+        .await
+        .context("compiling the component")?;
+        let compiled = compiled?;
+        let sha256 = hex::encode(Sha256::digest(&bytes));
+        let meta = self
+            .db()
+            .deploy_plugin(
+                &street_code,
+                name,
+                compiled.kind(),
+                &sha256,
+                &bytes,
+                deployed_by,
+            )
+            .await?;
+        let config = self.db().plugin_config(&street_code, name).await?;
+        tracing::info!(
+            street = %street_code,
+            plugin = name,
+            version = meta.version,
+            kind = meta.kind.as_str(),
+            sha256 = %sha256,
+            "plugin deployed and active"
+        );
+        self.registry()
+            .activate(Arc::new(LoadedPlugin::new(meta.clone(), compiled, config)));
+        Ok(meta)
+    }
+
+    /// Sets a plugin's configuration; active versions see it from their next call.
+    pub async fn set_plugin_config(
+        &self,
+        street: &str,
+        name: &str,
+        config: BTreeMap<String, String>,
+    ) -> Result<(), DeployFailure> {
+        let street_code = self
+            .reference()
+            .district
+            .street(street)
+            .map(|s| s.code.clone())
+            .ok_or_else(|| DeployFailure::UnknownStreet(street.into()))?;
+        self.db()
+            .set_plugin_config(&street_code, name, &config)
+            .await?;
+        for plugin in self.registry().active_in(&street_code) {
+            if plugin.meta.name == name {
+                plugin.set_config(config.clone());
+            }
+        }
+        Ok(())
+    }
+
+    /// Deploys the plugins a manifest lists, skipping those already active.
+    pub async fn deploy_manifest(&self, path: &Path) -> anyhow::Result<()> {
+        let manifest = Manifest::read(path)?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        for entry in manifest.plugin {
+            let file = base.join(&entry.file);
+            let bytes = std::fs::read(&file).with_context(|| {
+                format!(
+                    "cannot read plugin {} listed in {}: build the plugins first \
+                     (cargo build --release --manifest-path plugins/Cargo.toml)",
+                    file.display(),
+                    path.display()
+                )
+            })?;
+            let street = self
+                .reference()
+                .district
+                .street(&entry.street)
+                .map(|s| s.code.clone())
+                .with_context(|| format!("{}: unknown street {}", path.display(), entry.street))?;
+            if self
+                .db()
+                .plugin_config(&street, &entry.name)
+                .await?
+                .is_empty()
+                && !entry.config.is_empty()
+            {
+                self.set_plugin_config(&street, &entry.name, entry.config.clone())
+                    .await?;
+            }
+            let sha256 = hex::encode(Sha256::digest(&bytes));
+            if self
+                .db()
+                .is_active_sha(&street, &entry.name, &sha256)
+                .await?
+            {
+                continue;
+            }
+            let meta = self
+                .deploy(&street, &entry.name, bytes, "examples")
+                .await
+                .with_context(|| format!("deploying {}", file.display()))?;
+            tracing::info!(street = %entry.street, plugin = %meta.name, version = meta.version, "example plugin deployed");
+        }
+        Ok(())
+    }
+
+    /// Stops background work. Events already answered are stored; queued ones finish first.
+    pub async fn shutdown(&self) {
+        self.scenario_task.abort();
+        self.db().close().await;
+    }
+}
+
+/// Loads and compiles every active version at start (one Cranelift compile each).
+async fn load_active_plugins(pipeline: &Pipeline) -> anyhow::Result<()> {
+    for row in pipeline.db.active_plugins().await? {
+        let runtime = pipeline.runtime.clone();
+        let bytes = row.bytes;
+        let compiled = tokio::task::spawn_blocking(move || runtime.compile(&bytes)).await?;
+        match compiled {
+            Ok(compiled) => {
+                let config = pipeline
+                    .db
+                    .plugin_config(&row.meta.street_code, &row.meta.name)
+                    .await?;
+                tracing::info!(street = %row.meta.street_code, plugin = %row.meta.name, version = row.meta.version, "plugin loaded");
+                pipeline
+                    .registry
+                    .activate(Arc::new(LoadedPlugin::new(row.meta, compiled, config)));
+            }
+            Err(e) => tracing::error!(
+                street = %row.meta.street_code,
+                plugin = %row.meta.name,
+                version = row.meta.version,
+                error = %e,
+                "stored plugin no longer compiles; the district defaults apply"
+            ),
+        }
+    }
+    Ok(())
+}
+
+fn valid_plugin_name(name: &str) -> bool {
+    (1..=64).contains(&name.len())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !name.starts_with('-')
+}
+
+/// A plugin manifest such as `plugins/examples.toml`.
+#[derive(Debug, serde::Deserialize)]
+struct Manifest {
+    plugin: Vec<ManifestEntry>,
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct ManifestEntry {
+    street: String,
+    name: String,
+    file: PathBuf,
+    #[serde(default)]
+    config: BTreeMap<String, String>,
+}
+
+impl Manifest {
+    fn read(path: &Path) -> anyhow::Result<Self> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read the plugin manifest {}", path.display()))?;
+        toml::from_str(&text).with_context(|| format!("invalid plugin manifest {}", path.display()))
+    }
+}

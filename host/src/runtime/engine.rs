@@ -1,0 +1,178 @@
+//! The wasmtime engine, its configuration and the compilation of deployed components.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use tokio::sync::Semaphore;
+use wasmtime::component::{Component, Linker};
+use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
+
+use super::bindings::{ClassifierPre, RouterPre, ScenarioPre};
+use super::host;
+use super::limits::Limits;
+use super::state::HostState;
+
+/// How often the epoch advances: the granularity of time limits and of yielding.
+pub(crate) const EPOCH_TICK: Duration = Duration::from_millis(1);
+
+/// The three kinds of plugin, one WIT world each.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PluginKind {
+    Classifier,
+    Router,
+    Scenario,
+}
+
+impl PluginKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PluginKind::Classifier => "classifier",
+            PluginKind::Router => "router",
+            PluginKind::Scenario => "scenario",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Classifier, Self::Router, Self::Scenario]
+            .into_iter()
+            .find(|k| k.as_str() == s)
+    }
+
+    /// A street has at most one active classifier and one router; scenarios stack.
+    pub fn single_per_street(self) -> bool {
+        !matches!(self, PluginKind::Scenario)
+    }
+}
+
+/// A component compiled and linked against its world, ready to instantiate per call.
+#[derive(Clone)]
+pub enum CompiledPlugin {
+    Classifier(ClassifierPre<HostState>),
+    Router(RouterPre<HostState>),
+    Scenario(ScenarioPre<HostState>),
+}
+
+impl CompiledPlugin {
+    pub fn kind(&self) -> PluginKind {
+        match self {
+            CompiledPlugin::Classifier(_) => PluginKind::Classifier,
+            CompiledPlugin::Router(_) => PluginKind::Router,
+            CompiledPlugin::Scenario(_) => PluginKind::Scenario,
+        }
+    }
+}
+
+/// Why a deployed component was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum DeployError {
+    #[error("the upload is empty")]
+    Empty,
+    #[error("the upload is not WebAssembly (no \\0asm header)")]
+    NotWasm,
+    #[error(
+        "this is a core WebAssembly module, not a component: build the plugin with \
+         `cargo build --target wasm32-wasip2` (wit-bindgen) so it is a component"
+    )]
+    CoreModule,
+    #[error("the component does not compile: {0}")]
+    Invalid(String),
+    #[error("the component is not a streetwise:plugin@0.1.0 classifier, router or scenario: {0}")]
+    UnknownWorld(String),
+}
+
+/// The engine with its pooling allocator, the shared linker and the call slots.
+pub struct Runtime {
+    pub(crate) engine: Engine,
+    pub(crate) linker: Linker<HostState>,
+    pub(crate) limits: Limits,
+    pub(crate) slots: Arc<Semaphore>,
+    ticker_stop: Arc<AtomicBool>,
+}
+
+impl Runtime {
+    pub fn new(limits: Limits) -> anyhow::Result<Self> {
+        let slots = limits.max_concurrent_calls.max(1);
+        let mut pool = PoolingAllocationConfig::new();
+        pool.total_component_instances(slots)
+            .total_core_instances(slots * 8)
+            .total_memories(slots * 2)
+            .total_tables(slots * 8)
+            .total_stacks(slots)
+            .max_memory_size(limits.memory_bytes)
+            .max_memories_per_component(4)
+            .max_core_instances_per_component(16);
+        let mut config = Config::new();
+        config
+            .wasm_component_model(true)
+            .epoch_interruption(true)
+            .allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+        let engine = Engine::new(&config).map_err(anyhow::Error::from)?;
+        let mut linker = Linker::new(&engine);
+        host::add_to_linker(&mut linker).map_err(anyhow::Error::from)?;
+
+        let ticker_stop = Arc::new(AtomicBool::new(false));
+        let (ticking_engine, stop) = (engine.clone(), ticker_stop.clone());
+        std::thread::Builder::new()
+            .name("streetwise-epoch".into())
+            .spawn(move || {
+                while !stop.load(Ordering::Relaxed) {
+                    std::thread::sleep(EPOCH_TICK);
+                    ticking_engine.increment_epoch();
+                }
+            })?;
+        Ok(Self {
+            engine,
+            linker,
+            slots: Arc::new(Semaphore::new(slots as usize)),
+            limits,
+            ticker_stop,
+        })
+    }
+
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// Compiles a component and works out which world it implements. CPU-heavy (Cranelift):
+    /// call it from a blocking thread, once per deploy or start, never per event.
+    pub fn compile(&self, bytes: &[u8]) -> Result<CompiledPlugin, DeployError> {
+        if bytes.is_empty() {
+            return Err(DeployError::Empty);
+        }
+        if !bytes.starts_with(b"\0asm") {
+            return Err(DeployError::NotWasm);
+        }
+        if bytes.get(4..8) == Some(&[1, 0, 0, 0]) {
+            return Err(DeployError::CoreModule);
+        }
+        let component = Component::new(&self.engine, bytes)
+            .map_err(|e| DeployError::Invalid(format!("{e:#}")))?;
+        let pre = self
+            .linker
+            .instantiate_pre(&component)
+            .map_err(|e| DeployError::UnknownWorld(format!("{e:#}")))?;
+        let mut reasons = Vec::new();
+        match ClassifierPre::new(pre.clone()) {
+            Ok(p) => return Ok(CompiledPlugin::Classifier(p)),
+            Err(e) => reasons.push(format!("classifier: {e:#}")),
+        }
+        match RouterPre::new(pre.clone()) {
+            Ok(p) => return Ok(CompiledPlugin::Router(p)),
+            Err(e) => reasons.push(format!("router: {e:#}")),
+        }
+        match ScenarioPre::new(pre) {
+            Ok(p) => return Ok(CompiledPlugin::Scenario(p)),
+            Err(e) => reasons.push(format!("scenario: {e:#}")),
+        }
+        Err(DeployError::UnknownWorld(reasons.join("; ")))
+    }
+}
+
+impl Drop for Runtime {
+    fn drop(&mut self) {
+        self.ticker_stop.store(true, Ordering::Relaxed);
+    }
+}

@@ -1,0 +1,140 @@
+//! Plugin faults: every way a plugin call can fail, named so that traces, counters and
+//! operators all speak of the same kinds.
+
+use std::fmt;
+
+use serde::Serialize;
+
+/// Why a plugin's answer was not used.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FaultKind {
+    /// The guest trapped (a panic, `unreachable`, an out-of-bounds access).
+    Trap,
+    /// It ran past its time limit.
+    Timeout,
+    /// It tried to grow its memory past the cap.
+    Memory,
+    /// It overflowed its stack.
+    StackOverflow,
+    /// It made more host calls than allowed.
+    HostCallLimit,
+    /// Its answer broke the contract (unknown item, unit outside the candidates, NaN...).
+    InvalidOutput,
+    /// Its answer was larger than allowed.
+    OutputTooLarge,
+    /// The event was too large to hand to it; it was not called.
+    InputTooLarge,
+    /// It returned its own error.
+    PluginError,
+    /// It could not be instantiated (no free instance slot, or a host error).
+    Instantiation,
+}
+
+impl FaultKind {
+    pub const ALL: [FaultKind; 10] = [
+        FaultKind::Trap,
+        FaultKind::Timeout,
+        FaultKind::Memory,
+        FaultKind::StackOverflow,
+        FaultKind::HostCallLimit,
+        FaultKind::InvalidOutput,
+        FaultKind::OutputTooLarge,
+        FaultKind::InputTooLarge,
+        FaultKind::PluginError,
+        FaultKind::Instantiation,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FaultKind::Trap => "trap",
+            FaultKind::Timeout => "timeout",
+            FaultKind::Memory => "memory",
+            FaultKind::StackOverflow => "stack-overflow",
+            FaultKind::HostCallLimit => "host-call-limit",
+            FaultKind::InvalidOutput => "invalid-output",
+            FaultKind::OutputTooLarge => "output-too-large",
+            FaultKind::InputTooLarge => "input-too-large",
+            FaultKind::PluginError => "plugin-error",
+            FaultKind::Instantiation => "instantiation",
+        }
+    }
+
+    pub fn index(self) -> usize {
+        Self::ALL.iter().position(|k| *k == self).unwrap_or(0)
+    }
+}
+
+/// A fault with a readable detail.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fault {
+    pub kind: FaultKind,
+    pub detail: String,
+}
+
+impl Fault {
+    pub fn new(kind: FaultKind, detail: impl Into<String>) -> Self {
+        let mut detail: String = detail.into();
+        if detail.len() > 300 {
+            let mut end = 300;
+            while !detail.is_char_boundary(end) {
+                end -= 1;
+            }
+            detail.truncate(end);
+            detail.push('…');
+        }
+        Self { kind, detail }
+    }
+}
+
+impl fmt::Display for Fault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.kind.as_str(), self.detail)
+    }
+}
+
+/// Raised from a host function to stop a guest that made too many host calls.
+#[derive(Debug)]
+pub(crate) struct HostCallLimitExceeded(pub u32);
+
+impl fmt::Display for HostCallLimitExceeded {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "more than {} host calls in one plugin call", self.0)
+    }
+}
+
+impl std::error::Error for HostCallLimitExceeded {}
+
+/// Raised from the epoch callback when a call runs past its time limit.
+#[derive(Debug)]
+pub(crate) struct TimeLimitExceeded(pub u64);
+
+impl fmt::Display for TimeLimitExceeded {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ran longer than {} ms", self.0)
+    }
+}
+
+impl std::error::Error for TimeLimitExceeded {}
+
+/// Sorts a failed call's error into a fault. `memory_denied` says whether the store's limiter
+/// refused a memory growth during the call.
+pub(crate) fn classify_error(error: &wasmtime::Error, memory_denied: bool) -> Fault {
+    if let Some(e) = error.downcast_ref::<TimeLimitExceeded>() {
+        return Fault::new(FaultKind::Timeout, e.to_string());
+    }
+    if let Some(e) = error.downcast_ref::<HostCallLimitExceeded>() {
+        return Fault::new(FaultKind::HostCallLimit, e.to_string());
+    }
+    if memory_denied {
+        return Fault::new(FaultKind::Memory, "tried to grow memory past its cap");
+    }
+    match error.downcast_ref::<wasmtime::Trap>() {
+        Some(wasmtime::Trap::StackOverflow) => {
+            Fault::new(FaultKind::StackOverflow, "wasm stack overflow")
+        }
+        Some(wasmtime::Trap::Interrupt) => Fault::new(FaultKind::Timeout, "interrupted"),
+        Some(trap) => Fault::new(FaultKind::Trap, trap.to_string()),
+        None => Fault::new(FaultKind::Trap, format!("{error:#}")),
+    }
+}

@@ -1,0 +1,397 @@
+//! Calling a plugin: a fresh instance per call, limits enforced, the answer checked against
+//! the contract before anyone uses it.
+
+use std::time::{Duration, Instant};
+
+use wasmtime::{Store, UpdateDeadline};
+
+use super::bindings::types;
+use super::convert;
+use super::engine::{CompiledPlugin, EPOCH_TICK, Runtime};
+use super::fault::{Fault, FaultKind, TimeLimitExceeded, classify_error};
+use super::state::{CallContext, HostState, Usage};
+use crate::domain::{Classification, Event, Priority};
+
+/// What a call produced, how long it took and what it used.
+#[derive(Debug)]
+pub struct CallReport<T> {
+    pub result: Result<T, Fault>,
+    pub elapsed: Duration,
+    pub usage: Usage,
+}
+
+/// A checked scenario action, in domain terms.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ScenarioAction {
+    Warning {
+        level: &'static str,
+        message: String,
+        community: Option<String>,
+    },
+    FollowUp {
+        unit_code: String,
+        item_code: Option<String>,
+        description: String,
+        priority: Priority,
+    },
+    Tag(String),
+    Escalate {
+        level: u8,
+        reason: String,
+    },
+}
+
+const MAX_TAGS: usize = 16;
+const MAX_TAG_CHARS: usize = 32;
+const MAX_REASON_CHARS: usize = 500;
+const MAX_ACTIONS: usize = 16;
+const MAX_FOLLOW_UP_CHARS: usize = 2000;
+
+impl Runtime {
+    /// Runs a classifier. `Ok(None)` keeps the baseline.
+    pub async fn classify(
+        &self,
+        plugin: &CompiledPlugin,
+        ctx: CallContext,
+        event: &Event,
+        baseline: Option<&Classification>,
+    ) -> CallReport<Option<types::Classification>> {
+        let CompiledPlugin::Classifier(pre) = plugin else {
+            return wrong_kind();
+        };
+        let input = convert::event(event);
+        let baseline = baseline.map(convert::classification);
+        let reference = ctx.reference.clone();
+        let mut report = self
+            .run(ctx, &input, async |store: &mut Store<HostState>| {
+                let instance = pre.instantiate_async(&mut *store).await?;
+                instance
+                    .call_classify(&mut *store, &input, baseline.as_ref())
+                    .await
+            })
+            .await;
+        report.result = report.result.and_then(|answer| match answer {
+            Some(c) => self.check_classification(&reference, c).map(Some),
+            None => Ok(None),
+        });
+        report
+    }
+
+    /// Runs a router over `candidates` (unit codes). `Ok(None)` keeps the default.
+    pub async fn route(
+        &self,
+        plugin: &CompiledPlugin,
+        ctx: CallContext,
+        event: &Event,
+        classification: &Classification,
+        candidates: Vec<types::Candidate>,
+    ) -> CallReport<Option<types::RoutingChoice>> {
+        let CompiledPlugin::Router(pre) = plugin else {
+            return wrong_kind();
+        };
+        let input = convert::event(event);
+        let classification = convert::classification(classification);
+        let allowed: Vec<String> = candidates.iter().map(|c| c.unit.code.clone()).collect();
+        let mut report = self
+            .run(ctx, &input, async |store: &mut Store<HostState>| {
+                let instance = pre.instantiate_async(&mut *store).await?;
+                instance
+                    .call_route(&mut *store, &input, &classification, &candidates)
+                    .await
+            })
+            .await;
+        let max_output = self.limits.max_output_bytes;
+        report.result = report.result.and_then(|answer| match answer {
+            None => Ok(None),
+            Some(choice) => {
+                if choice.unit_code.len() + choice.reason.len() > max_output {
+                    return Err(Fault::new(
+                        FaultKind::OutputTooLarge,
+                        "routing choice larger than the output cap",
+                    ));
+                }
+                if !allowed.contains(&choice.unit_code) {
+                    return Err(Fault::new(
+                        FaultKind::InvalidOutput,
+                        format!(
+                            "chose {} which is not among the candidates [{}]",
+                            choice.unit_code,
+                            allowed.join(", ")
+                        ),
+                    ));
+                }
+                check_reason(&choice.reason)?;
+                Ok(Some(choice))
+            }
+        });
+        report
+    }
+
+    /// Runs a scenario on a stored event and checks the actions it asks for.
+    pub async fn on_event_stored(
+        &self,
+        plugin: &CompiledPlugin,
+        ctx: CallContext,
+        outcome_event: &Event,
+        classification: &Classification,
+        handling_unit: &str,
+        deadline: jiff::Timestamp,
+    ) -> CallReport<Vec<ScenarioAction>> {
+        let CompiledPlugin::Scenario(pre) = plugin else {
+            return wrong_kind();
+        };
+        let input = convert::event(outcome_event);
+        let outcome = types::Outcome {
+            event: input.clone(),
+            classification: convert::classification(classification),
+            handling_unit: handling_unit.to_string(),
+            deadline: crate::calendar::rfc3339(deadline),
+        };
+        let reference = ctx.reference.clone();
+        let street = ctx.street_code.clone();
+        let max_output = self.limits.max_output_bytes;
+        let mut report = self
+            .run(ctx, &input, async |store: &mut Store<HostState>| {
+                let instance = pre.instantiate_async(&mut *store).await?;
+                instance.call_on_event_stored(&mut *store, &outcome).await
+            })
+            .await;
+        let result = std::mem::replace(&mut report.result, Ok(Vec::new()));
+        let checked = result.and_then(|actions| {
+            if actions.len() > MAX_ACTIONS {
+                return Err(Fault::new(
+                    FaultKind::OutputTooLarge,
+                    format!("{} actions, at most {MAX_ACTIONS}", actions.len()),
+                ));
+            }
+            let size: usize = actions.iter().map(action_size).sum();
+            if size > max_output {
+                return Err(Fault::new(
+                    FaultKind::OutputTooLarge,
+                    format!("{size} bytes of actions, at most {max_output}"),
+                ));
+            }
+            actions
+                .into_iter()
+                .map(|a| check_action(&reference, &street, a))
+                .collect::<Result<Vec<_>, _>>()
+        });
+        CallReport {
+            result: checked,
+            elapsed: report.elapsed,
+            usage: report.usage,
+        }
+    }
+
+    /// The common part of every call: a slot, a fresh store with its limits, the call, and
+    /// the error sorted into a fault.
+    async fn run<T>(
+        &self,
+        ctx: CallContext,
+        input: &types::Event,
+        call: impl AsyncFnOnce(&mut Store<HostState>) -> wasmtime::Result<Result<T, String>>,
+    ) -> CallReport<T> {
+        let started = Instant::now();
+        if convert::input_size(input) > self.limits.max_input_bytes {
+            return CallReport {
+                result: Err(Fault::new(
+                    FaultKind::InputTooLarge,
+                    format!("event larger than {} bytes", self.limits.max_input_bytes),
+                )),
+                elapsed: started.elapsed(),
+                usage: Usage::default(),
+            };
+        }
+        let Ok(_slot) = self.slots.acquire().await else {
+            return CallReport {
+                result: Err(Fault::new(FaultKind::Instantiation, "runtime shut down")),
+                elapsed: started.elapsed(),
+                usage: Usage::default(),
+            };
+        };
+        let timeout = Duration::from_millis(self.limits.call_timeout_ms);
+        let mut store = Store::new(&self.engine, HostState::new(ctx, &self.limits));
+        store.limiter(|state| &mut state.limiter);
+        let deadline = Instant::now() + timeout;
+        let timeout_ms = self.limits.call_timeout_ms;
+        store.set_epoch_deadline(1);
+        store.epoch_deadline_callback(move |_| {
+            if Instant::now() >= deadline {
+                Err(wasmtime::Error::new(TimeLimitExceeded(timeout_ms)))
+            } else {
+                // Give the executor back every tick: a busy plugin cannot starve the host.
+                Ok(UpdateDeadline::Yield(1))
+            }
+        });
+        // The epoch stops guest code; this also bounds time spent awaiting host calls.
+        let grace = timeout + EPOCH_TICK * 50;
+        let outcome = tokio::time::timeout(grace, call(&mut store)).await;
+        let state = store.data();
+        let result = match outcome {
+            Err(_) => Err(Fault::new(
+                FaultKind::Timeout,
+                format!("ran longer than {timeout_ms} ms"),
+            )),
+            Ok(Err(error)) => Err(classify_error(&error, state.limiter.denied)),
+            Ok(Ok(Err(message))) => Err(Fault::new(FaultKind::PluginError, message)),
+            Ok(Ok(Ok(value))) => Ok(value),
+        };
+        let mut usage = state.usage.clone();
+        usage.peak_memory = state.limiter.peak;
+        CallReport {
+            result,
+            elapsed: started.elapsed(),
+            usage,
+        }
+    }
+
+    fn check_classification(
+        &self,
+        reference: &crate::reference::Reference,
+        c: types::Classification,
+    ) -> Result<types::Classification, Fault> {
+        let size =
+            c.item_code.len() + c.reason.len() + c.tags.iter().map(String::len).sum::<usize>();
+        if size > self.limits.max_output_bytes {
+            return Err(Fault::new(
+                FaultKind::OutputTooLarge,
+                format!(
+                    "classification of {size} bytes with {} tags, at most {} bytes",
+                    c.tags.len(),
+                    self.limits.max_output_bytes
+                ),
+            ));
+        }
+        if reference.item(&c.item_code).is_none() {
+            return Err(Fault::new(
+                FaultKind::InvalidOutput,
+                format!("item {} is not in the catalog", c.item_code),
+            ));
+        }
+        if !c.confidence.is_finite() || !(0.0..=1.0).contains(&c.confidence) {
+            return Err(Fault::new(
+                FaultKind::InvalidOutput,
+                format!("confidence {} is not between 0 and 1", c.confidence),
+            ));
+        }
+        if c.tags.len() > MAX_TAGS {
+            return Err(Fault::new(
+                FaultKind::InvalidOutput,
+                format!("{} tags, at most {MAX_TAGS}", c.tags.len()),
+            ));
+        }
+        if let Some(tag) = c
+            .tags
+            .iter()
+            .find(|t| t.trim().is_empty() || t.chars().count() > MAX_TAG_CHARS)
+        {
+            return Err(Fault::new(
+                FaultKind::InvalidOutput,
+                format!("tag {tag:?} is empty or longer than {MAX_TAG_CHARS} characters"),
+            ));
+        }
+        check_reason(&c.reason)?;
+        Ok(c)
+    }
+}
+
+fn check_reason(reason: &str) -> Result<(), Fault> {
+    if reason.chars().count() > MAX_REASON_CHARS {
+        return Err(Fault::new(
+            FaultKind::InvalidOutput,
+            format!("reason longer than {MAX_REASON_CHARS} characters"),
+        ));
+    }
+    Ok(())
+}
+
+fn action_size(a: &types::Action) -> usize {
+    match a {
+        types::Action::RaiseWarning(w) => {
+            w.message.len() + w.community.as_ref().map_or(0, String::len)
+        }
+        types::Action::OpenFollowUp(f) => f.unit_code.len() + f.description.len(),
+        types::Action::TagCase(t) => t.len(),
+        types::Action::EscalateCase(e) => e.reason.len(),
+    }
+}
+
+fn check_action(
+    reference: &crate::reference::Reference,
+    street: &str,
+    action: types::Action,
+) -> Result<ScenarioAction, Fault> {
+    let invalid = |detail: String| Err(Fault::new(FaultKind::InvalidOutput, detail));
+    match action {
+        types::Action::RaiseWarning(w) => {
+            if w.message.trim().is_empty() || w.message.chars().count() > MAX_REASON_CHARS {
+                return invalid("a warning needs a message of at most 500 characters".into());
+            }
+            Ok(ScenarioAction::Warning {
+                level: match w.level {
+                    types::WarningLevel::Yellow => "yellow",
+                    types::WarningLevel::Red => "red",
+                },
+                message: w.message,
+                community: w.community,
+            })
+        }
+        types::Action::OpenFollowUp(f) => {
+            match reference.unit(&f.unit_code) {
+                Some(unit) if unit.visible_to(street) => {}
+                Some(_) => {
+                    return invalid(format!(
+                        "follow-up for {} which belongs to another street",
+                        f.unit_code
+                    ));
+                }
+                None => return invalid(format!("follow-up for unknown unit {}", f.unit_code)),
+            }
+            if let Some(item) = &f.item_code
+                && reference.item(item).is_none()
+            {
+                return invalid(format!("follow-up item {item} is not in the catalog"));
+            }
+            if f.description.trim().is_empty()
+                || f.description.chars().count() > MAX_FOLLOW_UP_CHARS
+            {
+                return invalid(
+                    "a follow-up needs a description of at most 2000 characters".into(),
+                );
+            }
+            Ok(ScenarioAction::FollowUp {
+                unit_code: f.unit_code,
+                item_code: f.item_code,
+                description: f.description,
+                priority: convert::priority_from(f.priority),
+            })
+        }
+        types::Action::TagCase(tag) => {
+            if tag.trim().is_empty() || tag.chars().count() > MAX_TAG_CHARS {
+                return invalid(format!("tag {tag:?} is empty or too long"));
+            }
+            Ok(ScenarioAction::Tag(tag))
+        }
+        types::Action::EscalateCase(e) => {
+            if !(1..=2).contains(&e.level) {
+                return invalid(format!("escalation level {} (use 1 or 2)", e.level));
+            }
+            check_reason(&e.reason)?;
+            Ok(ScenarioAction::Escalate {
+                level: e.level,
+                reason: e.reason,
+            })
+        }
+    }
+}
+
+fn wrong_kind<T>() -> CallReport<T> {
+    CallReport {
+        result: Err(Fault::new(
+            FaultKind::Instantiation,
+            "plugin of the wrong kind for this step",
+        )),
+        elapsed: Duration::ZERO,
+        usage: Usage::default(),
+    }
+}

@@ -1,0 +1,36 @@
+//! The sandbox's limits, all configurable.
+
+use serde::Serialize;
+
+/// What one plugin call may use.
+#[derive(Clone, Debug, Serialize)]
+pub struct Limits {
+    /// Wall-clock time per call, in milliseconds, host calls included.
+    pub call_timeout_ms: u64,
+    /// Linear memory per instance, in bytes.
+    pub memory_bytes: usize,
+    /// Host calls (catalog, directory, stats, config, log) per plugin call.
+    pub max_host_calls: u32,
+    /// Log lines kept per call; further lines are dropped.
+    pub max_log_lines: u32,
+    /// Size of the event handed to a plugin (description, address and attributes), in bytes.
+    pub max_input_bytes: usize,
+    /// Size of a plugin's answer (reasons, tags, actions), in bytes.
+    pub max_output_bytes: usize,
+    /// Plugin calls running at once across the host; further calls wait for a slot.
+    pub max_concurrent_calls: u32,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            call_timeout_ms: 100,
+            memory_bytes: 32 << 20,
+            max_host_calls: 1_000,
+            max_log_lines: 50,
+            max_input_bytes: 64 << 10,
+            max_output_bytes: 16 << 10,
+            max_concurrent_calls: 64,
+        }
+    }
+}

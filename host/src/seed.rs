@@ -1,0 +1,114 @@
+//! The seed data shipped in `seed/` (see its README for the formats), compiled into the
+//! binary so a fresh host needs no files, and the JSON formats shared with `streetwise import`.
+
+use anyhow::Context;
+use serde::Deserialize;
+
+use crate::calendar::CalendarYear;
+use crate::domain::{Bounds, Catalog, Community, District, LatLon, Responsibility, Street, Unit};
+use crate::reference::ReferenceParts;
+
+const AREAS: &str = include_str!("../../seed/areas.json");
+const UNITS: &str = include_str!("../../seed/units.json");
+const CATALOG: &str = include_str!("../../seed/catalog.json");
+const RESPONSIBILITIES: &str = include_str!("../../seed/responsibilities.json");
+const CALENDAR_2026: &str = include_str!("../../seed/calendar/2026.json");
+
+/// The shipped seed data.
+pub fn parts() -> anyhow::Result<ReferenceParts> {
+    Ok(ReferenceParts {
+        district: areas(AREAS).context("seed/areas.json")?,
+        units: units(UNITS).context("seed/units.json")?,
+        catalog: catalog(CATALOG).context("seed/catalog.json")?,
+        responsibilities: responsibilities(RESPONSIBILITIES)
+            .context("seed/responsibilities.json")?,
+        calendar: vec![calendar(CALENDAR_2026).context("seed/calendar/2026.json")?],
+    })
+}
+
+#[derive(Deserialize)]
+struct AreasFile {
+    district: DistrictHeader,
+    bounds: Bounds,
+    streets: Vec<StreetEntry>,
+}
+
+#[derive(Deserialize)]
+struct DistrictHeader {
+    code: String,
+    name: String,
+}
+
+#[derive(Deserialize)]
+struct StreetEntry {
+    code: String,
+    slug: String,
+    name: String,
+    #[serde(default)]
+    name_en: Option<String>,
+    center: LatLon,
+    communities: Vec<Community>,
+}
+
+pub fn areas(text: &str) -> anyhow::Result<District> {
+    let file: AreasFile = serde_json::from_str(text)?;
+    Ok(District {
+        code: file.district.code,
+        name: file.district.name,
+        bounds: file.bounds,
+        streets: file
+            .streets
+            .into_iter()
+            .map(|s| Street {
+                code: s.code,
+                slug: s.slug,
+                name: s.name,
+                name_en: s.name_en,
+                center: s.center,
+                communities: s.communities,
+            })
+            .collect(),
+    })
+}
+
+pub fn units(text: &str) -> anyhow::Result<Vec<Unit>> {
+    #[derive(Deserialize)]
+    struct File {
+        units: Vec<Unit>,
+    }
+    Ok(serde_json::from_str::<File>(text)?.units)
+}
+
+pub fn catalog(text: &str) -> anyhow::Result<Catalog> {
+    Ok(serde_json::from_str(text)?)
+}
+
+pub fn responsibilities(text: &str) -> anyhow::Result<Vec<Responsibility>> {
+    #[derive(Deserialize)]
+    struct File {
+        entries: Vec<Responsibility>,
+    }
+    Ok(serde_json::from_str::<File>(text)?.entries)
+}
+
+pub fn calendar(text: &str) -> anyhow::Result<CalendarYear> {
+    let year: CalendarYear = serde_json::from_str(text)?;
+    year.validate().map_err(anyhow::Error::msg)?;
+    Ok(year)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::reference::Reference;
+
+    #[test]
+    fn the_shipped_seed_data_is_consistent() {
+        let parts = parts().unwrap();
+        assert_eq!(parts.district.streets.len(), 11);
+        assert_eq!(parts.catalog.categories.len(), 18);
+        let reference = Reference::new(parts).unwrap();
+        assert!(reference.item("06-003").is_some());
+        assert!(reference.calendar.knows_year(2026));
+    }
+}

@@ -1,0 +1,95 @@
+//! Typed settings. Every field has a default that runs with no file and no environment;
+//! each can be set by a flag or a `STREETWISE_*` environment variable.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use crate::runtime::Limits;
+
+/// Settings of `streetwise serve`.
+#[derive(Args, Clone, Debug)]
+pub struct Settings {
+    /// Address to listen on.
+    #[arg(long, env = "STREETWISE_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: String,
+
+    /// Database URL: `sqlite://path/file.db` or `postgres://user@host/db`.
+    /// Defaults to a SQLite file in the data directory.
+    #[arg(long, env = "STREETWISE_DATABASE_URL")]
+    pub database_url: Option<String>,
+
+    /// Directory for the SQLite file and the generated admin token.
+    #[arg(long, env = "STREETWISE_DATA_DIR", default_value = "data")]
+    pub data_dir: PathBuf,
+
+    /// Bearer token for deploying plugins. Generated into the data directory when unset.
+    #[arg(long, env = "STREETWISE_ADMIN_TOKEN", hide_env_values = true)]
+    pub admin_token: Option<String>,
+
+    /// A plugin manifest (such as `plugins/examples.toml`) whose plugins are deployed at start
+    /// unless the same component is already active.
+    #[arg(long, env = "STREETWISE_EXAMPLES")]
+    pub examples: Option<PathBuf>,
+
+    /// Run street scenarios after events are stored. A host with `false` only takes events
+    /// in; their scenarios wait in the database for a host that runs them.
+    #[arg(long, env = "STREETWISE_RUN_SCENARIOS", default_value_t = true, action = clap::ArgAction::Set)]
+    pub run_scenarios: bool,
+
+    /// Most events written in one group commit.
+    #[arg(long, env = "STREETWISE_MAX_BATCH", default_value_t = 256)]
+    pub max_batch: usize,
+
+    #[command(flatten)]
+    pub plugins: PluginLimits,
+}
+
+/// The sandbox's limits, as flags.
+#[derive(Args, Clone, Debug)]
+pub struct PluginLimits {
+    /// Time limit of one plugin call, in milliseconds.
+    #[arg(long, env = "STREETWISE_PLUGIN_TIMEOUT_MS", default_value_t = 100)]
+    pub plugin_timeout_ms: u64,
+
+    /// Memory cap of one plugin instance, in MiB.
+    #[arg(long, env = "STREETWISE_PLUGIN_MEMORY_MIB", default_value_t = 32)]
+    pub plugin_memory_mib: usize,
+
+    /// Host calls one plugin call may make.
+    #[arg(long, env = "STREETWISE_PLUGIN_MAX_HOST_CALLS", default_value_t = 1000)]
+    pub plugin_max_host_calls: u32,
+
+    /// Plugin calls running at once; more wait for a free slot.
+    #[arg(long, env = "STREETWISE_PLUGIN_MAX_CONCURRENT", default_value_t = 64)]
+    pub plugin_max_concurrent: u32,
+}
+
+impl Settings {
+    /// Settings as if nothing was given: what tests start from.
+    pub fn defaults() -> Self {
+        use clap::Parser;
+        #[derive(Parser)]
+        struct Only {
+            #[command(flatten)]
+            settings: Settings,
+        }
+        Only::parse_from(["streetwise"]).settings
+    }
+
+    pub fn database_url(&self) -> String {
+        self.database_url.clone().unwrap_or_else(|| {
+            format!("sqlite://{}", self.data_dir.join("streetwise.db").display())
+        })
+    }
+
+    pub fn limits(&self) -> Limits {
+        Limits {
+            call_timeout_ms: self.plugins.plugin_timeout_ms,
+            memory_bytes: self.plugins.plugin_memory_mib << 20,
+            max_host_calls: self.plugins.plugin_max_host_calls,
+            max_concurrent_calls: self.plugins.plugin_max_concurrent,
+            ..Limits::default()
+        }
+    }
+}

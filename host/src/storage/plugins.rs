@@ -1,0 +1,215 @@
+//! Plugin versions: immutable rows with their bytes; which one is active; their configuration.
+
+use std::collections::BTreeMap;
+
+use jiff::Timestamp;
+use serde::Serialize;
+use sqlx::AssertSqlSafe;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use super::{Db, from_millis, millis};
+use crate::runtime::PluginKind;
+
+/// A stored plugin version, without its bytes.
+#[derive(Clone, Debug, Serialize)]
+pub struct PluginVersion {
+    pub street_code: String,
+    pub name: String,
+    pub version: u32,
+    pub kind: PluginKind,
+    pub sha256: String,
+    pub size: u64,
+    #[serde(with = "crate::calendar::cst")]
+    pub deployed_at: Timestamp,
+    pub deployed_by: String,
+    pub active: bool,
+}
+
+/// A stored plugin version with its bytes, for loading.
+#[derive(Clone, Debug)]
+pub struct PluginRow {
+    pub meta: PluginVersion,
+    pub bytes: Vec<u8>,
+}
+
+const META_COLUMNS: &str =
+    "street_code, name, version, kind, sha256, size, deployed_at, deployed_by, active";
+
+impl Db {
+    /// Stores a new version and makes it the active one: for classifiers and routers the
+    /// street's only active plugin of that kind, for scenarios the active version of its name.
+    pub async fn deploy_plugin(
+        &self,
+        street_code: &str,
+        name: &str,
+        kind: PluginKind,
+        sha256: &str,
+        bytes: &[u8],
+        deployed_by: &str,
+    ) -> anyhow::Result<PluginVersion> {
+        let mut tx = self.pool().begin().await?;
+        let row = sqlx::query(
+            "select coalesce(max(version), 0) as v from plugins where street_code = $1 and name = $2",
+        )
+        .bind(street_code)
+        .bind(name)
+        .fetch_one(&mut *tx)
+        .await?;
+        let version: i64 = row.try_get::<i64, _>("v")? + 1;
+        deactivate(&mut tx, street_code, name, kind).await?;
+        let now = Timestamp::now();
+        sqlx::query(
+            "insert into plugins (street_code, name, version, kind, sha256, size, bytes, \
+             deployed_at, deployed_by, active) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1)",
+        )
+        .bind(street_code)
+        .bind(name)
+        .bind(version)
+        .bind(kind.as_str())
+        .bind(sha256)
+        .bind(bytes.len() as i64)
+        .bind(bytes)
+        .bind(millis(now))
+        .bind(deployed_by)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(PluginVersion {
+            street_code: street_code.into(),
+            name: name.into(),
+            version: version as u32,
+            kind,
+            sha256: sha256.into(),
+            size: bytes.len() as u64,
+            deployed_at: now,
+            deployed_by: deployed_by.into(),
+            active: true,
+        })
+    }
+
+    /// Every version of a street's plugins, newest first.
+    pub async fn plugin_versions(&self, street_code: &str) -> anyhow::Result<Vec<PluginVersion>> {
+        let rows = sqlx::query(AssertSqlSafe(format!(
+            "select {META_COLUMNS} from plugins where street_code = $1 \
+             order by name, version desc"
+        )))
+        .bind(street_code)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(version_from_row).collect()
+    }
+
+    /// The active versions of every street, with their bytes, for loading at start.
+    pub async fn active_plugins(&self) -> anyhow::Result<Vec<PluginRow>> {
+        let rows = sqlx::query(AssertSqlSafe(format!(
+            "select {META_COLUMNS}, bytes from plugins where active = 1 order by street_code, name"
+        )))
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(PluginRow {
+                    meta: version_from_row(row)?,
+                    bytes: row.try_get("bytes")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Whether this exact component is already the active version of a plugin name.
+    pub async fn is_active_sha(
+        &self,
+        street_code: &str,
+        name: &str,
+        sha256: &str,
+    ) -> anyhow::Result<bool> {
+        let row = sqlx::query(
+            "select count(*) as n from plugins \
+             where street_code = $1 and name = $2 and sha256 = $3 and active = 1",
+        )
+        .bind(street_code)
+        .bind(name)
+        .bind(sha256)
+        .fetch_one(self.pool())
+        .await?;
+        Ok(row.try_get::<i64, _>("n")? > 0)
+    }
+
+    /// A plugin's configuration (empty when never set).
+    pub async fn plugin_config(
+        &self,
+        street_code: &str,
+        name: &str,
+    ) -> anyhow::Result<BTreeMap<String, String>> {
+        let row =
+            sqlx::query("select body from plugin_configs where street_code = $1 and name = $2")
+                .bind(street_code)
+                .bind(name)
+                .fetch_optional(self.pool())
+                .await?;
+        match row {
+            Some(row) => Ok(serde_json::from_str(&row.try_get::<String, _>("body")?)?),
+            None => Ok(BTreeMap::new()),
+        }
+    }
+
+    pub async fn set_plugin_config(
+        &self,
+        street_code: &str,
+        name: &str,
+        config: &BTreeMap<String, String>,
+    ) -> anyhow::Result<()> {
+        sqlx::query(
+            "insert into plugin_configs (street_code, name, body, updated_at) values ($1, $2, $3, $4) \
+             on conflict (street_code, name) do update set body = excluded.body, \
+             updated_at = excluded.updated_at",
+        )
+        .bind(street_code)
+        .bind(name)
+        .bind(serde_json::to_string(config)?)
+        .bind(millis(Timestamp::now()))
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+}
+
+async fn deactivate(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    street_code: &str,
+    name: &str,
+    kind: PluginKind,
+) -> anyhow::Result<()> {
+    let q = if kind.single_per_street() {
+        sqlx::query(
+            "update plugins set active = 0 where street_code = $1 and kind = $2 and active = 1",
+        )
+        .bind(street_code)
+        .bind(kind.as_str())
+    } else {
+        sqlx::query(
+            "update plugins set active = 0 where street_code = $1 and name = $2 and active = 1",
+        )
+        .bind(street_code)
+        .bind(name)
+    };
+    q.execute(&mut **tx).await?;
+    Ok(())
+}
+
+fn version_from_row(row: &AnyRow) -> anyhow::Result<PluginVersion> {
+    let kind: String = row.try_get("kind")?;
+    Ok(PluginVersion {
+        street_code: row.try_get("street_code")?,
+        name: row.try_get("name")?,
+        version: row.try_get::<i64, _>("version")? as u32,
+        kind: PluginKind::parse(&kind)
+            .ok_or_else(|| anyhow::anyhow!("bad plugin kind {kind:?}"))?,
+        sha256: row.try_get("sha256")?,
+        size: row.try_get::<i64, _>("size")? as u64,
+        deployed_at: from_millis(row.try_get("deployed_at")?),
+        deployed_by: row.try_get("deployed_by")?,
+        active: row.try_get::<i64, _>("active")? != 0,
+    })
+}

@@ -1,0 +1,8 @@
+//! Black-box tests of the Streetwise API: the real application, real databases, real plugins.
+
+mod example_plugins;
+mod intake;
+mod plugins;
+mod postgres;
+mod restart;
+mod sandbox;

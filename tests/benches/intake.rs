@@ -1,0 +1,93 @@
+//! Intake throughput over HTTP: events posted at a fixed concurrency to the real server on
+//! SQLite, each classified and routed by two plugins and durable before its answer.
+//!
+//! `cargo bench -p streetwise-tests --bench intake` (plugins built first).
+//! `STREETWISE_BENCH_EVENTS` and `STREETWISE_BENCH_CONCURRENCY` change the load.
+
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+use streetwise_tests::TestApp;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let events: usize = env("STREETWISE_BENCH_EVENTS", 20_000);
+    let concurrency: usize = env("STREETWISE_BENCH_CONCURRENCY", 64);
+    let app = TestApp::spawn().await;
+    // 坂田: a classifier on every event, and a router wherever there are two candidates
+    // (占道经营 has the community workstation and the district bureau).
+    app.deploy("bantian", "classifier", "buji_classifier").await;
+    app.deploy("bantian", "road-router", "bantian_router").await;
+    let probe = app
+        .submit(
+            json!({"source": "hotline", "description": "巷子里有人摆摊占道经营",
+                       "location": {"street": "坂田", "community": "新雪"}}),
+        )
+        .await;
+    let steps: Vec<&str> = probe["trace"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["step"].as_str().unwrap())
+        .collect();
+    assert!(
+        steps.contains(&"plugin:classifier") && steps.contains(&"plugin:router"),
+        "{steps:?}"
+    );
+
+    println!(
+        "intake: {events} events over HTTP, concurrency {concurrency}, SQLite (synchronous=full), 2 plugins per event"
+    );
+    let started = Instant::now();
+    let per_worker = events / concurrency;
+    let mut workers = Vec::new();
+    for w in 0..concurrency {
+        let client = app.client.clone();
+        let url = format!("{}/api/v1/events", app.address);
+        workers.push(tokio::spawn(async move {
+            let mut latencies = Vec::with_capacity(per_worker);
+            for i in 0..per_worker {
+                let body = json!({
+                    "source": "hotline",
+                    "external_id": format!("bench-{w}-{i}"),
+                    "description": format!("小区后面巷子里有人摆摊占道经营 #{i}"),
+                    "location": {"street": "坂田", "community": "新雪"}
+                });
+                let sent = Instant::now();
+                let response = client.post(&url).json(&body).send().await.expect("sent");
+                assert_eq!(response.status(), 201);
+                let _ = response.bytes().await;
+                latencies.push(sent.elapsed());
+            }
+            latencies
+        }));
+    }
+    let mut latencies = Vec::with_capacity(events);
+    for w in workers {
+        latencies.extend(w.await?);
+    }
+    let elapsed = started.elapsed();
+    latencies.sort();
+    let at = |q: f64| latencies[((latencies.len() as f64 * q) as usize).min(latencies.len() - 1)];
+    println!(
+        "  {} events in {:.2} s: {:.0} events/s   p50 {:.2} ms   p99 {:.2} ms",
+        latencies.len(),
+        elapsed.as_secs_f64(),
+        latencies.len() as f64 / elapsed.as_secs_f64(),
+        ms(at(0.5)),
+        ms(at(0.99)),
+    );
+    app.stop().await;
+    Ok(())
+}
+
+fn env(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}

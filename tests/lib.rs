@@ -1,0 +1,292 @@
+//! Helpers for the black-box tests: the real application on port 0 with its own fresh
+//! database (a SQLite file in a temporary directory, or a fresh PostgreSQL database), real
+//! plugins built from `plugins/`, and typed request helpers.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use streetwise::{Application, Platform, Settings};
+use tokio::sync::oneshot;
+
+pub const ADMIN_TOKEN: &str = "test-admin-token-0123456789";
+
+/// The PostgreSQL server the tests use when it is reachable.
+pub fn postgres_url() -> String {
+    std::env::var("STREETWISE_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+}
+
+/// Which database a test app gets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A running application.
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub platform: std::sync::Arc<Platform>,
+    pub settings: Settings,
+    pub dir: PathBuf,
+    stop: Option<oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+}
+
+/// A fresh, unique temporary directory.
+pub fn temp_dir(label: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "streetwise-{label}-{}",
+        uuid::Uuid::now_v7().simple()
+    ));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+/// Settings for a test app on SQLite in `dir`.
+pub fn test_settings(dir: &std::path::Path) -> Settings {
+    let mut settings = Settings::defaults();
+    settings.bind = "127.0.0.1:0".into();
+    settings.data_dir = dir.to_path_buf();
+    settings.database_url = Some(format!("sqlite://{}", dir.join("streetwise.db").display()));
+    settings.admin_token = Some(ADMIN_TOKEN.into());
+    settings.examples = None;
+    settings
+}
+
+/// A fresh PostgreSQL database, or `None` (with a notice) when the server is not reachable.
+pub async fn fresh_postgres() -> Option<String> {
+    use sqlx::Connection;
+    sqlx::any::install_default_drivers();
+    let url = postgres_url();
+    let mut conn = match tokio::time::timeout(
+        Duration::from_secs(5),
+        sqlx::AnyConnection::connect(&url),
+    )
+    .await
+    {
+        Ok(Ok(conn)) => conn,
+        _ => {
+            if std::env::var_os("STREETWISE_REQUIRE_POSTGRES").is_some() {
+                panic!("PostgreSQL at {url} is required but not reachable");
+            }
+            eprintln!("PostgreSQL at {url} is not reachable: skipping this PostgreSQL test");
+            return None;
+        }
+    };
+    let name = format!("streetwise_test_{}", uuid::Uuid::now_v7().simple());
+    sqlx::query(sqlx::AssertSqlSafe(format!("create database {name}")))
+        .execute(&mut conn)
+        .await
+        .expect("create a test database");
+    let base = url.rsplit_once('/').map_or(url.as_str(), |(base, _)| base);
+    Some(format!("{base}/{name}"))
+}
+
+impl TestApp {
+    /// Starts the application on SQLite in a fresh directory.
+    pub async fn spawn() -> TestApp {
+        let dir = temp_dir("app");
+        Self::spawn_with(test_settings(&dir)).await
+    }
+
+    /// Starts the application on a fresh PostgreSQL database, if the server is reachable.
+    pub async fn spawn_postgres() -> Option<TestApp> {
+        let url = fresh_postgres().await?;
+        let dir = temp_dir("pg");
+        let mut settings = test_settings(&dir);
+        settings.database_url = Some(url);
+        Some(Self::spawn_with(settings).await)
+    }
+
+    pub async fn spawn_on(backend: Backend) -> Option<TestApp> {
+        match backend {
+            Backend::Sqlite => Some(Self::spawn().await),
+            Backend::Postgres => Self::spawn_postgres().await,
+        }
+    }
+
+    /// Starts the application with these settings.
+    pub async fn spawn_with(settings: Settings) -> TestApp {
+        let app = Application::build(&settings)
+            .await
+            .expect("the application starts");
+        let address = format!("http://{}", app.address());
+        let platform = app.platform();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let server = tokio::spawn(app.run(async {
+            let _ = stopped.await;
+        }));
+        TestApp {
+            address,
+            client: reqwest::Client::builder()
+                .timeout(Duration::from_secs(30))
+                .build()
+                .expect("a client"),
+            platform,
+            dir: settings.data_dir.clone(),
+            settings,
+            stop: Some(stop),
+            server: Some(server),
+        }
+    }
+
+    /// Stops the server gracefully and waits for it.
+    pub async fn stop(mut self) -> Settings {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(server) = self.server.take() {
+            server.await.expect("server task").expect("server ran");
+        }
+        self.settings.clone()
+    }
+
+    pub async fn post_event(&self, body: Value) -> (StatusCode, Value) {
+        let response = self
+            .client
+            .post(format!("{}/api/v1/events", self.address))
+            .json(&body)
+            .send()
+            .await
+            .expect("request sent");
+        let status = response.status();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    /// Posts an appeal that must be accepted; returns the created event.
+    pub async fn submit(&self, body: Value) -> Value {
+        let (status, event) = self.post_event(body).await;
+        assert_eq!(status, StatusCode::CREATED, "{event}");
+        event
+    }
+
+    pub async fn post_raw(&self, body: &str, content_type: &str) -> (StatusCode, Value) {
+        let response = self
+            .client
+            .post(format!("{}/api/v1/events", self.address))
+            .header("content-type", content_type)
+            .body(body.to_string())
+            .send()
+            .await
+            .expect("request sent");
+        let status = response.status();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn get(&self, path: &str) -> (StatusCode, Value) {
+        let response = self
+            .client
+            .get(format!("{}{path}", self.address))
+            .send()
+            .await
+            .expect("request sent");
+        let status = response.status();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn event(&self, id: &str) -> Value {
+        let (status, event) = self.get(&format!("/api/v1/events/{id}")).await;
+        assert_eq!(status, StatusCode::OK, "{event}");
+        event
+    }
+
+    /// Waits until the event's scenarios have run (bounded), then returns it.
+    pub async fn event_after_scenarios(&self, id: &str) -> Value {
+        for _ in 0..300 {
+            let event = self.event(id).await;
+            if event["scenarios_done"] == json!(true) {
+                return event;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("scenarios of {id} did not run within 15 s");
+    }
+
+    pub async fn deploy_as(
+        &self,
+        token: Option<&str>,
+        street: &str,
+        name: &str,
+        bytes: Vec<u8>,
+    ) -> (StatusCode, Value) {
+        let mut request = self
+            .client
+            .post(format!(
+                "{}/api/v1/streets/{street}/plugins?name={name}",
+                self.address
+            ))
+            .header("content-type", "application/wasm")
+            .body(bytes);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.expect("request sent");
+        let status = response.status();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    /// Deploys a plugin built in `plugins/` with the admin token; it must be accepted.
+    pub async fn deploy(&self, street: &str, name: &str, component: &str) -> Value {
+        let (status, body) = self
+            .deploy_as(Some(ADMIN_TOKEN), street, name, plugin_bytes(component))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        body
+    }
+
+    pub async fn configure(&self, street: &str, name: &str, config: Value) {
+        let response = self
+            .client
+            .put(format!(
+                "{}/api/v1/streets/{street}/plugins/{name}/config",
+                self.address
+            ))
+            .bearer_auth(ADMIN_TOKEN)
+            .json(&config)
+            .send()
+            .await
+            .expect("request sent");
+        assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    }
+
+    pub async fn plugins(&self, street: &str) -> Value {
+        let (status, body) = self.get(&format!("/api/v1/streets/{street}/plugins")).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body
+    }
+}
+
+/// The bytes of a component built by `cargo build --release` in `plugins/`.
+pub fn plugin_bytes(crate_name: &str) -> Vec<u8> {
+    let path = plugin_path(crate_name);
+    std::fs::read(&path).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e}. Build the plugins first: cargo build --release --manifest-path plugins/Cargo.toml",
+            path.display()
+        )
+    })
+}
+
+pub fn plugin_path(crate_name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../plugins/target/wasm32-wasip2/release")
+        .join(format!("{}.wasm", crate_name.replace('-', "_")))
+}
+
+/// A hotline appeal in a street and community.
+pub fn appeal(description: &str, street: &str, community: Option<&str>) -> Value {
+    let mut location = json!({ "street": street });
+    if let Some(community) = community {
+        location["community"] = json!(community);
+    }
+    json!({
+        "source": "hotline",
+        "description": description,
+        "location": location,
+        "reporter": { "name": "张先生", "phone": "13800138000" }
+    })
+}
