@@ -54,7 +54,7 @@ async fn assert_fault_in(app: TestApp, component: &str, fault: &str) {
     let step = plugin_step(&event, "plugin:classifier");
     assert_eq!(step["outcome"], format!("fault:{fault}"), "{step}");
     assert!(
-        step["detail"].as_str().unwrap().contains("stands"),
+        step["detail"].as_str().unwrap().contains("沿用区级分类"),
         "{step}"
     );
     let stored = app.event(event["id"].as_str().unwrap()).await;

@@ -85,11 +85,11 @@ impl Pipeline {
                     "applied".to_string()
                 }
                 Ok(None) => {
-                    detail = "kept the district's classification".into();
+                    detail = "插件未改变区级分类".into();
                     "kept".to_string()
                 }
                 Err(fault) => {
-                    detail = format!("{fault}; the district's classification stands");
+                    detail = format!("{fault}；沿用区级分类");
                     outcome
                 }
             };
@@ -130,7 +130,7 @@ impl Pipeline {
             DecidedBy::District,
             "ok",
             format!(
-                "{}（{}）: candidates [{}], default {}",
+                "{}（{}）：候选单位 {}；默认 {}",
                 item.name,
                 if entry.area == "*" {
                     "全区"
@@ -180,11 +180,8 @@ impl Pipeline {
                         format!("{}：{}", handling.name, choice.reason),
                     )
                 }
-                Ok(None) => ("kept".to_string(), "kept the default unit".to_string()),
-                Err(fault) => (
-                    outcome,
-                    format!("{fault}; the responsibility list's default stands"),
-                ),
+                Ok(None) => ("kept".to_string(), "插件保留默认处置单位".to_string()),
+                Err(fault) => (outcome, format!("{fault}；沿用权责清单默认单位")),
             };
             trace.push(plugin_step(
                 "plugin:router",

@@ -121,9 +121,9 @@ impl ScenarioWorker {
                 .await;
             let outcome = record_outcome(&plugin, &report);
             let detail = match &report.result {
-                Ok(list) if list.is_empty() => "no action".to_string(),
-                Ok(list) => format!("{} action(s)", list.len()),
-                Err(fault) => format!("{fault}; no action taken"),
+                Ok(list) if list.is_empty() => "无动作".to_string(),
+                Ok(list) => format!("{} 项动作", list.len()),
+                Err(fault) => format!("{fault}；未执行任何动作"),
             };
             trace.push(plugin_step(
                 "plugin:scenario",
@@ -250,7 +250,7 @@ fn follow_up_event(
         step: "plugin:scenario".into(),
         decided_by: plugin.decided_by(),
         outcome: "applied".into(),
-        detail: format!("follow-up of {} for {}", parent.event.id, handling.name),
+        detail: format!("由事件 {} 触发，派往{}", parent.event.id, handling.name),
         micros: started.elapsed().as_micros() as u64,
     }];
     EventRecord {
