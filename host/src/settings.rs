@@ -60,6 +60,14 @@ pub struct PluginLimits {
     #[arg(long, env = "STREETWISE_PLUGIN_MAX_HOST_CALLS", default_value_t = 1000)]
     pub plugin_max_host_calls: u32,
 
+    /// Largest event handed to a plugin (description, address, attributes), in KiB.
+    #[arg(long, env = "STREETWISE_PLUGIN_MAX_INPUT_KIB", default_value_t = 64)]
+    pub plugin_max_input_kib: usize,
+
+    /// Largest answer accepted from a plugin, in KiB.
+    #[arg(long, env = "STREETWISE_PLUGIN_MAX_OUTPUT_KIB", default_value_t = 16)]
+    pub plugin_max_output_kib: usize,
+
     /// Plugin calls running at once; more wait for a free slot.
     #[arg(long, env = "STREETWISE_PLUGIN_MAX_CONCURRENT", default_value_t = 64)]
     pub plugin_max_concurrent: u32,
@@ -89,6 +97,8 @@ impl Settings {
             memory_bytes: self.plugins.plugin_memory_mib << 20,
             max_host_calls: self.plugins.plugin_max_host_calls,
             max_concurrent_calls: self.plugins.plugin_max_concurrent,
+            max_input_bytes: self.plugins.plugin_max_input_kib << 10,
+            max_output_bytes: self.plugins.plugin_max_output_kib << 10,
             ..Limits::default()
         }
     }

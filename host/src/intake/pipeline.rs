@@ -55,6 +55,7 @@ impl Pipeline {
         ));
 
         if let Some(plugin) = &plugins.classifier {
+            let span = plugin_span(plugin);
             let report = self
                 .runtime
                 .classify(
@@ -63,9 +64,9 @@ impl Pipeline {
                     &event,
                     Some(&classification),
                 )
-                .instrument(plugin_span(plugin))
+                .instrument(span.clone())
                 .await;
-            let outcome = record(plugin, &report);
+            let outcome = record(plugin, &report, &span);
             let elapsed = report.elapsed;
             let detail;
             let outcome = match report.result {
@@ -158,6 +159,7 @@ impl Pipeline {
                     is_default: i == 0,
                 })
                 .collect();
+            let span = plugin_span(plugin);
             let report = self
                 .runtime
                 .route(
@@ -167,9 +169,9 @@ impl Pipeline {
                     &classification,
                     wit_candidates,
                 )
-                .instrument(plugin_span(plugin))
+                .instrument(span.clone())
                 .await;
-            let outcome = record(plugin, &report);
+            let outcome = record(plugin, &report, &span);
             let elapsed = report.elapsed;
             let (outcome, detail) = match report.result {
                 Ok(Some(choice)) => {
@@ -299,18 +301,26 @@ pub(crate) fn unit_ref(reference: &Reference, code: &str) -> UnitRef {
     }
 }
 
+/// The span of one plugin call; `outcome` and `micros` are recorded when it returns.
 pub(crate) fn plugin_span(plugin: &LoadedPlugin) -> tracing::Span {
     tracing::info_span!(
         "plugin",
         street = %plugin.meta.street_code,
         plugin = %plugin.meta.name,
         version = plugin.meta.version,
-        kind = plugin.kind().as_str()
+        kind = plugin.kind().as_str(),
+        outcome = tracing::field::Empty,
+        micros = tracing::field::Empty,
     )
 }
 
-/// Counts the call in the plugin's health and logs it; returns the trace outcome of a fault.
-pub(crate) fn record<T>(plugin: &LoadedPlugin, report: &CallReport<T>) -> String {
+/// Counts the call in the plugin's health, records it on its span and logs faults; returns
+/// the trace outcome (`ok` or `fault:<kind>`).
+pub(crate) fn record<T>(
+    plugin: &LoadedPlugin,
+    report: &CallReport<T>,
+    span: &tracing::Span,
+) -> String {
     let fault = report.result.as_ref().err();
     plugin.health.record(
         report.elapsed,
@@ -318,21 +328,18 @@ pub(crate) fn record<T>(plugin: &LoadedPlugin, report: &CallReport<T>) -> String
         report.usage.host_calls,
     );
     let micros = report.elapsed.as_micros() as u64;
+    let outcome = match fault {
+        Some(fault) => format!("fault:{}", fault.kind.as_str()),
+        None => "ok".to_string(),
+    };
+    span.record("outcome", outcome.as_str());
+    span.record("micros", micros);
+    let _entered = span.enter();
     match fault {
-        Some(fault) => {
-            tracing::warn!(outcome = fault.kind.as_str(), micros, detail = %fault.detail, "plugin fault");
-            format!("fault:{}", fault.kind.as_str())
-        }
-        None => {
-            tracing::debug!(
-                outcome = "ok",
-                micros,
-                host_calls = report.usage.host_calls,
-                "plugin call"
-            );
-            "ok".into()
-        }
+        Some(fault) => tracing::warn!(detail = %fault.detail, "plugin fault"),
+        None => tracing::debug!(host_calls = report.usage.host_calls, "plugin call"),
     }
+    outcome
 }
 
 pub(crate) fn step(

@@ -11,7 +11,7 @@ use tokio::sync::Notify;
 use tracing::Instrument;
 use uuid::Uuid;
 
-use super::pipeline::{Pipeline, classify_as, plugin_span, plugin_step, record, unit_ref};
+use super::pipeline::{self, Pipeline, classify_as, plugin_span, plugin_step, unit_ref};
 use crate::domain::{
     Action, ActionRecord, Classification, Dispatch, Event, EventRecord, Source, Status, TraceStep,
 };
@@ -106,6 +106,7 @@ impl ScenarioWorker {
                     up_to_seq: Some(stored.seq),
                 },
             };
+            let span = plugin_span(&plugin);
             let report = self
                 .pipeline
                 .runtime
@@ -117,9 +118,12 @@ impl ScenarioWorker {
                     &record.dispatch.handling_unit.code,
                     record.dispatch.deadline,
                 )
-                .instrument(plugin_span(&plugin))
+                .instrument(span.clone())
                 .await;
-            let outcome = record_outcome(&plugin, &report);
+            let outcome = match pipeline::record(&plugin, &report, &span).as_str() {
+                "ok" => "applied".to_string(),
+                fault => fault.to_string(),
+            };
             let detail = match &report.result {
                 Ok(list) if list.is_empty() => "无动作".to_string(),
                 Ok(list) => format!("{} 项动作", list.len()),
@@ -187,15 +191,6 @@ impl ScenarioWorker {
             }
         }
         trace
-    }
-}
-
-fn record_outcome<T>(plugin: &LoadedPlugin, report: &crate::runtime::CallReport<T>) -> String {
-    let outcome = record(plugin, report);
-    if outcome == "ok" {
-        "applied".into()
-    } else {
-        outcome
     }
 }
 

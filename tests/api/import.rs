@@ -1,0 +1,155 @@
+//! `streetwise import`: district IT replaces reference data; bad files change nothing.
+
+use std::fmt::Write;
+
+use streetwise::import::{CsvOptions, ImportKind, run};
+use streetwise_tests::{TestApp, appeal, temp_dir, test_settings};
+
+/// The shipped responsibility list as CSV, plus `extra` rows.
+fn responsibilities_csv(extra: &str) -> String {
+    let seed: serde_json::Value =
+        serde_json::from_str(include_str!("../../seed/responsibilities.json")).unwrap();
+    let mut csv = String::from("item,area,owner_unit,handling,time_limit_value,time_limit_unit\n");
+    for e in seed["entries"].as_array().unwrap() {
+        let handling: Vec<&str> = e["handling"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| h.as_str().unwrap())
+            .collect();
+        let (value, unit) = match &e["time_limit"] {
+            serde_json::Value::Null => (String::new(), String::new()),
+            t => (
+                t["value"].to_string(),
+                t["unit"].as_str().unwrap().to_string(),
+            ),
+        };
+        writeln!(
+            csv,
+            "{},{},{},{},{value},{unit}",
+            e["item"].as_str().unwrap(),
+            e["area"].as_str().unwrap(),
+            e["owner_unit"].as_str().unwrap(),
+            handling.join(";")
+        )
+        .unwrap();
+    }
+    csv.push_str(extra);
+    csv
+}
+
+#[tokio::test]
+async fn a_new_responsibility_list_from_csv_routes_events_after_a_restart() {
+    let dir = temp_dir("import");
+    let settings = test_settings(&dir);
+    let app = TestApp::spawn_with(settings).await;
+    let before = app
+        .submit(appeal("垃圾堆没人清", "布吉", Some("木棉湾")))
+        .await;
+    assert_eq!(
+        before["dispatch"]["handling_unit"]["code"],
+        "buji.law-enforcement"
+    );
+    let settings = app.stop().await;
+
+    // 布吉 now sends exposed garbage to the community workstation first.
+    let file = dir.join("responsibilities.csv");
+    std::fs::write(
+        &file,
+        responsibilities_csv(
+            "01-001,440307014,district.urban-management,community;street:law-enforcement,4,working_hours\n",
+        ),
+    )
+    .unwrap();
+    run(
+        &settings,
+        ImportKind::Responsibilities,
+        &file,
+        CsvOptions::default(),
+    )
+    .await
+    .unwrap();
+
+    let app = TestApp::spawn_with(settings).await;
+    let after = app
+        .submit(appeal("垃圾堆没人清", "布吉", Some("木棉湾")))
+        .await;
+    let unit = after["dispatch"]["handling_unit"]["code"].as_str().unwrap();
+    assert!(unit.starts_with("buji.ws."), "{after}");
+    assert_eq!(after["dispatch"]["time_limit"]["unit"], "working_hours");
+    // Elsewhere the district-wide entry still applies.
+    let other = app
+        .submit(appeal("垃圾堆没人清", "平湖", Some("山厦")))
+        .await;
+    assert_eq!(
+        other["dispatch"]["handling_unit"]["code"],
+        "pinghu.law-enforcement"
+    );
+}
+
+#[tokio::test]
+async fn an_inconsistent_file_is_refused_whole_with_the_reasons() {
+    let dir = temp_dir("import-bad");
+    let settings = test_settings(&dir);
+    TestApp::spawn_with(settings.clone()).await.stop().await;
+
+    let file = dir.join("responsibilities.csv");
+    std::fs::write(
+        &file,
+        responsibilities_csv(
+            "01-001,440307014,district.nowhere,community,,\n\
+             99-999,*,district.water,district.water,,\n\
+             01-002,440307014,district.water,street:astronauts,1,fortnights\n",
+        ),
+    )
+    .unwrap();
+    let error = run(
+        &settings,
+        ImportKind::Responsibilities,
+        &file,
+        CsvOptions::default(),
+    )
+    .await
+    .unwrap_err();
+    let message = format!("{error:#}");
+    assert!(
+        message.contains("time_limit_unit \"fortnights\""),
+        "{message}"
+    );
+
+    std::fs::write(
+        &file,
+        responsibilities_csv(
+            "01-001,440307014,district.nowhere,community,,\n\
+             99-999,*,district.water,district.water,,\n",
+        ),
+    )
+    .unwrap();
+    let error = run(
+        &settings,
+        ImportKind::Responsibilities,
+        &file,
+        CsvOptions::default(),
+    )
+    .await
+    .unwrap_err();
+    let message = format!("{error:#}");
+    assert!(message.contains("nothing was written"), "{message}");
+    assert!(
+        message.contains("unknown owner unit district.nowhere"),
+        "{message}"
+    );
+    assert!(
+        message.contains("responsibility 99-999 @ *: unknown item"),
+        "{message}"
+    );
+
+    let app = TestApp::spawn_with(settings).await;
+    let event = app
+        .submit(appeal("垃圾堆没人清", "布吉", Some("木棉湾")))
+        .await;
+    assert_eq!(
+        event["dispatch"]["handling_unit"]["code"],
+        "buji.law-enforcement"
+    );
+}
