@@ -19,14 +19,7 @@ mod router_world {
         path: "../wit",
         imports: { default: async | trappable },
         exports: { default: async },
-        with: {
-            "streetwise:plugin/types": super::classifier_world::streetwise::plugin::types,
-            "streetwise:plugin/catalog": super::classifier_world::streetwise::plugin::catalog,
-            "streetwise:plugin/directory": super::classifier_world::streetwise::plugin::directory,
-            "streetwise:plugin/stats": super::classifier_world::streetwise::plugin::stats,
-            "streetwise:plugin/config": super::classifier_world::streetwise::plugin::config,
-            "streetwise:plugin/log": super::classifier_world::streetwise::plugin::log,
-        },
+        with: { "streetwise:plugin": super::classifier_world::streetwise::plugin },
     });
 }
 
@@ -36,14 +29,7 @@ mod scenario_world {
         path: "../wit",
         imports: { default: async | trappable },
         exports: { default: async },
-        with: {
-            "streetwise:plugin/types": super::classifier_world::streetwise::plugin::types,
-            "streetwise:plugin/catalog": super::classifier_world::streetwise::plugin::catalog,
-            "streetwise:plugin/directory": super::classifier_world::streetwise::plugin::directory,
-            "streetwise:plugin/stats": super::classifier_world::streetwise::plugin::stats,
-            "streetwise:plugin/config": super::classifier_world::streetwise::plugin::config,
-            "streetwise:plugin/log": super::classifier_world::streetwise::plugin::log,
-        },
+        with: { "streetwise:plugin": super::classifier_world::streetwise::plugin },
     });
 }
 

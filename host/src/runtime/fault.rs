@@ -93,6 +93,8 @@ impl fmt::Display for Fault {
     }
 }
 
+impl std::error::Error for Fault {}
+
 /// Raised from a host function to stop a guest that made too many host calls.
 #[derive(Debug)]
 pub(crate) struct HostCallLimitExceeded(pub u32);
