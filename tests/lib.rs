@@ -253,6 +253,38 @@ impl TestApp {
         assert_eq!(response.status(), StatusCode::NO_CONTENT);
     }
 
+    /// Posts a lifecycle action on a case.
+    pub async fn act(&self, id: &str, body: Value) -> (StatusCode, Value) {
+        let response = self
+            .client
+            .post(format!("{}/api/v1/events/{id}/actions", self.address))
+            .json(&body)
+            .send()
+            .await
+            .expect("request sent");
+        let status = response.status();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    /// Takes `action` as `role` (with `extra` fields such as a reason); it must be applied.
+    /// Returns the case's new status.
+    pub async fn step(&self, id: &str, action: &str, role: &str, extra: Value) -> String {
+        let mut body = json!({ "action": action, "actor": format!("{role}-1"), "role": role });
+        if let (Some(body), Some(extra)) = (body.as_object_mut(), extra.as_object()) {
+            body.extend(extra.clone());
+        }
+        let (status, applied) = self.act(id, body).await;
+        assert_eq!(status, StatusCode::OK, "{action} as {role}: {applied}");
+        applied["status"].as_str().expect("a status").to_string()
+    }
+
+    /// A case's timeline with whether it verifies.
+    pub async fn timeline(&self, id: &str) -> Value {
+        let (status, timeline) = self.get(&format!("/api/v1/events/{id}/timeline")).await;
+        assert_eq!(status, StatusCode::OK, "{timeline}");
+        timeline
+    }
+
     pub async fn plugins(&self, street: &str) -> Value {
         let (status, body) = self.get(&format!("/api/v1/streets/{street}/plugins")).await;
         assert_eq!(status, StatusCode::OK, "{body}");

@@ -1,4 +1,4 @@
-//! The command line: `streetwise serve` and `streetwise import`.
+//! The command line: `streetwise serve`, `streetwise import` and `streetwise verify`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -39,6 +39,13 @@ enum Command {
         #[command(flatten)]
         settings: Settings,
     },
+    /// Check that a case's timeline is intact; exits non-zero when its chain is broken.
+    Verify {
+        /// The event (case) id.
+        event_id: String,
+        #[command(flatten)]
+        settings: Settings,
+    },
 }
 
 pub fn main() -> ExitCode {
@@ -71,6 +78,7 @@ pub fn main() -> ExitCode {
                 )
                 .await
             }
+            Command::Verify { event_id, settings } => verify(&settings, &event_id).await,
         }
     });
     match result {
@@ -95,6 +103,38 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
          Stop with Ctrl-C.\n"
     );
     app.run(shutdown_signal()).await
+}
+
+/// `streetwise verify <event-id>`: prints the timeline; an error when its chain is broken.
+pub async fn verify(settings: &Settings, event_id: &str) -> anyhow::Result<()> {
+    let db = crate::storage::Db::connect(&settings.database_url()).await?;
+    let timeline = crate::casework::timeline(&db, event_id).await?;
+    db.close().await;
+    let timeline = timeline.ok_or_else(|| anyhow::anyhow!("no event {event_id}"))?;
+    for e in &timeline.entries {
+        println!(
+            "{:>3}  {}  {:<22} {} → {}  {} ({})  {}",
+            e.seq,
+            crate::calendar::rfc3339(e.at),
+            e.action,
+            e.from,
+            e.to,
+            e.actor,
+            e.role,
+            &e.hash[..16],
+        );
+    }
+    match timeline.broken {
+        None => {
+            println!(
+                "the timeline of {event_id} verifies: {} entries, the case is {}",
+                timeline.entries.len(),
+                timeline.status
+            );
+            Ok(())
+        }
+        Some(broken) => anyhow::bail!("the timeline of {event_id} is broken: {broken}"),
+    }
 }
 
 async fn shutdown_signal() {

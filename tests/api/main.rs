@@ -3,6 +3,7 @@
 mod example_plugins;
 mod import;
 mod intake;
+mod lifecycle;
 mod plugins;
 mod postgres;
 mod restart;

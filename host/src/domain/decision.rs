@@ -94,23 +94,78 @@ pub struct TraceStep {
     pub micros: u64,
 }
 
-/// Where a case stands. The lifecycle beyond dispatch is not modelled yet.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// Where a case stands in its lifecycle (see `crate::lifecycle` for what may follow what).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
-    /// 已派单: sent to the handling unit, awaiting sign-for.
+    /// 已受理: registered, not yet dispatched.
+    Accepted,
+    /// 不予受理: not accepted as a case.
+    Rejected,
+    /// 已派单(待签收): sent to the handling unit, awaiting sign-for.
     Dispatched,
+    /// 已签收: the unit acknowledged it.
+    Signed,
+    /// 处置中: being handled (also after rework or a redo).
+    InProgress,
+    /// 退单申请: the unit asked the centre to take it back; awaiting adjudication (审定).
+    ReturnRequested,
+    /// 延期申请: the unit asked for more time; awaiting approval.
+    ExtensionRequested,
+    /// 挂账: a long-term case taken off the clock with the centre's approval.
+    Parked,
+    /// 已办结(待核查): the unit reported it handled; awaiting on-site verification.
+    Handled,
+    /// 待回访: verified; awaiting the follow-up call to the citizen.
+    FollowUp,
+    /// 已结案.
+    Closed,
 }
 
 impl Status {
+    pub const ALL: [Status; 11] = [
+        Status::Accepted,
+        Status::Rejected,
+        Status::Dispatched,
+        Status::Signed,
+        Status::InProgress,
+        Status::ReturnRequested,
+        Status::ExtensionRequested,
+        Status::Parked,
+        Status::Handled,
+        Status::FollowUp,
+        Status::Closed,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
+            Status::Accepted => "accepted",
+            Status::Rejected => "rejected",
             Status::Dispatched => "dispatched",
+            Status::Signed => "signed",
+            Status::InProgress => "in_progress",
+            Status::ReturnRequested => "return_requested",
+            Status::ExtensionRequested => "extension_requested",
+            Status::Parked => "parked",
+            Status::Handled => "handled",
+            Status::FollowUp => "follow_up",
+            Status::Closed => "closed",
         }
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        (s == "dispatched").then_some(Status::Dispatched)
+        Self::ALL.into_iter().find(|status| status.as_str() == s)
+    }
+
+    /// Whether nothing more happens to the case.
+    pub fn is_final(self) -> bool {
+        matches!(self, Status::Rejected | Status::Closed)
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 

@@ -1,6 +1,6 @@
 //! The API's one error type: it owns the status codes and the JSON body
-//! `{"error": {"code", "message"}}`. Server-side failures get an opaque body; the cause is
-//! logged.
+//! `{"error": {"code", "message"}}` (a refused case transition adds `current` and `allowed`).
+//! Server-side failures get an opaque body; the cause is logged.
 
 use axum::Json;
 use axum::http::StatusCode;
@@ -17,6 +17,15 @@ pub enum ApiError {
     Unprocessable { code: &'static str, message: String },
     #[error("{0}")]
     NotFound(String),
+    /// The case is not in a state where the action is possible: `current` is its state and
+    /// `allowed` the actions the caller's role may take there.
+    #[error("{message}")]
+    Conflict {
+        code: &'static str,
+        message: String,
+        current: String,
+        allowed: Vec<String>,
+    },
     #[error("a valid bearer token is required")]
     Unauthorized,
     #[error("{0}")]
@@ -34,6 +43,7 @@ impl ApiError {
             ApiError::BadRequest { code, .. } => (StatusCode::BAD_REQUEST, code),
             ApiError::Unprocessable { code, .. } => (StatusCode::UNPROCESSABLE_ENTITY, code),
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
+            ApiError::Conflict { code, .. } => (StatusCode::CONFLICT, code),
             ApiError::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),
             ApiError::UnsupportedMediaType(_) => {
                 (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
@@ -58,11 +68,15 @@ impl IntoResponse for ApiError {
             }
             other => other.to_string(),
         };
-        let mut response = (
-            status,
-            Json(json!({ "error": { "code": code, "message": message } })),
-        )
-            .into_response();
+        let mut error = json!({ "code": code, "message": message });
+        if let ApiError::Conflict {
+            current, allowed, ..
+        } = &self
+        {
+            error["current"] = json!(current);
+            error["allowed"] = json!(allowed);
+        }
+        let mut response = (status, Json(json!({ "error": error }))).into_response();
         if matches!(self, ApiError::Unauthorized) {
             response.headers_mut().insert(
                 axum::http::header::WWW_AUTHENTICATE,

@@ -2,6 +2,7 @@
 //! them and adds tracing, body limits and a health check.
 
 mod auth;
+mod cases;
 mod error;
 mod events;
 mod plugins;
@@ -26,6 +27,7 @@ pub fn router(platform: Arc<Platform>) -> Router {
     Router::new()
         .merge(events::router().layer(DefaultBodyLimit::max(MAX_JSON_BYTES)))
         .merge(plugins::router())
+        .merge(cases::router().layer(DefaultBodyLimit::max(MAX_JSON_BYTES)))
         .route("/healthz", get(|| async { "ok" }))
         .layer(
             TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {

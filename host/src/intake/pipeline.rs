@@ -9,8 +9,9 @@ use std::time::Instant;
 use tracing::Instrument;
 
 use crate::domain::{
-    Classification, DecidedBy, Dispatch, Event, EventRecord, Item, Status, TraceStep, Unit, UnitRef,
+    Classification, DecidedBy, Dispatch, Event, EventRecord, Item, TraceStep, Unit, UnitRef,
 };
+use crate::lifecycle::Flows;
 use crate::reference::{Reference, SharedReference};
 use crate::runtime::{CallContext, CallReport, LoadedPlugin, Registry, Runtime, wit};
 use crate::storage::{Db, StatsScope};
@@ -213,9 +214,11 @@ impl Pipeline {
             deadline,
             decided_by: dispatched_by,
         };
+        // Dispatched at once; the channel's flow may skip sign-for (sensor alarms).
+        let status = Flows::shipped().for_source(event.source).initial();
         EventRecord {
             event,
-            status: Status::Dispatched,
+            status,
             classification,
             dispatch,
             trace,

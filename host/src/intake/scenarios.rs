@@ -13,8 +13,9 @@ use uuid::Uuid;
 
 use super::pipeline::{self, Pipeline, classify_as, plugin_span, plugin_step, unit_ref};
 use crate::domain::{
-    Action, ActionRecord, Classification, Dispatch, Event, EventRecord, Source, Status, TraceStep,
+    Action, ActionRecord, Classification, Dispatch, Event, EventRecord, Source, TraceStep,
 };
+use crate::lifecycle::Flows;
 use crate::runtime::{CallContext, LoadedPlugin, ScenarioAction};
 use crate::storage::{StatsScope, StoredEvent};
 
@@ -248,9 +249,11 @@ fn follow_up_event(
         detail: format!("由事件 {} 触发，派往{}", parent.event.id, handling.name),
         micros: started.elapsed().as_micros() as u64,
     }];
+    // Dispatched at once; the channel's flow may skip sign-for (sensor alarms).
+    let status = Flows::shipped().for_source(event.source).initial();
     EventRecord {
         event,
-        status: Status::Dispatched,
+        status,
         classification,
         dispatch: Dispatch {
             owner_unit: owner,

@@ -6,6 +6,7 @@
 mod events;
 mod plugins;
 mod reference;
+mod timeline;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -17,6 +18,7 @@ use sqlx::{AnyPool, Executor};
 
 pub use events::{EventFilter, EventPage, EventSummary, StatsScope, StoredEvent};
 pub use plugins::{PluginRow, PluginVersion};
+pub use timeline::{CaseHead, Transition};
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres");

@@ -1,0 +1,169 @@
+//! Case timelines: a transition moves `events.status` and appends its timeline entry in one
+//! transaction, and only if the case is still in the state the transition was decided from.
+
+use anyhow::Context;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use super::{Db, from_millis, millis};
+use crate::domain::{Dispatch, Source, Status, UnitRef};
+use crate::lifecycle::{Draft, Entry};
+
+const ENTRY_COLUMNS: &str = "event_id, seq, actor, role, action, from_state, to_state, reason, \
+    note, unit, at, prev_hash, hash";
+
+/// What deciding a transition needs to know about a stored case.
+#[derive(Clone, Debug)]
+pub struct CaseHead {
+    pub status: Status,
+    pub source: Source,
+    pub handling_unit: String,
+    pub received_at: jiff::Timestamp,
+}
+
+/// A transition to store.
+#[derive(Clone, Debug)]
+pub struct Transition<'a> {
+    /// The state the transition was decided from; nothing is written unless the case is
+    /// still in it.
+    pub from: Status,
+    pub to: Status,
+    /// Written first when the case has no timeline yet: its intake, which is not written at
+    /// intake to keep the group commit one insert.
+    pub genesis: Draft,
+    pub entry: Draft,
+    /// The unit the case is reassigned to.
+    pub reassign: Option<&'a UnitRef>,
+}
+
+impl Db {
+    pub async fn case_head(&self, event_id: &str) -> anyhow::Result<Option<CaseHead>> {
+        let row = sqlx::query(
+            "select status, source, handling_unit, received_at from events where id = $1",
+        )
+        .bind(event_id)
+        .fetch_optional(self.pool())
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let status: String = row.try_get("status")?;
+        let source: String = row.try_get("source")?;
+        Ok(Some(CaseHead {
+            status: Status::parse(&status).with_context(|| format!("bad status {status:?}"))?,
+            source: Source::parse(&source).with_context(|| format!("bad source {source:?}"))?,
+            handling_unit: row.try_get("handling_unit")?,
+            received_at: from_millis(row.try_get("received_at")?),
+        }))
+    }
+
+    /// A case's timeline in order.
+    pub async fn timeline(&self, event_id: &str) -> anyhow::Result<Vec<Entry>> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "select {ENTRY_COLUMNS} from case_timeline where event_id = $1 order by seq"
+        )))
+        .bind(event_id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(entry_from_row).collect()
+    }
+
+    /// Applies a transition: returns the appended entry, or `None` when the case was no longer
+    /// in `transition.from` (another action got there first) and nothing was written.
+    pub async fn apply_transition(
+        &self,
+        event_id: &str,
+        transition: Transition<'_>,
+    ) -> anyhow::Result<Option<Entry>> {
+        let mut tx = self.pool().begin().await?;
+        // The guarded update comes first: it takes SQLite's write lock (or PostgreSQL's row
+        // lock) before anything is read, so a concurrent transition waits for this one and
+        // then finds the state changed, instead of both appending from the same tail.
+        let updated = sqlx::query("update events set status = $1 where id = $2 and status = $3")
+            .bind(transition.to.as_str())
+            .bind(event_id)
+            .bind(transition.from.as_str())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if updated == 0 {
+            tx.rollback().await?;
+            return Ok(None);
+        }
+        if let Some(unit) = transition.reassign {
+            let dispatch: String = sqlx::query("select dispatch from events where id = $1")
+                .bind(event_id)
+                .fetch_one(&mut *tx)
+                .await?
+                .try_get("dispatch")?;
+            let mut dispatch: Dispatch = serde_json::from_str(&dispatch)?;
+            dispatch.handling_unit = unit.clone();
+            sqlx::query("update events set handling_unit = $1, dispatch = $2 where id = $3")
+                .bind(&unit.code)
+                .bind(serde_json::to_string(&dispatch)?)
+                .bind(event_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let tail = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "select {ENTRY_COLUMNS} from case_timeline where event_id = $1 \
+             order by seq desc limit 1"
+        )))
+        .bind(event_id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .map(|row| entry_from_row(&row))
+        .transpose()?;
+        let tail = match tail {
+            Some(tail) => tail,
+            None => {
+                let genesis = transition.genesis.seal(event_id, None);
+                insert_entry(&mut tx, &genesis).await?;
+                genesis
+            }
+        };
+        let entry = transition.entry.seal(event_id, Some(&tail));
+        insert_entry(&mut tx, &entry).await?;
+        tx.commit().await?;
+        Ok(Some(entry))
+    }
+}
+
+async fn insert_entry(tx: &mut sqlx::Transaction<'_, sqlx::Any>, e: &Entry) -> anyhow::Result<()> {
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "insert into case_timeline ({ENTRY_COLUMNS}) \
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+    )))
+    .bind(&e.event_id)
+    .bind(e.seq)
+    .bind(&e.actor)
+    .bind(&e.role)
+    .bind(&e.action)
+    .bind(&e.from)
+    .bind(&e.to)
+    .bind(&e.reason)
+    .bind(&e.note)
+    .bind(&e.unit)
+    .bind(millis(e.at))
+    .bind(&e.prev_hash)
+    .bind(&e.hash)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+fn entry_from_row(row: &AnyRow) -> anyhow::Result<Entry> {
+    Ok(Entry {
+        event_id: row.try_get("event_id")?,
+        seq: row.try_get("seq")?,
+        actor: row.try_get("actor")?,
+        role: row.try_get("role")?,
+        action: row.try_get("action")?,
+        from: row.try_get("from_state")?,
+        to: row.try_get("to_state")?,
+        reason: row.try_get("reason")?,
+        note: row.try_get("note")?,
+        unit: row.try_get("unit")?,
+        at: from_millis(row.try_get("at")?),
+        prev_hash: row.try_get("prev_hash")?,
+        hash: row.try_get("hash")?,
+    })
+}
