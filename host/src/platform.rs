@@ -137,21 +137,14 @@ impl Platform {
         let reference = self.reference();
         let id = Uuid::now_v7().to_string();
         let event = request.validate(&reference, id, jiff::Timestamp::now())?;
-        if let Some(external_id) = &event.external_id
-            && let Some(existing) = self
-                .db()
-                .event_by_external_id(event.source, external_id)
-                .await
-                .map_err(|e| SubmitError::Storage(format!("{e:#}")))?
-        {
-            return Ok(Submitted::Existing(existing.record));
-        }
+        // No read before deciding: a resend is rare, so it is cheaper to decide it again and
+        // let the insert's unique (source, external_id) turn it into the original.
         let (source, external_id) = (event.source, event.external_id.clone());
         let record = self.pipeline.decide(event).await;
         match self.writer.store(record.clone()).await {
             Ok(Written::Stored { .. }) => Ok(Submitted::Created(record)),
             Ok(Written::Duplicate) => {
-                // Another request with the same (source, external id) won the race.
+                // The channel sent this (source, external id) before, or a concurrent resend won.
                 let external_id = external_id.unwrap_or_default();
                 let existing = self
                     .db()

@@ -13,6 +13,8 @@ use streetwise_tests::TestApp;
 async fn main() -> anyhow::Result<()> {
     let events: usize = env("STREETWISE_BENCH_EVENTS", 20_000);
     let concurrency: usize = env("STREETWISE_BENCH_CONCURRENCY", 64);
+    // Channels that send an external id cost one more read per event (the idempotency check).
+    let with_external_ids = env("STREETWISE_BENCH_EXTERNAL_IDS", 1) == 1;
     let app = TestApp::spawn().await;
     // 坂田: a classifier on every event, and a router wherever there are two candidates
     // (占道经营 has the community workstation and the district bureau).
@@ -45,14 +47,17 @@ async fn main() -> anyhow::Result<()> {
         let client = app.client.clone();
         let url = format!("{}/api/v1/events", app.address);
         workers.push(tokio::spawn(async move {
+            let with_external_ids = with_external_ids;
             let mut latencies = Vec::with_capacity(per_worker);
             for i in 0..per_worker {
-                let body = json!({
+                let mut body = json!({
                     "source": "hotline",
-                    "external_id": format!("bench-{w}-{i}"),
                     "description": format!("小区后面巷子里有人摆摊占道经营 #{i}"),
                     "location": {"street": "坂田", "community": "新雪"}
                 });
+                if with_external_ids {
+                    body["external_id"] = json!(format!("bench-{w}-{i}"));
+                }
                 let sent = Instant::now();
                 let response = client.post(&url).json(&body).send().await.expect("sent");
                 assert_eq!(response.status(), 201);

@@ -89,7 +89,7 @@ async fn run(db: Db, mut queue: mpsc::Receiver<Job>, max_batch: usize, scenarios
 
 async fn commit(db: &Db, records: &[&EventRecord]) -> anyhow::Result<Vec<(String, i64)>> {
     let mut tx = db.pool().begin().await?;
-    let stored = Db::insert_events(&mut tx, records).await?;
+    let stored = db.insert_events(&mut tx, records).await?;
     tx.commit().await?;
     Ok(stored)
 }

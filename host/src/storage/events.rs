@@ -78,6 +78,7 @@ impl Db {
     /// Inserts a batch in one statement inside `tx`. Events whose (source, external id) is
     /// already stored are skipped; returns the (id, seq) of those inserted.
     pub async fn insert_events(
+        &self,
         tx: &mut Transaction<'_, Any>,
         records: &[&EventRecord],
     ) -> anyhow::Result<Vec<(String, i64)>> {
@@ -86,7 +87,7 @@ impl Db {
             let sql = format!(
                 "insert into events ({EVENT_COLUMNS}) values {} \
                  on conflict (source, external_id) do nothing returning id, seq",
-                placeholders(chunk.len(), EVENT_COLUMN_COUNT)
+                placeholders(self.backend(), chunk.len(), EVENT_COLUMN_COUNT)
             );
             let mut q = sqlx::query(AssertSqlSafe(sql));
             for r in chunk {
@@ -342,11 +343,11 @@ impl Db {
     ) -> anyhow::Result<Vec<(String, i64)>> {
         let mut tx = self.pool().begin().await?;
         let follow_ups: Vec<&EventRecord> = follow_ups.iter().collect();
-        let inserted = Self::insert_events(&mut tx, &follow_ups).await?;
+        let inserted = self.insert_events(&mut tx, &follow_ups).await?;
         for chunk in actions.chunks(200) {
             let sql = format!(
                 "insert into event_actions (event_id, plugin, kind, body, created_at) values {}",
-                placeholders(chunk.len(), 5)
+                placeholders(self.backend(), chunk.len(), 5)
             );
             let mut q = sqlx::query(AssertSqlSafe(sql));
             for (event_id, a) in chunk {

@@ -179,6 +179,7 @@ impl Db {
         parts: &ReferenceParts,
         progress: &(dyn Fn(u64) + Sync),
     ) -> anyhow::Result<()> {
+        let backend = self.backend();
         let mut tx = self.pool().begin().await?;
         for table in [
             "district",
@@ -217,7 +218,7 @@ impl Db {
         for (chunk_no, chunk) in d.streets.chunks(CHUNK).enumerate() {
             let sql = format!(
                 "insert into streets (code, slug, name, name_en, lat, lon, position) values {}",
-                placeholders(chunk.len(), 7)
+                placeholders(backend, chunk.len(), 7)
             );
             let mut q = sqlx::query(AssertSqlSafe(sql));
             for (i, s) in chunk.iter().enumerate() {
@@ -241,7 +242,7 @@ impl Db {
         for (chunk_no, chunk) in communities.chunks(CHUNK).enumerate() {
             let sql = format!(
                 "insert into communities (code, street_code, name, position) values {}",
-                placeholders(chunk.len(), 4)
+                placeholders(backend, chunk.len(), 4)
             );
             let mut q = sqlx::query(AssertSqlSafe(sql));
             for (i, (street, c)) in chunk.iter().enumerate() {
@@ -257,7 +258,7 @@ impl Db {
         for chunk in parts.units.chunks(CHUNK) {
             let sql = format!(
                 "insert into units (code, name, kind, street_code, role, community_code) values {}",
-                placeholders(chunk.len(), 6)
+                placeholders(backend, chunk.len(), 6)
             );
             let mut q = sqlx::query(AssertSqlSafe(sql));
             for u in chunk {
@@ -272,12 +273,12 @@ impl Db {
             q.execute(&mut *tx).await?;
             advance(chunk.len());
         }
-        save_catalog(&mut tx, &parts.catalog, &mut advance).await?;
+        save_catalog(&mut tx, backend, &parts.catalog, &mut advance).await?;
         for chunk in parts.responsibilities.chunks(CHUNK) {
             let sql = format!(
                 "insert into responsibilities \
                  (item_code, area, owner_unit, handling, limit_value, limit_unit) values {}",
-                placeholders(chunk.len(), 6)
+                placeholders(backend, chunk.len(), 6)
             );
             let mut q = sqlx::query(AssertSqlSafe(sql));
             for r in chunk {
@@ -307,6 +308,7 @@ impl Db {
 
 async fn save_catalog(
     tx: &mut Transaction<'_, Any>,
+    backend: super::Backend,
     catalog: &Catalog,
     advance: &mut impl FnMut(usize),
 ) -> anyhow::Result<()> {
@@ -318,7 +320,7 @@ async fn save_catalog(
     for (chunk_no, chunk) in catalog.categories.chunks(CHUNK).enumerate() {
         let sql = format!(
             "insert into categories (code, name, name_en, position) values {}",
-            placeholders(chunk.len(), 4)
+            placeholders(backend, chunk.len(), 4)
         );
         let mut q = sqlx::query(AssertSqlSafe(sql));
         for (i, c) in chunk.iter().enumerate() {
@@ -335,7 +337,7 @@ async fn save_catalog(
         let sql = format!(
             "insert into items (code, category_code, name, name_en, keywords, limit_value, \
              limit_unit, priority, requirements, position) values {}",
-            placeholders(chunk.len(), 10)
+            placeholders(backend, chunk.len(), 10)
         );
         let mut q = sqlx::query(AssertSqlSafe(sql));
         for (i, item) in chunk.iter().enumerate() {
