@@ -146,15 +146,12 @@ impl TestApp {
     }
 
     pub async fn post_event(&self, body: Value) -> (StatusCode, Value) {
-        let response = self
-            .client
-            .post(format!("{}/api/v1/events", self.address))
-            .json(&body)
-            .send()
-            .await
-            .expect("request sent");
-        let status = response.status();
-        (status, response.json().await.unwrap_or(Value::Null))
+        send(
+            self.client
+                .post(format!("{}/api/v1/events", self.address))
+                .json(&body),
+        )
+        .await
     }
 
     /// Posts an appeal that must be accepted; returns the created event.
@@ -165,27 +162,17 @@ impl TestApp {
     }
 
     pub async fn post_raw(&self, body: &str, content_type: &str) -> (StatusCode, Value) {
-        let response = self
-            .client
-            .post(format!("{}/api/v1/events", self.address))
-            .header("content-type", content_type)
-            .body(body.to_string())
-            .send()
-            .await
-            .expect("request sent");
-        let status = response.status();
-        (status, response.json().await.unwrap_or(Value::Null))
+        send(
+            self.client
+                .post(format!("{}/api/v1/events", self.address))
+                .header("content-type", content_type)
+                .body(body.to_string()),
+        )
+        .await
     }
 
     pub async fn get(&self, path: &str) -> (StatusCode, Value) {
-        let response = self
-            .client
-            .get(format!("{}{path}", self.address))
-            .send()
-            .await
-            .expect("request sent");
-        let status = response.status();
-        (status, response.json().await.unwrap_or(Value::Null))
+        send(self.client.get(format!("{}{path}", self.address))).await
     }
 
     pub async fn event(&self, id: &str) -> Value {
@@ -224,9 +211,7 @@ impl TestApp {
         if let Some(token) = token {
             request = request.bearer_auth(token);
         }
-        let response = request.send().await.expect("request sent");
-        let status = response.status();
-        (status, response.json().await.unwrap_or(Value::Null))
+        send(request).await
     }
 
     /// Deploys a plugin built in `plugins/` with the admin token; it must be accepted.
@@ -255,15 +240,12 @@ impl TestApp {
 
     /// Posts a lifecycle action on a case.
     pub async fn act(&self, id: &str, body: Value) -> (StatusCode, Value) {
-        let response = self
-            .client
-            .post(format!("{}/api/v1/events/{id}/actions", self.address))
-            .json(&body)
-            .send()
-            .await
-            .expect("request sent");
-        let status = response.status();
-        (status, response.json().await.unwrap_or(Value::Null))
+        send(
+            self.client
+                .post(format!("{}/api/v1/events/{id}/actions", self.address))
+                .json(&body),
+        )
+        .await
     }
 
     /// Takes `action` as `role` (with `extra` fields such as a reason); it must be applied.
@@ -290,6 +272,13 @@ impl TestApp {
         assert_eq!(status, StatusCode::OK, "{body}");
         body
     }
+}
+
+/// Sends a request; returns its status and JSON body (`null` when the body is not JSON).
+async fn send(request: reqwest::RequestBuilder) -> (StatusCode, Value) {
+    let response = request.send().await.expect("request sent");
+    let status = response.status();
+    (status, response.json().await.unwrap_or(Value::Null))
 }
 
 /// The bytes of a component built by `cargo build --release` in `plugins/`.
