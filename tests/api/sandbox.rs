@@ -44,8 +44,18 @@ async fn assert_host_still_answers(app: &TestApp) {
     assert_eq!(event["classification"]["item_code"], "06-003");
 }
 
+/// An app whose time limit is far away, so that the limit under test is what stops the
+/// plugin even on a loaded machine running an unoptimised build.
+async fn spawn_patient(max_host_calls: u32) -> TestApp {
+    let dir = temp_dir("sandbox");
+    let mut settings = test_settings(&dir);
+    settings.plugins.plugin_timeout_ms = 10_000;
+    settings.plugins.plugin_max_host_calls = max_host_calls;
+    TestApp::spawn_with(settings).await
+}
+
 async fn assert_fault(component: &str, fault: &str) {
-    assert_fault_in(TestApp::spawn().await, component, fault).await;
+    assert_fault_in(spawn_patient(1000).await, component, fault).await;
 }
 
 async fn assert_fault_in(app: TestApp, component: &str, fault: &str) {
@@ -70,7 +80,7 @@ async fn assert_fault_in(app: TestApp, component: &str, fault: &str) {
 
 #[tokio::test]
 async fn a_plugin_that_loops_forever_is_stopped_and_the_event_still_routes() {
-    assert_fault("fixture_loop_forever", "timeout").await;
+    assert_fault_in(TestApp::spawn().await, "fixture_loop_forever", "timeout").await;
 }
 
 #[tokio::test]
@@ -92,11 +102,7 @@ async fn a_plugin_that_panics_traps_without_hurting_the_host() {
 
 #[tokio::test]
 async fn a_plugin_that_floods_the_host_with_calls_is_cut_off() {
-    // A budget well inside the time limit even for an unoptimised test build.
-    let dir = temp_dir("flood");
-    let mut settings = test_settings(&dir);
-    settings.plugins.plugin_max_host_calls = 100;
-    let app = TestApp::spawn_with(settings).await;
+    let app = spawn_patient(100).await;
     assert_fault_in(app, "fixture_host_call_flood", "host-call-limit").await;
 }
 

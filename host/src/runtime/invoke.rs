@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 use wasmtime::{Store, UpdateDeadline};
 
 use super::bindings::types;
+use super::check;
 use super::convert;
 use super::engine::{CompiledPlugin, EPOCH_TICK, Runtime};
 use super::fault::{Fault, FaultKind, TimeLimitExceeded, classify_error};
@@ -41,12 +42,6 @@ pub enum ScenarioAction {
     },
 }
 
-const MAX_TAGS: usize = 16;
-const MAX_TAG_CHARS: usize = 32;
-const MAX_REASON_CHARS: usize = 500;
-const MAX_ACTIONS: usize = 16;
-const MAX_FOLLOW_UP_CHARS: usize = 2000;
-
 impl Runtime {
     /// Runs a classifier. `Ok(None)` keeps the baseline.
     pub async fn classify(
@@ -71,7 +66,7 @@ impl Runtime {
             })
             .await;
         report.result = report.result.and_then(|answer| match answer {
-            Some(c) => self.check_classification(&reference, c).map(Some),
+            Some(c) => check::classification(&reference, self.limits.max_output_bytes, c).map(Some),
             None => Ok(None),
         });
         report
@@ -120,7 +115,7 @@ impl Runtime {
                         ),
                     ));
                 }
-                check_reason(&choice.reason)?;
+                check::reason(&choice.reason)?;
                 Ok(Some(choice))
             }
         });
@@ -158,13 +153,13 @@ impl Runtime {
             .await;
         let result = std::mem::replace(&mut report.result, Ok(Vec::new()));
         let checked = result.and_then(|actions| {
-            if actions.len() > MAX_ACTIONS {
+            if actions.len() > check::MAX_ACTIONS {
                 return Err(Fault::new(
                     FaultKind::OutputTooLarge,
-                    format!("{} actions, at most {MAX_ACTIONS}", actions.len()),
+                    format!("{} actions, at most {}", actions.len(), check::MAX_ACTIONS),
                 ));
             }
-            let size: usize = actions.iter().map(action_size).sum();
+            let size: usize = actions.iter().map(check::action_size).sum();
             if size > max_output {
                 return Err(Fault::new(
                     FaultKind::OutputTooLarge,
@@ -173,7 +168,7 @@ impl Runtime {
             }
             actions
                 .into_iter()
-                .map(|a| check_action(&reference, &street, a))
+                .map(|a| check::action(&reference, &street, a))
                 .collect::<Result<Vec<_>, _>>()
         });
         CallReport {
@@ -242,145 +237,6 @@ impl Runtime {
             result,
             elapsed: started.elapsed(),
             usage,
-        }
-    }
-
-    fn check_classification(
-        &self,
-        reference: &crate::reference::Reference,
-        c: types::Classification,
-    ) -> Result<types::Classification, Fault> {
-        let size =
-            c.item_code.len() + c.reason.len() + c.tags.iter().map(String::len).sum::<usize>();
-        if size > self.limits.max_output_bytes {
-            return Err(Fault::new(
-                FaultKind::OutputTooLarge,
-                format!(
-                    "classification of {size} bytes with {} tags, at most {} bytes",
-                    c.tags.len(),
-                    self.limits.max_output_bytes
-                ),
-            ));
-        }
-        if reference.item(&c.item_code).is_none() {
-            return Err(Fault::new(
-                FaultKind::InvalidOutput,
-                format!("item {} is not in the catalog", c.item_code),
-            ));
-        }
-        if !c.confidence.is_finite() || !(0.0..=1.0).contains(&c.confidence) {
-            return Err(Fault::new(
-                FaultKind::InvalidOutput,
-                format!("confidence {} is not between 0 and 1", c.confidence),
-            ));
-        }
-        if c.tags.len() > MAX_TAGS {
-            return Err(Fault::new(
-                FaultKind::InvalidOutput,
-                format!("{} tags, at most {MAX_TAGS}", c.tags.len()),
-            ));
-        }
-        if let Some(tag) = c
-            .tags
-            .iter()
-            .find(|t| t.trim().is_empty() || t.chars().count() > MAX_TAG_CHARS)
-        {
-            return Err(Fault::new(
-                FaultKind::InvalidOutput,
-                format!("tag {tag:?} is empty or longer than {MAX_TAG_CHARS} characters"),
-            ));
-        }
-        check_reason(&c.reason)?;
-        Ok(c)
-    }
-}
-
-fn check_reason(reason: &str) -> Result<(), Fault> {
-    if reason.chars().count() > MAX_REASON_CHARS {
-        return Err(Fault::new(
-            FaultKind::InvalidOutput,
-            format!("reason longer than {MAX_REASON_CHARS} characters"),
-        ));
-    }
-    Ok(())
-}
-
-fn action_size(a: &types::Action) -> usize {
-    match a {
-        types::Action::RaiseWarning(w) => {
-            w.message.len() + w.community.as_ref().map_or(0, String::len)
-        }
-        types::Action::OpenFollowUp(f) => f.unit_code.len() + f.description.len(),
-        types::Action::TagCase(t) => t.len(),
-        types::Action::EscalateCase(e) => e.reason.len(),
-    }
-}
-
-fn check_action(
-    reference: &crate::reference::Reference,
-    street: &str,
-    action: types::Action,
-) -> Result<ScenarioAction, Fault> {
-    let invalid = |detail: String| Err(Fault::new(FaultKind::InvalidOutput, detail));
-    match action {
-        types::Action::RaiseWarning(w) => {
-            if w.message.trim().is_empty() || w.message.chars().count() > MAX_REASON_CHARS {
-                return invalid("a warning needs a message of at most 500 characters".into());
-            }
-            Ok(ScenarioAction::Warning {
-                level: match w.level {
-                    types::WarningLevel::Yellow => "yellow",
-                    types::WarningLevel::Red => "red",
-                },
-                message: w.message,
-                community: w.community,
-            })
-        }
-        types::Action::OpenFollowUp(f) => {
-            match reference.unit(&f.unit_code) {
-                Some(unit) if unit.visible_to(street) => {}
-                Some(_) => {
-                    return invalid(format!(
-                        "follow-up for {} which belongs to another street",
-                        f.unit_code
-                    ));
-                }
-                None => return invalid(format!("follow-up for unknown unit {}", f.unit_code)),
-            }
-            if let Some(item) = &f.item_code
-                && reference.item(item).is_none()
-            {
-                return invalid(format!("follow-up item {item} is not in the catalog"));
-            }
-            if f.description.trim().is_empty()
-                || f.description.chars().count() > MAX_FOLLOW_UP_CHARS
-            {
-                return invalid(
-                    "a follow-up needs a description of at most 2000 characters".into(),
-                );
-            }
-            Ok(ScenarioAction::FollowUp {
-                unit_code: f.unit_code,
-                item_code: f.item_code,
-                description: f.description,
-                priority: convert::priority_from(f.priority),
-            })
-        }
-        types::Action::TagCase(tag) => {
-            if tag.trim().is_empty() || tag.chars().count() > MAX_TAG_CHARS {
-                return invalid(format!("tag {tag:?} is empty or too long"));
-            }
-            Ok(ScenarioAction::Tag(tag))
-        }
-        types::Action::EscalateCase(e) => {
-            if !(1..=2).contains(&e.level) {
-                return invalid(format!("escalation level {} (use 1 or 2)", e.level));
-            }
-            check_reason(&e.reason)?;
-            Ok(ScenarioAction::Escalate {
-                level: e.level,
-                reason: e.reason,
-            })
         }
     }
 }

@@ -9,6 +9,7 @@
 //! either a checked answer or a [`Fault`].
 
 mod bindings;
+mod check;
 mod convert;
 mod engine;
 mod fault;
