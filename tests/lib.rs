@@ -286,7 +286,7 @@ pub fn plugin_bytes(crate_name: &str) -> Vec<u8> {
     let path = plugin_path(crate_name);
     std::fs::read(&path).unwrap_or_else(|e| {
         panic!(
-            "{}: {e}. Build the plugins first: cargo build --release --manifest-path plugins/Cargo.toml",
+            "{}: {e}. Build the plugins first: cargo build --release --manifest-path plugins/Cargo.toml --target wasm32-wasip2",
             path.display()
         )
     })

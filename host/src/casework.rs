@@ -5,12 +5,12 @@
 use jiff::Timestamp;
 use serde::Serialize;
 
-use crate::domain::{Status, UnitRef};
+use crate::domain::{Assignee, SectionRef, Status, UnitRef};
 use crate::lifecycle::{
     self, Action, ChainBroken, Draft, Entry, Flows, NotAllowed, Requires, Role,
 };
 use crate::reference::Reference;
-use crate::storage::{Db, Transition};
+use crate::storage::{Assign, Db, Transition};
 
 /// Longest actor name, and longest reason or note, in characters.
 const MAX_ACTOR: usize = 100;
@@ -26,6 +26,8 @@ pub struct Act {
     pub note: Option<String>,
     /// The unit to reassign to (`approve_return`).
     pub unit: Option<String>,
+    /// The staff id of the person to give the case to (`assign`).
+    pub assignee: Option<String>,
 }
 
 /// An applied action: where the case is now and the entry that records it.
@@ -104,6 +106,65 @@ pub async fn act(
         }
         _ => None,
     };
+    let assign = match (requires, &reassign) {
+        (Requires::Assignee, _) => {
+            let Some(id) = act.assignee.as_deref() else {
+                return invalid(
+                    "missing_assignee",
+                    format!("{} needs the staff id of the new assignee", act.action),
+                );
+            };
+            let Some(person) = reference.staff_member(id) else {
+                return invalid("unknown_staff", format!("unknown staff member {id:?}"));
+            };
+            if person.unit != head.handling_unit {
+                return invalid(
+                    "not_in_unit",
+                    format!(
+                        "{id} ({}) is not staff of the case's handling unit {}",
+                        person.name, head.handling_unit
+                    ),
+                );
+            }
+            if head.assignee.as_deref() == Some(id) {
+                return invalid(
+                    "same_assignee",
+                    format!("the case is already assigned to {id}"),
+                );
+            }
+            let section = person.section.as_deref().and_then(|c| reference.section(c));
+            Some(Assignee {
+                id: person.id.clone(),
+                name: person.name.clone(),
+                section: section.map(|s| SectionRef {
+                    code: s.code.clone(),
+                    name: s.name.clone(),
+                }),
+            })
+        }
+        // A case reassigned to another unit leaves its person behind: the new unit's own
+        // assignment picks one there, balanced like at intake.
+        (_, Some(unit)) => match reference.item(&head.item_code) {
+            Some(item) => {
+                crate::assignment::assign(
+                    db,
+                    reference,
+                    &unit.code,
+                    item,
+                    head.community_code.as_deref(),
+                )
+                .await
+                .assignee
+            }
+            None => None,
+        },
+        _ => None,
+    };
+    // An action that hands the case to a person (or to nobody) says so on its entry.
+    let assign = match (requires, &reassign) {
+        (Requires::Assignee, _) | (_, Some(_)) => Assign::To(assign.as_ref()),
+        _ => Assign::Keep,
+    };
     // Stored times are milliseconds: the entry must hash the same before and after storing.
     let now = Timestamp::from_millisecond(now.as_millisecond()).unwrap_or(now);
     let genesis = Draft {
@@ -115,6 +176,7 @@ pub async fn act(
         reason: None,
         note: Some(format!("受理并派单（流程 {}）", flow.name)),
         unit: Some(head.handling_unit.clone()),
+        assignee: head.assignee.clone(),
         at: Timestamp::from_millisecond(head.received_at.as_millisecond())
             .unwrap_or(head.received_at),
     };
@@ -127,6 +189,10 @@ pub async fn act(
         reason: act.reason,
         note: act.note,
         unit: reassign.as_ref().map(|u| u.code.clone()),
+        assignee: match assign {
+            Assign::To(assignee) => assignee.map(|a| a.id.clone()),
+            Assign::Keep => None,
+        },
         at: now,
     };
     let transition = Transition {
@@ -135,6 +201,7 @@ pub async fn act(
         genesis,
         entry,
         reassign: reassign.as_ref(),
+        assign,
     };
     match db.apply_transition(event_id, transition).await? {
         Some(entry) => Ok(Applied {
@@ -172,7 +239,12 @@ fn checked(mut act: Act) -> Result<Act, ActError> {
             message: format!("the actor is at most {MAX_ACTOR} characters"),
         });
     }
-    for text in [&mut act.reason, &mut act.note, &mut act.unit] {
+    for text in [
+        &mut act.reason,
+        &mut act.note,
+        &mut act.unit,
+        &mut act.assignee,
+    ] {
         *text = text
             .take()
             .map(|t| t.trim().to_string())
@@ -180,7 +252,9 @@ fn checked(mut act: Act) -> Result<Act, ActError> {
         if text.as_ref().is_some_and(|t| t.chars().count() > MAX_TEXT) {
             return Err(ActError::Invalid {
                 code: "text_too_long",
-                message: format!("reason, note and unit are at most {MAX_TEXT} characters"),
+                message: format!(
+                    "reason, note, unit and assignee are at most {MAX_TEXT} characters"
+                ),
             });
         }
     }

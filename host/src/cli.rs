@@ -1,4 +1,5 @@
-//! The command line: `streetwise serve`, `streetwise import` and `streetwise verify`.
+//! The command line: `streetwise serve`, `streetwise import`, `streetwise verify` and
+//! `streetwise generate`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -39,10 +40,31 @@ enum Command {
         #[command(flatten)]
         settings: Settings,
     },
+    /// Write synthetic data, such as a large history of closed cases to measure rankings on.
+    Generate {
+        #[command(subcommand)]
+        what: Generate,
+    },
     /// Check that a case's timeline is intact; exits non-zero when its chain is broken.
     Verify {
         /// The event (case) id.
         event_id: String,
+        #[command(flatten)]
+        settings: Settings,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum Generate {
+    /// Closed cases of the past year over the 11 streets, with their indicator facts and no
+    /// timeline entries, written in large batches.
+    Cases {
+        /// How many cases.
+        #[arg(long)]
+        count: u64,
+        /// Seed of the random choices: the same seed writes the same mix of cases.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
         #[command(flatten)]
         settings: Settings,
     },
@@ -79,6 +101,14 @@ pub fn main() -> ExitCode {
                 .await
             }
             Command::Verify { event_id, settings } => verify(&settings, &event_id).await,
+            Command::Generate {
+                what:
+                    Generate::Cases {
+                        count,
+                        seed,
+                        settings,
+                    },
+            } => crate::generate::cases(&settings, count, seed).await,
         }
     });
     match result {

@@ -1,5 +1,5 @@
 //! `streetwise import`: replace a set of reference data (catalog, responsibility list, units,
-//! areas, a calendar year) from a file. Rows are read and checked first, then the whole
+//! areas, a calendar year, sections and staff) from a file. Rows are read and checked first, then the whole
 //! reference is cross-checked with the new set in place; only if everything holds is it
 //! written, in one transaction, with a progress bar. Errors name the line and what is wrong.
 
@@ -23,6 +23,8 @@ pub enum ImportKind {
     Units,
     Areas,
     Calendar,
+    /// The units' sections and staff (`seed/staff.json`).
+    Staff,
 }
 
 /// What a CSV catalog cannot say in its rows.
@@ -74,7 +76,9 @@ pub async fn run(
         + parts.catalog.categories.len()
         + parts.catalog.items.len()
         + parts.responsibilities.len()
-        + parts.calendar.len()) as u64;
+        + parts.calendar.len()
+        + parts.sections.len()
+        + parts.staff.len()) as u64;
     let bar = ProgressBar::new(total);
     bar.set_style(
         ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} rows ({elapsed})")
@@ -161,6 +165,20 @@ fn replace(
             parts.calendar.push(year);
             parts.calendar.sort_by_key(|y| y.year);
             summary
+        }
+        ImportKind::Staff => {
+            anyhow::ensure!(
+                !is_csv,
+                "sections and staff are imported from JSON (see seed/staff.json)"
+            );
+            (parts.sections, parts.staff) =
+                crate::seed::staff(text).with_context(|| format!("{name}"))?;
+            format!(
+                "{} sections, {} staff ({} on duty)",
+                parts.sections.len(),
+                parts.staff.len(),
+                parts.staff.iter().filter(|p| p.on_duty).count()
+            )
         }
     })
 }

@@ -8,20 +8,25 @@
 //! - [`runtime`]: street plugins as sandboxed Wasm components.
 //! - [`intake`]: validation, the decision pipeline, group-committed storage, scenarios.
 //! - [`lifecycle`]: the case's transition table, flows per channel, the hash-chained timeline;
-//!   [`casework`] applies them to stored cases.
+//!   [`casework`] applies them to stored cases. [`assignment`] gives a case to a person.
 //! - [`storage`]: SQLite or PostgreSQL through one portable set of queries.
 //! - [`http`]: the API. [`app`]: the listener. [`platform`]: everything wired together.
+//! - [`indicators`]: 结案率, 按期处置率 and the rest per street and unit, the score and the
+//!   ranking; [`generate`] writes a large history of closed cases to measure them on.
 //! - [`import`], [`seed`]: reference data in and out. [`settings`], [`cli`]: configuration.
 
 pub mod app;
+pub mod assignment;
 pub mod auth;
 pub mod calendar;
 pub mod casework;
 pub mod classify;
 pub mod cli;
 pub mod domain;
+pub mod generate;
 pub mod http;
 pub mod import;
+pub mod indicators;
 pub mod intake;
 pub mod lifecycle;
 pub mod platform;

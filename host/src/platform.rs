@@ -12,6 +12,7 @@ use tokio::task::JoinHandle;
 use uuid::Uuid;
 
 use crate::domain::EventRecord;
+use crate::indicators::Weights;
 use crate::intake::{InvalidEvent, NewEventRequest, Pipeline, ScenarioWorker, Writer, Written};
 use crate::reference::{Reference, SharedReference};
 use crate::runtime::{DeployError, LoadedPlugin, Registry, Runtime};
@@ -24,6 +25,8 @@ pub struct Platform {
     pub pipeline: Pipeline,
     pub writer: Writer,
     pub admin_token: String,
+    /// The weights of the rankings' combined score.
+    pub weights: Weights,
     scenario_task: JoinHandle<()>,
 }
 
@@ -112,6 +115,7 @@ impl Platform {
             pipeline,
             writer,
             admin_token,
+            weights: settings.weights(),
             scenario_task,
         });
         if let Some(manifest) = &settings.examples {
@@ -242,7 +246,7 @@ impl Platform {
             let bytes = std::fs::read(&file).with_context(|| {
                 format!(
                     "cannot read plugin {} listed in {}: build the plugins first \
-                     (cargo build --release --manifest-path plugins/Cargo.toml)",
+                     (cargo build --release --manifest-path plugins/Cargo.toml --target wasm32-wasip2)",
                     file.display(),
                     path.display()
                 )

@@ -1,5 +1,5 @@
-//! The district's reference data in memory: areas, units, catalog, responsibility list and
-//! working calendar, checked for consistency as a whole and swapped as a whole.
+//! The district's reference data in memory: areas, units with their sections and staff,
+//! catalog, responsibility list and working calendar, checked for consistency as a whole and swapped as a whole.
 //!
 //! It is small (thousands of rows), read on every event and changed rarely (an import), so the
 //! host keeps one immutable snapshot behind an `Arc` and replaces it on import.
@@ -9,7 +9,8 @@ use std::collections::{BTreeMap, HashMap};
 use crate::calendar::{CalendarYear, WorkingCalendar};
 use crate::classify::{Baseline, KeywordClassifier};
 use crate::domain::{
-    Catalog, Category, District, HandlingRef, Item, Responsibility, Street, Unit, UnitKind,
+    Catalog, Category, District, HandlingRef, Item, Responsibility, Section, Staff, StaffRole,
+    Street, Unit, UnitKind,
 };
 
 /// Everything the pipeline looks up, consistent with itself.
@@ -20,6 +21,10 @@ pub struct Reference {
     responsibilities: HashMap<(String, String), Responsibility>,
     pub calendar: WorkingCalendar,
     classifier: KeywordClassifier,
+    sections: BTreeMap<String, Section>,
+    /// Staff by id, and each unit's staff ids in file order.
+    staff: BTreeMap<String, Staff>,
+    staff_of_unit: HashMap<String, Vec<String>>,
 }
 
 /// The raw parts, as stored or imported, before they are checked together.
@@ -30,6 +35,8 @@ pub struct ReferenceParts {
     pub units: Vec<Unit>,
     pub responsibilities: Vec<Responsibility>,
     pub calendar: Vec<CalendarYear>,
+    pub sections: Vec<Section>,
+    pub staff: Vec<Staff>,
 }
 
 impl Reference {
@@ -45,7 +52,16 @@ impl Reference {
             units,
             responsibilities,
             calendar,
+            sections,
+            staff,
         } = parts;
+        let mut staff_of_unit: HashMap<String, Vec<String>> = HashMap::new();
+        for person in &staff {
+            staff_of_unit
+                .entry(person.unit.clone())
+                .or_default()
+                .push(person.id.clone());
+        }
         Ok(Self {
             classifier: KeywordClassifier::new(&catalog),
             district,
@@ -56,7 +72,27 @@ impl Reference {
                 .map(|r| ((r.item.clone(), r.area.clone()), r))
                 .collect(),
             calendar: WorkingCalendar::new(calendar),
+            sections: sections.into_iter().map(|s| (s.code.clone(), s)).collect(),
+            staff: staff.into_iter().map(|p| (p.id.clone(), p)).collect(),
+            staff_of_unit,
         })
+    }
+
+    pub fn section(&self, code: &str) -> Option<&Section> {
+        self.sections.get(code)
+    }
+
+    pub fn staff_member(&self, id: &str) -> Option<&Staff> {
+        self.staff.get(id)
+    }
+
+    /// The staff of a unit, in the order they were listed.
+    pub fn staff_of(&self, unit_code: &str) -> impl Iterator<Item = &Staff> {
+        self.staff_of_unit
+            .get(unit_code)
+            .into_iter()
+            .flatten()
+            .filter_map(|id| self.staff.get(id))
     }
 
     pub fn classify(&self, description: &str) -> Option<Baseline> {
@@ -255,7 +291,72 @@ fn check(parts: &ReferenceParts) -> Vec<String> {
             errors.push(format!("calendar {}: {e}", year.year));
         }
     }
+    check_staff(parts, &community_codes, &mut errors);
     errors
+}
+
+/// Sections and staff: known units, sections of the person's own unit, skills that name a
+/// category or an item, areas that are communities.
+fn check_staff(parts: &ReferenceParts, community_codes: &[&str], errors: &mut Vec<String>) {
+    let catalog = &parts.catalog;
+    let unit_known = |code: &str| parts.units.iter().any(|u| u.code == code);
+    let skill_known =
+        |skill: &str| catalog.category(skill).is_some() || catalog.item(skill).is_some();
+    duplicates(
+        "section",
+        parts.sections.iter().map(|s| s.code.as_str()),
+        errors,
+    );
+    for section in &parts.sections {
+        if !unit_known(&section.unit) {
+            errors.push(format!(
+                "section {}: unknown unit {}",
+                section.code, section.unit
+            ));
+        }
+        for skill in section.skills.iter().filter(|s| !skill_known(s)) {
+            errors.push(format!(
+                "section {}: skill {skill} is neither a category nor an item",
+                section.code
+            ));
+        }
+    }
+    duplicates("staff", parts.staff.iter().map(|p| p.id.as_str()), errors);
+    for person in &parts.staff {
+        let row = format!("staff {}", person.id);
+        if person.name.trim().is_empty() {
+            errors.push(format!("{row}: no name"));
+        }
+        if !unit_known(&person.unit) {
+            errors.push(format!("{row}: unknown unit {}", person.unit));
+        }
+        match &person.section {
+            Some(code) => match parts.sections.iter().find(|s| &s.code == code) {
+                None => errors.push(format!("{row}: unknown section {code}")),
+                Some(section) if section.unit != person.unit => errors.push(format!(
+                    "{row}: section {code} belongs to {}, not {}",
+                    section.unit, person.unit
+                )),
+                Some(_) => {}
+            },
+            None if person.role != StaffRole::UnitAdmin => {
+                errors.push(format!("{row}: a {} needs a section", person.role.as_str()))
+            }
+            None => {}
+        }
+        for skill in person.skills.iter().filter(|s| !skill_known(s)) {
+            errors.push(format!(
+                "{row}: skill {skill} is neither a category nor an item"
+            ));
+        }
+        for area in person
+            .areas
+            .iter()
+            .filter(|a| !community_codes.contains(&a.as_str()))
+        {
+            errors.push(format!("{row}: unknown community {area}"));
+        }
+    }
 }
 
 fn duplicates<'a>(what: &str, codes: impl Iterator<Item = &'a str>, errors: &mut Vec<String>) {

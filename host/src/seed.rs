@@ -5,7 +5,9 @@ use anyhow::Context;
 use serde::Deserialize;
 
 use crate::calendar::CalendarYear;
-use crate::domain::{Bounds, Catalog, Community, District, LatLon, Responsibility, Street, Unit};
+use crate::domain::{
+    Bounds, Catalog, Community, District, LatLon, Responsibility, Section, Staff, Street, Unit,
+};
 use crate::reference::ReferenceParts;
 
 const AREAS: &str = include_str!("../../seed/areas.json");
@@ -13,9 +15,11 @@ const UNITS: &str = include_str!("../../seed/units.json");
 const CATALOG: &str = include_str!("../../seed/catalog.json");
 const RESPONSIBILITIES: &str = include_str!("../../seed/responsibilities.json");
 const CALENDAR_2026: &str = include_str!("../../seed/calendar/2026.json");
+const STAFF: &str = include_str!("../../seed/staff.json");
 
 /// The shipped seed data.
 pub fn parts() -> anyhow::Result<ReferenceParts> {
+    let (sections, staff) = staff(STAFF).context("seed/staff.json")?;
     Ok(ReferenceParts {
         district: areas(AREAS).context("seed/areas.json")?,
         units: units(UNITS).context("seed/units.json")?,
@@ -23,6 +27,8 @@ pub fn parts() -> anyhow::Result<ReferenceParts> {
         responsibilities: responsibilities(RESPONSIBILITIES)
             .context("seed/responsibilities.json")?,
         calendar: vec![calendar(CALENDAR_2026).context("seed/calendar/2026.json")?],
+        sections,
+        staff,
     })
 }
 
@@ -91,6 +97,18 @@ pub fn responsibilities(text: &str) -> anyhow::Result<Vec<Responsibility>> {
     Ok(serde_json::from_str::<File>(text)?.entries)
 }
 
+/// The sections and staff of `staff.json`.
+pub fn staff(text: &str) -> anyhow::Result<(Vec<Section>, Vec<Staff>)> {
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct File {
+        sections: Vec<Section>,
+        staff: Vec<Staff>,
+    }
+    let file: File = serde_json::from_str(text)?;
+    Ok((file.sections, file.staff))
+}
+
 pub fn calendar(text: &str) -> anyhow::Result<CalendarYear> {
     let year: CalendarYear = serde_json::from_str(text)?;
     year.validate().map_err(anyhow::Error::msg)?;
@@ -110,5 +128,27 @@ mod tests {
         let reference = Reference::new(parts).unwrap();
         assert!(reference.item("06-003").is_some());
         assert!(reference.calendar.knows_year(2026));
+    }
+
+    #[test]
+    fn every_seeded_unit_has_an_admin_and_an_on_duty_handler() {
+        let reference = Reference::new(parts().unwrap()).unwrap();
+        for unit in reference.units() {
+            let staff: Vec<_> = reference.staff_of(&unit.code).collect();
+            assert!(
+                staff
+                    .iter()
+                    .any(|p| p.role == crate::domain::StaffRole::UnitAdmin),
+                "{} has no admin",
+                unit.code
+            );
+            assert!(
+                staff
+                    .iter()
+                    .any(|p| p.role == crate::domain::StaffRole::Handler && p.on_duty),
+                "{} has nobody on duty",
+                unit.code
+            );
+        }
     }
 }

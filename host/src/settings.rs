@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
+use crate::indicators::Weights;
 use crate::runtime::Limits;
 
 /// Settings of `streetwise serve`.
@@ -43,6 +44,26 @@ pub struct Settings {
 
     #[command(flatten)]
     pub plugins: PluginLimits,
+
+    #[command(flatten)]
+    pub score: ScoreWeights,
+}
+
+/// The weights of the rankings' combined score, `100 × (handling × 处置率 + on_time ×
+/// 按期处置率 − rework × 返工率)`. DOMAIN.md marks the default weights unverified.
+#[derive(Args, Clone, Debug)]
+pub struct ScoreWeights {
+    /// Weight of 处置率 (dispatched cases handled) in the combined score.
+    #[arg(long, env = "STREETWISE_SCORE_WEIGHT_HANDLING", default_value_t = 0.3)]
+    pub score_weight_handling: f64,
+
+    /// Weight of 按期处置率 (handled cases handled by their deadline).
+    #[arg(long, env = "STREETWISE_SCORE_WEIGHT_ON_TIME", default_value_t = 0.6)]
+    pub score_weight_on_time: f64,
+
+    /// Weight of 返工率 (handled cases reworked), subtracted.
+    #[arg(long, env = "STREETWISE_SCORE_WEIGHT_REWORK", default_value_t = 0.1)]
+    pub score_weight_rework: f64,
 }
 
 /// The sandbox's limits, as flags.
@@ -89,6 +110,14 @@ impl Settings {
         self.database_url.clone().unwrap_or_else(|| {
             format!("sqlite://{}", self.data_dir.join("streetwise.db").display())
         })
+    }
+
+    pub fn weights(&self) -> Weights {
+        Weights {
+            handling: self.score.score_weight_handling,
+            on_time_handling: self.score.score_weight_on_time,
+            rework: self.score.score_weight_rework,
+        }
     }
 
     pub fn limits(&self) -> Limits {

@@ -47,7 +47,7 @@ async fn an_appeal_is_classified_routed_and_stored_with_its_trace() {
         .iter()
         .map(|s| s["step"].as_str().unwrap())
         .collect();
-    assert_eq!(steps, ["classify", "responsibility", "deadline"]);
+    assert_eq!(steps, ["classify", "responsibility", "deadline", "assign"]);
     // The reporter's personal data is stored but never shown.
     assert!(!event.to_string().contains("13800138000"));
 

@@ -1,10 +1,12 @@
 //! Black-box tests of the Streetwise API: the real application, real databases, real plugins.
 
+mod assignment;
 mod example_plugins;
 mod import;
 mod intake;
 mod lifecycle;
 mod plugins;
 mod postgres;
+mod rankings;
 mod restart;
 mod sandbox;

@@ -6,7 +6,7 @@ use std::fmt;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use super::{Event, Priority, TimeLimit};
+use super::{Assignee, Event, Priority, TimeLimit};
 
 /// Who took a decision: the district's own rules, or a street plugin at a version.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -78,16 +78,20 @@ pub struct Dispatch {
     #[serde(with = "crate::calendar::cst")]
     pub deadline: Timestamp,
     pub decided_by: DecidedBy,
+    /// The person inside the handling unit who has the case, when one could be assigned
+    /// (cases stored before assignment existed have none).
+    #[serde(default)]
+    pub assignee: Option<Assignee>,
 }
 
 /// One step of the pipeline as it happened to this event.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TraceStep {
     /// `validate`, `locate`, `classify`, `plugin:classifier`, `responsibility`, `plugin:router`,
-    /// `deadline`, `store`, `plugin:scenario`.
+    /// `deadline`, `assign`, `store`, `plugin:scenario`.
     pub step: String,
     pub decided_by: DecidedBy,
-    /// `ok`, `applied`, `kept`, or a fault such as `fault:timeout`.
+    /// `ok`, `applied`, `kept`, `unassigned`, or a fault such as `fault:timeout`.
     pub outcome: String,
     /// A sentence a handler can read.
     pub detail: String,

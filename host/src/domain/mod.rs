@@ -1,11 +1,12 @@
-//! The domain: events, the catalog, areas, units and the decisions taken about an event, as
-//! plain Rust types. Nothing here knows about HTTP, SQL or WebAssembly; the adapters depend on
-//! these types, never the reverse.
+//! The domain: events, the catalog, areas, units with their sections and staff, and the
+//! decisions taken about an event, as plain Rust types. Nothing here knows about HTTP, SQL or
+//! WebAssembly; the adapters depend on these types, never the reverse.
 
 mod area;
 mod catalog;
 mod decision;
 mod event;
+mod staff;
 mod time_limit;
 mod unit;
 
@@ -16,5 +17,6 @@ pub use decision::{
     UnitRef,
 };
 pub use event::{Event, Location, Priority, Reporter, Source};
+pub use staff::{Assignee, Section, SectionRef, Staff, StaffRole, covers};
 pub use time_limit::{TimeLimit, TimeUnit};
 pub use unit::{Unit, UnitKind};

@@ -32,6 +32,8 @@ struct ActionRequest {
     note: Option<String>,
     /// The unit code to reassign to, for `approve_return`.
     unit: Option<String>,
+    /// The staff id to give the case to, for `assign`.
+    assignee: Option<String>,
 }
 
 fn unprocessable(code: &'static str, message: String) -> ApiError {
@@ -80,6 +82,7 @@ async fn act(
         reason: request.reason,
         note: request.note,
         unit: request.unit,
+        assignee: request.assignee,
     };
     let reference = platform.reference();
     casework::act(platform.db(), &reference, &id, act, jiff::Timestamp::now())

@@ -6,6 +6,7 @@ mod cases;
 mod error;
 mod events;
 mod plugins;
+mod rankings;
 
 use std::sync::Arc;
 
@@ -27,6 +28,7 @@ pub fn router(platform: Arc<Platform>) -> Router {
     Router::new()
         .merge(events::router().layer(DefaultBodyLimit::max(MAX_JSON_BYTES)))
         .merge(plugins::router())
+        .merge(rankings::router())
         .merge(cases::router().layer(DefaultBodyLimit::max(MAX_JSON_BYTES)))
         .route("/healthz", get(|| async { "ok" }))
         .layer(

@@ -1,5 +1,5 @@
 //! The decision pipeline for one event: baseline classification, the street's classifier,
-//! the responsibility list, the street's router, the deadline. Every step is traced with who
+//! the responsibility list, the street's router, the deadline, the person in the unit. Every step is traced with who
 //! decided, the outcome and the time it took. A plugin fault never fails the event: the
 //! district's decision stands and the fault is on the trace and in the plugin's counters.
 
@@ -206,6 +206,23 @@ impl Pipeline {
             started,
         ));
 
+        let started = Instant::now();
+        let assignment = crate::assignment::assign(
+            &self.db,
+            &reference,
+            &handling.code,
+            item,
+            event.location.community_code.as_deref(),
+        )
+        .await;
+        trace.push(step(
+            "assign",
+            DecidedBy::District,
+            assignment.outcome,
+            assignment.detail,
+            started,
+        ));
+
         let dispatch = Dispatch {
             owner_unit: owner,
             handling_unit: handling,
@@ -213,6 +230,7 @@ impl Pipeline {
             time_limit,
             deadline,
             decided_by: dispatched_by,
+            assignee: assignment.assignee,
         };
         // Dispatched at once; the channel's flow may skip sign-for (sensor alarms).
         let status = Flows::shipped().for_source(event.source).initial();

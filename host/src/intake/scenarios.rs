@@ -262,6 +262,8 @@ fn follow_up_event(
             time_limit,
             deadline,
             decided_by: plugin.decided_by(),
+            // A follow-up goes to the unit; its admin assigns it to a person.
+            assignee: None,
         },
         trace,
         actions: Vec::new(),

@@ -75,6 +75,9 @@ named! {
         Close = "close",
         /// 督办: the case is flagged for supervision; it stays where it is.
         Supervise = "supervise",
+        /// 改派承办人: a supervisor gives the case to another person of its handling unit; the
+        /// case stays where it is.
+        Assign = "assign",
     }
 }
 
@@ -85,6 +88,8 @@ named! {
         Handler = "handler",
         /// The handling unit's administrator (单位管理员).
         UnitAdmin = "unit_admin",
+        /// The head of a section of the handling unit (科室负责人, 中队长).
+        SectionChief = "section_chief",
         /// The command centre (指挥中心): dispatch, adjudication, follow-up calls, supervision.
         Centre = "centre",
         /// An on-site inspector (核查员).
@@ -104,6 +109,8 @@ pub enum Requires {
     Note,
     /// The unit the case is reassigned to.
     Unit,
+    /// The staff member of the handling unit the case is assigned to.
+    Assignee,
 }
 
 /// One row of the table.
@@ -142,6 +149,7 @@ const UNIT_OR_SYSTEM: &[Role] = &[R::Handler, R::UnitAdmin, R::System];
 const INSPECTOR: &[Role] = &[R::Inspector];
 const CENTRE: &[Role] = &[R::Centre];
 const CENTRE_OR_SYSTEM: &[Role] = &[R::Centre, R::System];
+const SUPERVISORS: &[Role] = &[R::UnitAdmin, R::SectionChief, R::Centre];
 
 /// Every transition the platform allows, in the order of the full flow. A flow never adds a
 /// row; it only skips optional states (see [`Flow`]).
@@ -180,6 +188,15 @@ pub const TRANSITIONS: &[Rule] = &[
     rule_row(S::Parked,             A::Supervise,           S::Parked,             CENTRE_OR_SYSTEM, Q::Reason),
     rule_row(S::Handled,            A::Supervise,           S::Handled,            CENTRE_OR_SYSTEM, Q::Reason),
     rule_row(S::FollowUp,           A::Supervise,           S::FollowUp,           CENTRE_OR_SYSTEM, Q::Reason),
+    // 改派承办人 hands an open case to another person of its unit without moving it.
+    rule_row(S::Dispatched,         A::Assign,              S::Dispatched,         SUPERVISORS,      Q::Assignee),
+    rule_row(S::Signed,             A::Assign,              S::Signed,             SUPERVISORS,      Q::Assignee),
+    rule_row(S::InProgress,         A::Assign,              S::InProgress,         SUPERVISORS,      Q::Assignee),
+    rule_row(S::ReturnRequested,    A::Assign,              S::ReturnRequested,    SUPERVISORS,      Q::Assignee),
+    rule_row(S::ExtensionRequested, A::Assign,              S::ExtensionRequested, SUPERVISORS,      Q::Assignee),
+    rule_row(S::Parked,             A::Assign,              S::Parked,             SUPERVISORS,      Q::Assignee),
+    rule_row(S::Handled,            A::Assign,              S::Handled,            SUPERVISORS,      Q::Assignee),
+    rule_row(S::FollowUp,           A::Assign,              S::FollowUp,           SUPERVISORS,      Q::Assignee),
 ];
 
 /// The row for `action` in `state`, whoever acts.
@@ -336,6 +353,20 @@ mod tests {
             );
             assert!(next(state, Action::Supervise, Role::Handler, &full()).is_err());
         }
+    }
+
+    #[test]
+    fn a_supervisor_may_reassign_any_open_case_without_moving_it_and_a_handler_may_not() {
+        for state in Status::ALL
+            .into_iter()
+            .filter(|s| !s.is_final() && *s != Status::Accepted)
+        {
+            for role in [Role::UnitAdmin, Role::SectionChief, Role::Centre] {
+                assert_eq!(next(state, Action::Assign, role, &full()), Ok(state));
+            }
+            assert!(next(state, Action::Assign, Role::Handler, &full()).is_err());
+        }
+        assert!(next(Status::Closed, Action::Assign, Role::Centre, &full()).is_err());
     }
 
     #[test]

@@ -20,6 +20,8 @@ pub struct Draft {
     pub note: Option<String>,
     /// The unit the case was (re)assigned to, for dispatch and reassignment.
     pub unit: Option<String>,
+    /// The staff id of the person the case was (re)assigned to (承办人), when it changed.
+    pub assignee: Option<String>,
     pub at: Timestamp,
 }
 
@@ -38,6 +40,7 @@ pub struct Entry {
     pub reason: Option<String>,
     pub note: Option<String>,
     pub unit: Option<String>,
+    pub assignee: Option<String>,
     #[serde(with = "crate::calendar::cst")]
     pub at: Timestamp,
     pub prev_hash: String,
@@ -58,6 +61,7 @@ impl Draft {
             reason: self.reason,
             note: self.note,
             unit: self.unit,
+            assignee: self.assignee,
             at: self.at,
             prev_hash: prev.map_or(GENESIS_HASH.into(), |p| p.hash.clone()),
             hash: String::new(),
@@ -70,8 +74,12 @@ impl Draft {
 impl Entry {
     /// sha256 over the previous hash and the entry's fields. The fields are a JSON array: its
     /// encoding is unambiguous (no separator can be smuggled inside a field) and stable.
+    ///
+    /// The assignee came after the first entries were written: it is appended to the array
+    /// only when present, so an entry without one hashes exactly as it did before, and one with
+    /// one cannot be confused with one without (the arrays differ in length).
     pub fn compute_hash(&self) -> String {
-        let fields = serde_json::json!([
+        let mut fields = serde_json::json!([
             self.event_id,
             self.seq,
             self.actor,
@@ -84,6 +92,9 @@ impl Entry {
             self.unit,
             self.at.as_millisecond(),
         ]);
+        if let (Some(assignee), Some(fields)) = (&self.assignee, fields.as_array_mut()) {
+            fields.push(assignee.as_str().into());
+        }
         let mut hasher = Sha256::new();
         hasher.update(self.prev_hash.as_bytes());
         hasher.update(b"\n");
@@ -145,6 +156,7 @@ mod tests {
             reason: None,
             note: None,
             unit: None,
+            assignee: None,
             at: Timestamp::from_millisecond(at).unwrap(),
         }
     }
@@ -196,6 +208,42 @@ mod tests {
         let mut entries = chain();
         entries.swap(1, 2);
         assert_eq!(verify_chain(&entries).unwrap_err().index, 1);
+    }
+
+    #[test]
+    fn an_entry_without_an_assignee_hashes_as_entries_did_before_assignees_existed() {
+        let entry = draft("sign", "dispatched", "signed", 1_000).seal("e1", None);
+        // The format of the first release: the previous hash, a newline, eleven fields.
+        let legacy = serde_json::json!([
+            "e1",
+            0,
+            "王五",
+            "handler",
+            "sign",
+            "dispatched",
+            "signed",
+            null,
+            null,
+            null,
+            1_000
+        ]);
+        let mut hasher = Sha256::new();
+        hasher.update(GENESIS_HASH.as_bytes());
+        hasher.update(b"\n");
+        hasher.update(legacy.to_string().as_bytes());
+        assert_eq!(entry.hash, hex::encode(hasher.finalize()));
+    }
+
+    #[test]
+    fn the_assignee_is_covered_by_the_hash_when_present() {
+        let mut d = draft("assign", "signed", "signed", 1_000);
+        d.assignee = Some("buji.law-enforcement.003".into());
+        let mut entry = d.seal("e1", None);
+        assert_eq!(verify_chain(std::slice::from_ref(&entry)), Ok(()));
+        entry.assignee = Some("buji.law-enforcement.004".into());
+        assert!(verify_chain(&[entry.clone()]).is_err());
+        entry.assignee = None;
+        assert!(verify_chain(&[entry]).is_err());
     }
 
     #[test]

@@ -15,9 +15,10 @@ use crate::domain::{
 const EVENT_COLUMNS: &str = "id, source, external_id, description, reported_at, received_at, \
     street_code, street_name, community_code, community_name, grid, lat, lon, address, \
     reporter_name, reporter_phone, attributes, parent_id, status, item_code, category_code, \
-    priority, classification, owner_unit, handling_unit, deadline, dispatch, trace, scenarios_done";
-const EVENT_COLUMN_COUNT: usize = 29;
-/// Rows per insert statement: 29 × 256 values stays under SQLite's and PostgreSQL's limits.
+    priority, classification, owner_unit, handling_unit, deadline, dispatch, trace, scenarios_done, \
+    assignee, section";
+const EVENT_COLUMN_COUNT: usize = 31;
+/// Rows per insert statement: 31 × 256 values stays under SQLite's and PostgreSQL's limits.
 pub const MAX_BATCH: usize = 256;
 
 /// A stored event with its storage sequence number.
@@ -122,7 +123,14 @@ impl Db {
                     .bind(millis(r.dispatch.deadline))
                     .bind(serde_json::to_string(&r.dispatch)?)
                     .bind(serde_json::to_string(&r.trace)?)
-                    .bind(i64::from(r.scenarios_done));
+                    .bind(i64::from(r.scenarios_done))
+                    .bind(r.dispatch.assignee.as_ref().map(|a| a.id.clone()))
+                    .bind(
+                        r.dispatch
+                            .assignee
+                            .as_ref()
+                            .and_then(|a| a.section.as_ref().map(|s| s.code.clone())),
+                    );
             }
             for row in q.fetch_all(&mut **tx).await? {
                 inserted.push((row.try_get("id")?, row.try_get("seq")?));

@@ -4,8 +4,10 @@
 //! domain types.
 
 mod events;
+mod indicators;
 mod plugins;
 mod reference;
+mod staff;
 mod timeline;
 
 use std::path::Path;
@@ -17,8 +19,9 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 
 pub use events::{EventFilter, EventPage, EventSummary, StatsScope, StoredEvent};
+pub use indicators::{GENERATED_ROWS_PER_STATEMENT, GeneratedCase};
 pub use plugins::{PluginRow, PluginVersion};
-pub use timeline::{CaseHead, Transition};
+pub use timeline::{Assign, CaseHead, Transition};
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres");

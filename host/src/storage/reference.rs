@@ -162,6 +162,7 @@ impl Db {
             let body: String = row.try_get("body")?;
             calendar.push(serde_json::from_str::<CalendarYear>(&body)?);
         }
+        let (sections, staff) = super::staff::load(pool).await?;
 
         Ok(Some(ReferenceParts {
             district,
@@ -169,6 +170,8 @@ impl Db {
             units,
             responsibilities,
             calendar,
+            sections,
+            staff,
         }))
     }
 
@@ -191,6 +194,8 @@ impl Db {
             "items",
             "responsibilities",
             "calendar_years",
+            "sections",
+            "staff",
         ] {
             sqlx::query(AssertSqlSafe(format!("delete from {table}")))
                 .execute(&mut *tx)
@@ -301,6 +306,14 @@ impl Db {
                 .await?;
             advance(1);
         }
+        super::staff::save(
+            &mut tx,
+            backend,
+            &parts.sections,
+            &parts.staff,
+            &mut advance,
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }

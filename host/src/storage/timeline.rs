@@ -5,12 +5,14 @@ use anyhow::Context;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
+use super::indicators::marks_sql;
 use super::{Db, from_millis, millis};
-use crate::domain::{Dispatch, Source, Status, UnitRef};
-use crate::lifecycle::{Draft, Entry};
+use crate::domain::{Assignee, Dispatch, Source, Status, UnitRef};
+use crate::indicators::Marks;
+use crate::lifecycle::{Action, Draft, Entry};
 
 const ENTRY_COLUMNS: &str = "event_id, seq, actor, role, action, from_state, to_state, reason, \
-    note, unit, at, prev_hash, hash";
+    note, unit, at, prev_hash, hash, assignee";
 
 /// What deciding a transition needs to know about a stored case.
 #[derive(Clone, Debug)]
@@ -19,6 +21,18 @@ pub struct CaseHead {
     pub source: Source,
     pub handling_unit: String,
     pub received_at: jiff::Timestamp,
+    pub item_code: String,
+    pub community_code: Option<String>,
+    /// The staff id of the person who has the case, if anyone.
+    pub assignee: Option<String>,
+}
+
+/// What a transition does to the case's assignee (承办人).
+#[derive(Clone, Copy, Debug)]
+pub enum Assign<'a> {
+    Keep,
+    /// Give the case to this person, or to nobody (the unit's admin picks it up).
+    To(Option<&'a Assignee>),
 }
 
 /// A transition to store.
@@ -34,12 +48,14 @@ pub struct Transition<'a> {
     pub entry: Draft,
     /// The unit the case is reassigned to.
     pub reassign: Option<&'a UnitRef>,
+    pub assign: Assign<'a>,
 }
 
 impl Db {
     pub async fn case_head(&self, event_id: &str) -> anyhow::Result<Option<CaseHead>> {
         let row = sqlx::query(
-            "select status, source, handling_unit, received_at from events where id = $1",
+            "select status, source, handling_unit, received_at, item_code, community_code, \
+             assignee from events where id = $1",
         )
         .bind(event_id)
         .fetch_optional(self.pool())
@@ -52,6 +68,9 @@ impl Db {
             source: Source::parse(&source).with_context(|| format!("bad source {source:?}"))?,
             handling_unit: row.try_get("handling_unit")?,
             received_at: from_millis(row.try_get("received_at")?),
+            item_code: row.try_get("item_code")?,
+            community_code: row.try_get("community_code")?,
+            assignee: row.try_get("assignee")?,
         }))
     }
 
@@ -77,31 +96,55 @@ impl Db {
         // The guarded update comes first: it takes SQLite's write lock (or PostgreSQL's row
         // lock) before anything is read, so a concurrent transition waits for this one and
         // then finds the state changed, instead of both appending from the same tail.
-        let updated = sqlx::query("update events set status = $1 where id = $2 and status = $3")
+        // The same statement keeps the case's indicator facts (see `crate::indicators`).
+        let marks = Action::parse(&transition.entry.action)
+            .map_or_else(Marks::default, |action| Marks::of(action, transition.to));
+        let sql = format!(
+            "update events set status = $1{} where id = $2 and status = $3",
+            marks_sql(marks, "$4")
+        );
+        let mut update = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(transition.to.as_str())
             .bind(event_id)
-            .bind(transition.from.as_str())
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
+            .bind(transition.from.as_str());
+        if marks.handled || marks.closed {
+            update = update.bind(millis(transition.entry.at));
+        }
+        let updated = update.execute(&mut *tx).await?.rows_affected();
         if updated == 0 {
             tx.rollback().await?;
             return Ok(None);
         }
-        if let Some(unit) = transition.reassign {
+        let assign = match transition.assign {
+            Assign::To(assignee) => Some(assignee),
+            Assign::Keep => None,
+        };
+        if transition.reassign.is_some() || assign.is_some() {
             let dispatch: String = sqlx::query("select dispatch from events where id = $1")
                 .bind(event_id)
                 .fetch_one(&mut *tx)
                 .await?
                 .try_get("dispatch")?;
             let mut dispatch: Dispatch = serde_json::from_str(&dispatch)?;
-            dispatch.handling_unit = unit.clone();
-            sqlx::query("update events set handling_unit = $1, dispatch = $2 where id = $3")
-                .bind(&unit.code)
-                .bind(serde_json::to_string(&dispatch)?)
-                .bind(event_id)
-                .execute(&mut *tx)
-                .await?;
+            if let Some(unit) = transition.reassign {
+                dispatch.handling_unit = unit.clone();
+            }
+            if let Some(assignee) = assign {
+                dispatch.assignee = assignee.cloned();
+            }
+            // The columns mirror the dispatch: the workload count reads `assignee`.
+            let assignee = dispatch.assignee.as_ref();
+            sqlx::query(
+                "update events set handling_unit = $1, assignee = $2, section = $3, \
+                 dispatch = $4 where id = $5",
+            )
+            .bind(&dispatch.handling_unit.code)
+            .bind(assignee.map(|a| a.id.clone()))
+            .bind(assignee.and_then(|a| a.section.as_ref().map(|s| s.code.clone())))
+            .bind(serde_json::to_string(&dispatch)?)
+            .bind(event_id)
+            .execute(&mut *tx)
+            .await?;
         }
         let tail = sqlx::query(sqlx::AssertSqlSafe(format!(
             "select {ENTRY_COLUMNS} from case_timeline where event_id = $1 \
@@ -130,7 +173,7 @@ impl Db {
 async fn insert_entry(tx: &mut sqlx::Transaction<'_, sqlx::Any>, e: &Entry) -> anyhow::Result<()> {
     sqlx::query(sqlx::AssertSqlSafe(format!(
         "insert into case_timeline ({ENTRY_COLUMNS}) \
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
     )))
     .bind(&e.event_id)
     .bind(e.seq)
@@ -145,6 +188,7 @@ async fn insert_entry(tx: &mut sqlx::Transaction<'_, sqlx::Any>, e: &Entry) -> a
     .bind(millis(e.at))
     .bind(&e.prev_hash)
     .bind(&e.hash)
+    .bind(&e.assignee)
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -165,5 +209,6 @@ fn entry_from_row(row: &AnyRow) -> anyhow::Result<Entry> {
         at: from_millis(row.try_get("at")?),
         prev_hash: row.try_get("prev_hash")?,
         hash: row.try_get("hash")?,
+        assignee: row.try_get("assignee")?,
     })
 }
