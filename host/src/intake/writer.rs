@@ -90,6 +90,16 @@ async fn run(db: Db, mut queue: mpsc::Receiver<Job>, max_batch: usize, scenarios
 async fn commit(db: &Db, records: &[&EventRecord]) -> anyhow::Result<Vec<(String, i64)>> {
     let mut tx = db.pool().begin().await?;
     let stored = db.insert_events(&mut tx, records).await?;
+    // Each stored case adds one to its assignee's open workload, in the same transaction.
+    let mut workloads = std::collections::HashMap::new();
+    for record in records {
+        if let Some(assignee) = &record.dispatch.assignee
+            && stored.iter().any(|(id, _)| *id == record.event.id)
+        {
+            *workloads.entry(assignee.id.clone()).or_insert(0) += 1;
+        }
+    }
+    crate::storage::adjust_workloads(&mut tx, &workloads).await?;
     tx.commit().await?;
     Ok(stored)
 }

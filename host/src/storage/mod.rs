@@ -8,6 +8,7 @@ mod indicators;
 mod plugins;
 mod reference;
 mod staff;
+pub(crate) use staff::adjust_workloads;
 mod timeline;
 
 use std::path::Path;

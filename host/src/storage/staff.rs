@@ -7,40 +7,64 @@ use anyhow::Context;
 use sqlx::{Any, AnyPool, AssertSqlSafe, Row, Transaction};
 
 use super::{Backend, Db, placeholders};
-use crate::domain::{Section, Staff, StaffRole, Status};
+use crate::domain::{Section, Staff, StaffRole};
 
 /// Rows per multi-row insert.
 const CHUNK: usize = 200;
 
 impl Db {
     /// How many open cases (neither closed nor rejected) each of `ids` is assigned; people
-    /// with none are absent. One query over the `(assignee, status)` index, so the count is
-    /// the database's, whichever host assigned the cases and however often it restarted.
+    /// with none are absent. Read from the `staff_workloads` counters, which the transactions
+    /// that store, close, reject or reassign cases keep exact, so the figure is the
+    /// database's, whichever host assigned the cases and however often it restarted.
     pub async fn open_workloads(&self, ids: &[&str]) -> anyhow::Result<HashMap<String, u64>> {
         if ids.is_empty() {
             return Ok(HashMap::new());
         }
         let list = (0..ids.len())
-            .map(|i| format!("${}", i + 3))
+            .map(|i| format!("${}", i + 1))
             .collect::<Vec<_>>()
             .join(", ");
-        let sql = format!(
-            "select assignee, count(*) as n from events \
-             where assignee in ({list}) and status <> $1 and status <> $2 group by assignee"
-        );
-        let mut q = sqlx::query(AssertSqlSafe(sql))
-            .bind(Status::Closed.as_str())
-            .bind(Status::Rejected.as_str());
+        let sql =
+            format!("select staff_id, open_cases from staff_workloads where staff_id in ({list})");
+        let mut q = sqlx::query(AssertSqlSafe(sql));
         for id in ids {
             q = q.bind(*id);
         }
         let mut loads = HashMap::new();
         for row in q.fetch_all(self.pool()).await? {
-            let n: i64 = row.try_get("n")?;
-            loads.insert(row.try_get("assignee")?, n.max(0) as u64);
+            let n: i64 = row.try_get("open_cases")?;
+            if n > 0 {
+                loads.insert(row.try_get("staff_id")?, n as u64);
+            }
         }
         Ok(loads)
     }
+}
+
+/// Adds `delta` open cases to each person's counter inside `tx` (one statement).
+pub(crate) async fn adjust_workloads(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    deltas: &HashMap<String, i64>,
+) -> anyhow::Result<()> {
+    let deltas: Vec<(&String, &i64)> = deltas.iter().filter(|(_, d)| **d != 0).collect();
+    if deltas.is_empty() {
+        return Ok(());
+    }
+    let values = (0..deltas.len())
+        .map(|i| format!("(${}, ${})", 2 * i + 1, 2 * i + 2))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "insert into staff_workloads (staff_id, open_cases) values {values} \
+         on conflict (staff_id) do update set open_cases = staff_workloads.open_cases + excluded.open_cases"
+    );
+    let mut q = sqlx::query(AssertSqlSafe(sql));
+    for (id, delta) in deltas {
+        q = q.bind(id.as_str()).bind(*delta);
+    }
+    q.execute(&mut **tx).await?;
+    Ok(())
 }
 
 pub(super) async fn load(pool: &AnyPool) -> anyhow::Result<(Vec<Section>, Vec<Staff>)> {

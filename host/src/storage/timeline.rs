@@ -115,6 +115,14 @@ impl Db {
             tx.rollback().await?;
             return Ok(None);
         }
+        // The case's open workload follows its assignee: off it when the case closes or is
+        // rejected, from one person to another when it is reassigned.
+        let current: Option<String> = sqlx::query("select assignee from events where id = $1")
+            .bind(event_id)
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get("assignee")?;
+        let mut workloads = std::collections::HashMap::new();
         let assign = match transition.assign {
             Assign::To(assignee) => Some(assignee),
             Assign::Keep => None,
@@ -145,7 +153,22 @@ impl Db {
             .bind(event_id)
             .execute(&mut *tx)
             .await?;
+            let next = dispatch.assignee.as_ref().map(|a| a.id.clone());
+            if next != current && !transition.to.is_final() {
+                if let Some(old) = &current {
+                    *workloads.entry(old.clone()).or_insert(0) -= 1;
+                }
+                if let Some(new) = next {
+                    *workloads.entry(new).or_insert(0) += 1;
+                }
+            }
         }
+        if transition.to.is_final() && !transition.from.is_final() {
+            if let Some(old) = &current {
+                *workloads.entry(old.clone()).or_insert(0) -= 1;
+            }
+        }
+        super::staff::adjust_workloads(&mut tx, &workloads).await?;
         let tail = sqlx::query(sqlx::AssertSqlSafe(format!(
             "select {ENTRY_COLUMNS} from case_timeline where event_id = $1 \
              order by seq desc limit 1"
