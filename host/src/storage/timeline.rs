@@ -163,10 +163,11 @@ impl Db {
                 }
             }
         }
-        if transition.to.is_final() && !transition.from.is_final() {
-            if let Some(old) = &current {
-                *workloads.entry(old.clone()).or_insert(0) -= 1;
-            }
+        if transition.to.is_final()
+            && !transition.from.is_final()
+            && let Some(old) = &current
+        {
+            *workloads.entry(old.clone()).or_insert(0) -= 1;
         }
         super::staff::adjust_workloads(&mut tx, &workloads).await?;
         let tail = sqlx::query(sqlx::AssertSqlSafe(format!(
