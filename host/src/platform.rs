@@ -132,6 +132,14 @@ impl Platform {
         self.pipeline.reference.get()
     }
 
+    /// The code of the street named by `key` (code, slug or Chinese name).
+    pub fn street_code(&self, key: &str) -> Option<String> {
+        self.reference()
+            .district
+            .street(key)
+            .map(|s| s.code.clone())
+    }
+
     pub fn registry(&self) -> &Registry {
         &self.pipeline.registry
     }
@@ -171,10 +179,7 @@ impl Platform {
         deployed_by: &str,
     ) -> Result<PluginVersion, DeployFailure> {
         let street_code = self
-            .reference()
-            .district
-            .street(street)
-            .map(|s| s.code.clone())
+            .street_code(street)
             .ok_or_else(|| DeployFailure::UnknownStreet(street.into()))?;
         if !valid_plugin_name(name) {
             return Err(DeployFailure::InvalidName(name.into()));
@@ -221,10 +226,7 @@ impl Platform {
         config: BTreeMap<String, String>,
     ) -> Result<(), DeployFailure> {
         let street_code = self
-            .reference()
-            .district
-            .street(street)
-            .map(|s| s.code.clone())
+            .street_code(street)
             .ok_or_else(|| DeployFailure::UnknownStreet(street.into()))?;
         self.db()
             .set_plugin_config(&street_code, name, &config)
@@ -252,10 +254,7 @@ impl Platform {
                 )
             })?;
             let street = self
-                .reference()
-                .district
-                .street(&entry.street)
-                .map(|s| s.code.clone())
+                .street_code(&entry.street)
                 .with_context(|| format!("{}: unknown street {}", path.display(), entry.street))?;
             if self
                 .db()

@@ -109,10 +109,7 @@ async fn list(
     Path(street): Path<String>,
 ) -> Result<Json<PluginList>, ApiError> {
     let street_code = platform
-        .reference()
-        .district
-        .street(&street)
-        .map(|s| s.code.clone())
+        .street_code(&street)
         .ok_or_else(|| ApiError::NotFound(format!("unknown street {street:?}")))?;
     let active = platform.registry().active_in(&street_code);
     let plugins = platform

@@ -6,6 +6,7 @@
 //! every event is durable before its caller is answered. A failed commit fails every event in
 //! it, and none is half-written.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use tokio::sync::{Notify, mpsc, oneshot};
@@ -64,8 +65,8 @@ async fn run(db: Db, mut queue: mpsc::Receiver<Job>, max_batch: usize, scenarios
             Ok(stored) => {
                 let mut wake = false;
                 for job in batch.drain(..) {
-                    let written = match stored.iter().find(|(id, _)| *id == job.record.event.id) {
-                        Some((_, seq)) => {
+                    let written = match stored.get(&job.record.event.id) {
+                        Some(seq) => {
                             wake |= !job.record.scenarios_done;
                             Written::Stored { seq: *seq }
                         }
@@ -87,14 +88,20 @@ async fn run(db: Db, mut queue: mpsc::Receiver<Job>, max_batch: usize, scenarios
     }
 }
 
-async fn commit(db: &Db, records: &[&EventRecord]) -> anyhow::Result<Vec<(String, i64)>> {
+/// Writes one batch; returns the sequence number of each event stored, by id (a duplicate is
+/// absent).
+async fn commit(db: &Db, records: &[&EventRecord]) -> anyhow::Result<HashMap<String, i64>> {
     let mut tx = db.pool().begin().await?;
-    let stored = db.insert_events(&mut tx, records).await?;
+    let stored: HashMap<String, i64> = db
+        .insert_events(&mut tx, records)
+        .await?
+        .into_iter()
+        .collect();
     // Each stored case adds one to its assignee's open workload, in the same transaction.
-    let mut workloads = std::collections::HashMap::new();
+    let mut workloads = HashMap::new();
     for record in records {
         if let Some(assignee) = &record.dispatch.assignee
-            && stored.iter().any(|(id, _)| *id == record.event.id)
+            && stored.contains_key(&record.event.id)
         {
             *workloads.entry(assignee.id.clone()).or_insert(0) += 1;
         }
