@@ -11,10 +11,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use jiff::civil::{Date, DateTime, Time, Weekday};
 use jiff::tz::{self, TimeZone};
-use jiff::{Span, Timestamp};
+use jiff::{SignedDuration, Span, Timestamp};
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{TimeLimit, TimeUnit};
+use crate::domain::{Measure, TimeLimit, TimeUnit};
 
 /// China Standard Time.
 pub fn china() -> TimeZone {
@@ -133,27 +133,52 @@ impl WorkingCalendar {
 
     /// The deadline for a time limit whose clock starts at `start`.
     pub fn deadline(&self, start: Timestamp, limit: TimeLimit) -> Timestamp {
+        let measure = limit.unit.measure();
+        self.advance(start, measure, self.budget(start, limit))
+    }
+
+    /// A time limit as seconds of its measure, counted from `start` (a working day is as
+    /// long as the working hours of `start`'s year).
+    pub fn budget(&self, start: Timestamp, limit: TimeLimit) -> i64 {
         let value = i64::from(limit.value);
         match limit.unit {
-            TimeUnit::UrgentHours => start + Span::new().hours(value),
-            TimeUnit::CalendarDays => start
-                .to_zoned_datetime(china())
-                .checked_add(Span::new().days(value))
-                .map_or(start, |z| z.timestamp()),
-            TimeUnit::WorkingHours => self.add_working_minutes(start, value * 60),
+            TimeUnit::UrgentHours | TimeUnit::WorkingHours => value * 3600,
+            TimeUnit::CalendarDays => value * 86_400,
             TimeUnit::WorkingDays => {
                 let year = start.to_zoned_datetime(china()).year();
                 let per_day = self
                     .years
                     .get(&year)
                     .map_or_else(|| self.minutes_per_day(year), CalendarYear::minutes_per_day);
-                self.add_working_minutes(start, value * per_day)
+                value * per_day * 60
             }
         }
     }
 
-    /// Walks forward through working periods until `minutes` of working time have passed.
-    fn add_working_minutes(&self, start: Timestamp, mut minutes: i64) -> Timestamp {
+    /// The instant `seconds` of `measure` after `start`.
+    pub fn advance(&self, start: Timestamp, measure: Measure, seconds: i64) -> Timestamp {
+        match measure {
+            // China Standard Time has no daylight saving: a calendar day is 86,400 s.
+            Measure::Elapsed => start
+                .checked_add(SignedDuration::from_secs(seconds))
+                .unwrap_or(start),
+            Measure::Working => self.add_working_seconds(start, seconds),
+        }
+    }
+
+    /// Seconds of `measure` from `from` to `to`; zero when `to` is not after `from`.
+    pub fn spent(&self, measure: Measure, from: Timestamp, to: Timestamp) -> i64 {
+        if to <= from {
+            return 0;
+        }
+        match measure {
+            Measure::Elapsed => from.duration_until(to).as_secs(),
+            Measure::Working => self.working_seconds_between(from, to),
+        }
+    }
+
+    /// Walks forward through working periods until `seconds` of working time have passed.
+    fn add_working_seconds(&self, start: Timestamp, mut seconds: i64) -> Timestamp {
         let tz = china();
         let local = start.to_zoned_datetime(tz.clone()).datetime();
         let mut date = local.date();
@@ -165,12 +190,12 @@ impl WorkingCalendar {
                     if from >= *close {
                         continue;
                     }
-                    let available = minutes_between(from, *close);
-                    if minutes <= available {
-                        let end = DateTime::from_parts(date, from) + Span::new().minutes(minutes);
+                    let available = seconds_between(from, *close);
+                    if seconds <= available {
+                        let end = DateTime::from_parts(date, from) + Span::new().seconds(seconds);
                         return end.to_zoned_datetime(tz).map_or(start, |z| z.timestamp());
                     }
-                    minutes -= available;
+                    seconds -= available;
                 }
             }
             date = match date.tomorrow() {
@@ -180,8 +205,42 @@ impl WorkingCalendar {
             cursor = Time::midnight();
         }
         // Unreachable with any real calendar: give the limit on the clock instead.
-        start + Span::new().minutes(minutes)
+        start + Span::new().seconds(seconds)
     }
+
+    /// Working seconds inside `[from, to)`.
+    fn working_seconds_between(&self, from: Timestamp, to: Timestamp) -> i64 {
+        let tz = china();
+        let from = from.to_zoned_datetime(tz.clone()).datetime();
+        let to = to.to_zoned_datetime(tz).datetime();
+        let mut date = from.date();
+        let mut total = 0;
+        for _ in 0..MAX_DAYS_SEARCHED {
+            if date > to.date() {
+                break;
+            }
+            if self.is_working_day(date) {
+                for (open, close) in self.hours(date.year()) {
+                    let start = DateTime::from_parts(date, *open).max(from);
+                    let end = DateTime::from_parts(date, *close).min(to);
+                    if end > start {
+                        total += start.duration_until(end).as_secs();
+                    }
+                }
+            }
+            date = match date.tomorrow() {
+                Ok(next) => next,
+                Err(_) => break,
+            };
+        }
+        total
+    }
+}
+
+fn seconds_between(a: Time, b: Time) -> i64 {
+    let seconds =
+        |t: Time| i64::from(t.hour()) * 3600 + i64::from(t.minute()) * 60 + i64::from(t.second());
+    seconds(b) - seconds(a)
 }
 
 fn minutes_between(a: Time, b: Time) -> i64 {
@@ -282,6 +341,50 @@ mod tests {
     }
 
     #[test]
+    fn working_time_spent_counts_only_working_periods() {
+        let c = calendar_2026();
+        // Friday 17:00 to Monday 10:30: one hour on Friday, one and a half on Monday.
+        let spent = c.spent(
+            Measure::Working,
+            at("2026-11-27T17:00:00+08:00"),
+            at("2026-11-30T10:30:00+08:00"),
+        );
+        assert_eq!(spent, 9000);
+        // The National Day holidays count nothing.
+        let holiday = c.spent(
+            Measure::Working,
+            at("2026-10-01T09:00:00+08:00"),
+            at("2026-10-02T18:00:00+08:00"),
+        );
+        assert_eq!(holiday, 0);
+        assert_eq!(
+            c.spent(
+                Measure::Working,
+                at("2026-11-30T12:00:00+08:00"),
+                at("2026-11-30T11:00:00+08:00")
+            ),
+            0
+        );
+    }
+
+    #[test]
+    fn advancing_then_measuring_gives_back_the_same_working_time() {
+        let c = calendar_2026();
+        let start = at("2026-09-30T16:20:30+08:00");
+        for seconds in [0, 59, 3600, 5 * 3600 + 17, 7 * 3600 * 4 + 1] {
+            let end = c.advance(start, Measure::Working, seconds);
+            assert_eq!(
+                c.spent(Measure::Working, start, end),
+                seconds,
+                "{seconds} s"
+            );
+        }
+        let end = c.advance(start, Measure::Elapsed, 86_400);
+        assert_eq!(end, at("2026-10-01T16:20:30+08:00"));
+        assert_eq!(c.spent(Measure::Elapsed, start, end), 86_400);
+    }
+
+    #[test]
     fn a_calendar_that_mixes_holidays_and_make_up_days_is_invalid() {
         let mut year = calendar_2026().years().next().unwrap().clone();
         year.makeup_workdays.insert(date(2026, 10, 1));
@@ -309,5 +412,24 @@ pub mod cst {
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Timestamp, D::Error> {
         let text = String::deserialize(d)?;
         text.parse().map_err(serde::de::Error::custom)
+    }
+
+    /// The same for an optional timestamp (`null` when absent).
+    pub mod option {
+        use jiff::Timestamp;
+        use serde::{Deserialize, Deserializer, Serializer};
+
+        pub fn serialize<S: Serializer>(t: &Option<Timestamp>, s: S) -> Result<S::Ok, S::Error> {
+            match t {
+                Some(t) => s.serialize_str(&crate::calendar::rfc3339(*t)),
+                None => s.serialize_none(),
+            }
+        }
+
+        pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Timestamp>, D::Error> {
+            Option::<String>::deserialize(d)?
+                .map(|text| text.parse().map_err(serde::de::Error::custom))
+                .transpose()
+        }
     }
 }

@@ -5,12 +5,13 @@
 use jiff::Timestamp;
 use serde::Serialize;
 
-use crate::domain::{Assignee, SectionRef, Status, UnitRef};
+use crate::domain::{Assignee, SectionRef, Status, TimeLimit, UnitRef};
 use crate::lifecycle::{
-    self, Action, ChainBroken, Draft, Entry, Flows, NotAllowed, Requires, Role,
+    self, Action, ChainBroken, Draft, Entry, Flow, Flows, NotAllowed, Requires, Role,
 };
 use crate::reference::Reference;
-use crate::storage::{Assign, Db, Transition};
+use crate::storage::{Assign, CaseHead, Db, Transition};
+use crate::timers::{self, Escalation};
 
 /// Longest actor name, and longest reason or note, in characters.
 const MAX_ACTOR: usize = 100;
@@ -28,6 +29,9 @@ pub struct Act {
     pub unit: Option<String>,
     /// The staff id of the person to give the case to (`assign`).
     pub assignee: Option<String>,
+    /// How long an approved extension (`approve_extension`) stops the clock; the case's own
+    /// time limit again when not given.
+    pub extension: Option<TimeLimit>,
 }
 
 /// An applied action: where the case is now and the entry that records it.
@@ -54,19 +58,99 @@ pub enum ActError {
     Internal(#[from] anyhow::Error),
 }
 
-/// Applies `act` to the case `event_id` at `now`.
-pub async fn act(
-    db: &Db,
-    reference: &Reference,
-    event_id: &str,
-    act: Act,
-    now: Timestamp,
-) -> Result<Applied, ActError> {
+/// What applying an action needs besides the case: the reference data, how overdue cases
+/// escalate, and the time.
+#[derive(Clone, Copy)]
+pub struct Context<'a> {
+    pub db: &'a Db,
+    pub reference: &'a Reference,
+    pub escalation: Escalation,
+    pub now: Timestamp,
+}
+
+/// How often an action is re-decided when a timer (or a side action such as 督办) wrote the
+/// case between reading and writing it without moving its state.
+const ATTEMPTS: usize = 3;
+
+/// Applies `act` to the case `event_id`.
+pub async fn act(cx: Context<'_>, event_id: &str, act: Act) -> Result<Applied, ActError> {
     let act = checked(act)?;
-    let head = db
+    let mut head = cx
+        .db
         .case_head(event_id)
         .await?
         .ok_or_else(|| ActError::NotFound(event_id.into()))?;
+    for _ in 1..ATTEMPTS {
+        if let Some(applied) = attempt(cx, event_id, &act, &head).await? {
+            return Ok(applied);
+        }
+        let now = cx
+            .db
+            .case_head(event_id)
+            .await?
+            .ok_or_else(|| ActError::NotFound(event_id.into()))?;
+        if now.status != head.status {
+            return Err(changed(&act, now.status));
+        }
+        head = now;
+    }
+    match attempt(cx, event_id, &act, &head).await? {
+        Some(applied) => Ok(applied),
+        None => {
+            let current = cx
+                .db
+                .case_head(event_id)
+                .await?
+                .map_or(head.status, |h| h.status);
+            Err(changed(&act, current))
+        }
+    }
+}
+
+fn changed(act: &Act, current: Status) -> ActError {
+    ActError::Changed(NotAllowed {
+        current,
+        action: act.action,
+        role: act.role,
+        allowed: lifecycle::allowed(current, act.role),
+    })
+}
+
+/// The entry that opens a case's timeline: its intake and dispatch, written with the case's
+/// first action (not at intake, to keep the group commit one insert).
+pub(crate) fn genesis(head: &CaseHead, flow: &Flow) -> Draft {
+    Draft {
+        actor: "system".into(),
+        role: Role::System.as_str().into(),
+        action: Action::Dispatch.as_str().into(),
+        from: Status::Accepted.as_str().into(),
+        to: flow.initial().as_str().into(),
+        reason: None,
+        note: Some(format!("受理并派单（流程 {}）", flow.name)),
+        unit: Some(head.handling_unit.clone()),
+        assignee: head.assignee.clone(),
+        // Nothing but a transition moves the deadline, and this is written before the first.
+        deadline: Some(head.clock.deadline),
+        at: millisecond(head.received_at),
+    }
+}
+
+/// Stored times are milliseconds: an entry must hash the same before and after storing.
+pub(crate) fn millisecond(t: Timestamp) -> Timestamp {
+    Timestamp::from_millisecond(t.as_millisecond()).unwrap_or(t)
+}
+
+/// Decides and writes `act` once from `head`; `None` when the case was written meanwhile.
+async fn attempt(
+    cx: Context<'_>,
+    event_id: &str,
+    act: &Act,
+    head: &CaseHead,
+) -> Result<Option<Applied>, ActError> {
+    let Context {
+        db, reference, now, ..
+    } = cx;
+    let act = act.clone();
     let flow = Flows::shipped().for_source(head.source);
     let to =
         lifecycle::next(head.status, act.action, act.role, flow).map_err(ActError::NotAllowed)?;
@@ -165,21 +249,17 @@ pub async fn act(
         (Requires::Assignee, _) | (_, Some(_)) => Assign::To(assign.as_ref()),
         _ => Assign::Keep,
     };
-    // Stored times are milliseconds: the entry must hash the same before and after storing.
-    let now = Timestamp::from_millisecond(now.as_millisecond()).unwrap_or(now);
-    let genesis = Draft {
-        actor: "system".into(),
-        role: Role::System.as_str().into(),
-        action: Action::Dispatch.as_str().into(),
-        from: Status::Accepted.as_str().into(),
-        to: flow.initial().as_str().into(),
-        reason: None,
-        note: Some(format!("受理并派单（流程 {}）", flow.name)),
-        unit: Some(head.handling_unit.clone()),
-        assignee: head.assignee.clone(),
-        at: Timestamp::from_millisecond(head.received_at.as_millisecond())
-            .unwrap_or(head.received_at),
-    };
+    let now = millisecond(now);
+    let clock = timers::after_action(
+        &reference.calendar,
+        &head.clock,
+        flow,
+        act.action,
+        to,
+        now,
+        act.extension.unwrap_or(head.time_limit),
+        cx.escalation,
+    );
     let entry = Draft {
         actor: act.actor,
         role: act.role.as_str().into(),
@@ -193,35 +273,28 @@ pub async fn act(
             Assign::To(assignee) => assignee.map(|a| a.id.clone()),
             Assign::Keep => None,
         },
+        deadline: (clock.deadline != head.clock.deadline && clock.is_running())
+            .then_some(clock.deadline),
         at: now,
     };
     let transition = Transition {
         from: head.status,
         to,
-        genesis,
+        rev: head.rev,
+        genesis: genesis(head, flow),
         entry,
+        clock: &clock,
         reassign: reassign.as_ref(),
         assign,
     };
-    match db.apply_transition(event_id, transition).await? {
-        Some(entry) => Ok(Applied {
+    Ok(db
+        .apply_transition(event_id, transition)
+        .await?
+        .map(|entry| Applied {
             event_id: event_id.into(),
             status: to,
             entry,
-        }),
-        None => {
-            let current = db
-                .case_head(event_id)
-                .await?
-                .map_or(head.status, |h| h.status);
-            Err(ActError::Changed(NotAllowed {
-                current,
-                action: act.action,
-                role: act.role,
-                allowed: lifecycle::allowed(current, act.role),
-            }))
-        }
-    }
+        }))
 }
 
 /// Trims the texts, drops empty ones and refuses oversized ones.

@@ -9,6 +9,9 @@
 //! - [`intake`]: validation, the decision pipeline, group-committed storage, scenarios.
 //! - [`lifecycle`]: the case's transition table, flows per channel, the hash-chained timeline;
 //!   [`casework`] applies them to stored cases. [`assignment`] gives a case to a person.
+//! - [`timers`]: each case's handling clock (deadline, pauses, extensions), early warnings,
+//!   overdue supervision and escalation, fired from the database. [`clock`]: where "now"
+//!   comes from.
 //! - [`storage`]: SQLite or PostgreSQL through one portable set of queries.
 //! - [`http`]: the API. [`app`]: the listener. [`platform`]: everything wired together.
 //! - [`indicators`]: 结案率, 按期处置率 and the rest per street and unit, the score and the
@@ -22,6 +25,7 @@ pub mod calendar;
 pub mod casework;
 pub mod classify;
 pub mod cli;
+pub mod clock;
 pub mod domain;
 pub mod generate;
 pub mod http;
@@ -36,6 +40,7 @@ pub mod seed;
 pub mod settings;
 pub mod storage;
 pub mod telemetry;
+pub mod timers;
 
 pub use app::Application;
 pub use platform::Platform;

@@ -11,6 +11,7 @@ use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 use uuid::Uuid;
 
+use crate::casework::{self, Act, ActError, Applied};
 use crate::domain::EventRecord;
 use crate::indicators::Weights;
 use crate::intake::{InvalidEvent, NewEventRequest, Pipeline, ScenarioWorker, Writer, Written};
@@ -18,6 +19,7 @@ use crate::reference::{Reference, SharedReference};
 use crate::runtime::{DeployError, LoadedPlugin, Registry, Runtime};
 use crate::settings::Settings;
 use crate::storage::{Db, PluginVersion};
+use crate::timers::{self, Fired};
 use crate::{auth, seed};
 
 /// A running host's services.
@@ -28,6 +30,7 @@ pub struct Platform {
     /// The weights of the rankings' combined score.
     pub weights: Weights,
     scenario_task: JoinHandle<()>,
+    timer_task: JoinHandle<()>,
 }
 
 /// The answer to a submitted event.
@@ -82,7 +85,9 @@ impl Platform {
         for year in reference.calendar.years() {
             tracing::debug!(year = year.year, "working calendar loaded");
         }
-        let this_year = jiff::Timestamp::now()
+        let this_year = settings
+            .clock
+            .now()
             .to_zoned_datetime(crate::calendar::china())
             .year();
         for year in [this_year, this_year + 1] {
@@ -99,6 +104,8 @@ impl Platform {
             registry: Arc::new(Registry::default()),
             runtime,
             db: db.clone(),
+            clock: settings.clock.clone(),
+            escalation: settings.escalation(),
         };
         load_active_plugins(&pipeline).await?;
 
@@ -110,6 +117,13 @@ impl Platform {
             tracing::info!("scenarios are not run by this host");
             tokio::spawn(async {})
         };
+        let timer_task = if settings.run_timers {
+            let interval = std::time::Duration::from_secs(settings.timer_interval_secs.max(1));
+            tokio::spawn(run_timers(pipeline.clone(), interval))
+        } else {
+            tracing::info!("case timers are not run by this host");
+            tokio::spawn(async {})
+        };
         let admin_token = auth::admin_token(settings)?;
         let platform = Arc::new(Self {
             pipeline,
@@ -117,6 +131,7 @@ impl Platform {
             admin_token,
             weights: settings.weights(),
             scenario_task,
+            timer_task,
         });
         if let Some(manifest) = &settings.examples {
             platform.deploy_manifest(manifest).await?;
@@ -148,7 +163,7 @@ impl Platform {
     pub async fn submit(&self, request: NewEventRequest) -> Result<Submitted, SubmitError> {
         let reference = self.reference();
         let id = Uuid::now_v7().to_string();
-        let event = request.validate(&reference, id, jiff::Timestamp::now())?;
+        let event = request.validate(&reference, id, self.pipeline.clock.now())?;
         // No read before deciding: a resend is rare, so it is cheaper to decide it again and
         // let the insert's unique (source, external_id) turn it into the original.
         let (source, external_id) = (event.source, event.external_id.clone());
@@ -283,14 +298,57 @@ impl Platform {
         Ok(())
     }
 
+    /// Applies a lifecycle action to a case, now.
+    pub async fn act(&self, event_id: &str, act: Act) -> Result<Applied, ActError> {
+        let reference = self.reference();
+        let cx = casework::Context {
+            db: self.db(),
+            reference: &reference,
+            escalation: self.pipeline.escalation,
+            now: self.pipeline.clock.now(),
+        };
+        casework::act(cx, event_id, act).await
+    }
+
+    /// Fires the case timers due now (the background task does this every few seconds).
+    pub async fn run_timers(&self) -> anyhow::Result<Fired> {
+        timers::fire_due(
+            self.db(),
+            self.pipeline.escalation,
+            self.pipeline.clock.now(),
+        )
+        .await
+    }
+
     /// Stops background work. Events already answered are stored; queued ones finish first.
     pub async fn shutdown(&self) {
         self.scenario_task.abort();
+        self.timer_task.abort();
         self.db().close().await;
     }
 }
 
 /// Loads and compiles every active version at start (one Cranelift compile each).
+/// Scans for due case timers every `interval`. A failed scan is logged and retried at the
+/// next tick: the timers stay in the database until they fire.
+async fn run_timers(pipeline: Pipeline, interval: std::time::Duration) {
+    let mut tick = tokio::time::interval(interval);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        match timers::fire_due(&pipeline.db, pipeline.escalation, pipeline.clock.now()).await {
+            Ok(fired) if fired.total() > 0 => tracing::info!(
+                warnings = fired.warnings,
+                overdue = fired.overdue,
+                escalations = fired.escalations,
+                "case timers fired"
+            ),
+            Ok(_) => {}
+            Err(e) => tracing::warn!("case timer scan failed: {e:#}"),
+        }
+    }
+}
+
 async fn load_active_plugins(pipeline: &Pipeline) -> anyhow::Result<()> {
     for row in pipeline.db.active_plugins().await? {
         let runtime = pipeline.runtime.clone();

@@ -5,8 +5,10 @@ use std::path::PathBuf;
 
 use clap::Args;
 
+use crate::clock::Clock;
 use crate::indicators::Weights;
 use crate::runtime::Limits;
+use crate::timers::Escalation;
 
 /// Settings of `streetwise serve`.
 #[derive(Args, Clone, Debug)]
@@ -42,11 +44,29 @@ pub struct Settings {
     #[arg(long, env = "STREETWISE_MAX_BATCH", default_value_t = 256)]
     pub max_batch: usize,
 
+    /// Run the case timers (early warning, overdue, escalation) on this host. Any number of
+    /// hosts sharing a database may run them: each timer fires once.
+    #[arg(long, env = "STREETWISE_RUN_TIMERS", default_value_t = true, action = clap::ArgAction::Set)]
+    pub run_timers: bool,
+
+    /// Seconds between two scans for due timers.
+    #[arg(long, env = "STREETWISE_TIMER_INTERVAL_SECS", default_value_t = 5)]
+    pub timer_interval_secs: u64,
+
+    /// Hours an overdue case waits at one supervision level (督办) before it is escalated to
+    /// the next: the street's leaders, then the district's.
+    #[arg(long, env = "STREETWISE_ESCALATION_HOURS", default_value_t = 24)]
+    pub escalation_hours: u32,
+
     #[command(flatten)]
     pub plugins: PluginLimits,
 
     #[command(flatten)]
     pub score: ScoreWeights,
+
+    /// Where "now" comes from: the system clock, or a driven clock in tests.
+    #[arg(skip)]
+    pub clock: Clock,
 }
 
 /// The weights of the rankings' combined score, `100 × (handling × 处置率 + on_time ×
@@ -110,6 +130,12 @@ impl Settings {
         self.database_url.clone().unwrap_or_else(|| {
             format!("sqlite://{}", self.data_dir.join("streetwise.db").display())
         })
+    }
+
+    pub fn escalation(&self) -> Escalation {
+        Escalation {
+            delay: jiff::SignedDuration::from_hours(i64::from(self.escalation_hours.max(1))),
+        }
     }
 
     pub fn weights(&self) -> Weights {

@@ -6,7 +6,7 @@ use std::fmt;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use super::{Assignee, Event, Priority, TimeLimit};
+use super::{Assignee, CaseClock, Event, Priority, TimeLimit};
 
 /// Who took a decision: the district's own rules, or a street plugin at a version.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -214,6 +214,8 @@ pub struct EventRecord {
     pub status: Status,
     pub classification: Classification,
     pub dispatch: Dispatch,
+    /// The handling clock: current deadline, warning and supervision.
+    pub clock: CaseClock,
     pub trace: Vec<TraceStep>,
     pub actions: Vec<ActionRecord>,
     /// Whether the street's scenarios have run on it.

@@ -3,6 +3,7 @@
 //! WebAssembly; the adapters depend on these types, never the reverse.
 
 mod area;
+mod case_clock;
 mod catalog;
 mod decision;
 mod event;
@@ -11,6 +12,7 @@ mod time_limit;
 mod unit;
 
 pub use area::{Bounds, Community, District, LatLon, Street};
+pub use case_clock::{Alert, CaseClock};
 pub use catalog::{Catalog, Category, HandlingRef, Item, Responsibility};
 pub use decision::{
     Action, ActionRecord, Classification, DecidedBy, Dispatch, EventRecord, Status, TraceStep,
@@ -18,5 +20,5 @@ pub use decision::{
 };
 pub use event::{Event, Location, Priority, Reporter, Source};
 pub use staff::{Assignee, Section, SectionRef, Staff, StaffRole, covers};
-pub use time_limit::{TimeLimit, TimeUnit};
+pub use time_limit::{Measure, TimeLimit, TimeUnit};
 pub use unit::{Unit, UnitKind};

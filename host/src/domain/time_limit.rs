@@ -39,6 +39,14 @@ impl TimeUnit {
         .find(|u| u.as_str() == s)
     }
 
+    /// How this unit's clock runs.
+    pub fn measure(self) -> Measure {
+        match self {
+            TimeUnit::UrgentHours | TimeUnit::CalendarDays => Measure::Elapsed,
+            TimeUnit::WorkingHours | TimeUnit::WorkingDays => Measure::Working,
+        }
+    }
+
     /// The Chinese name used in the district's lists.
     pub fn name_zh(self) -> &'static str {
         match self {
@@ -47,6 +55,30 @@ impl TimeUnit {
             TimeUnit::WorkingDays => "工作日",
             TimeUnit::CalendarDays => "自然日",
         }
+    }
+}
+
+/// How a time limit's clock runs: on the wall clock (urgent hours, calendar days) or only
+/// inside working hours on working days (working hours, working days).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Measure {
+    Elapsed,
+    Working,
+}
+
+impl Measure {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Measure::Elapsed => "elapsed",
+            Measure::Working => "working",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Measure::Elapsed, Measure::Working]
+            .into_iter()
+            .find(|m| m.as_str() == s)
     }
 }
 

@@ -11,6 +11,7 @@ use serde::Deserialize;
 
 use super::error::ApiError;
 use crate::casework::{self, Act, ActError, Applied, Timeline};
+use crate::domain::TimeLimit;
 use crate::lifecycle::{Action, NotAllowed, Role};
 use crate::platform::Platform;
 
@@ -34,6 +35,9 @@ struct ActionRequest {
     unit: Option<String>,
     /// The staff id to give the case to, for `assign`.
     assignee: Option<String>,
+    /// How long an approved extension stops the clock, for `approve_extension`, e.g.
+    /// `{"value": 3, "unit": "working_days"}`; the case's own time limit when absent.
+    extension: Option<TimeLimit>,
 }
 
 fn unprocessable(code: &'static str, message: String) -> ApiError {
@@ -83,18 +87,15 @@ async fn act(
         note: request.note,
         unit: request.unit,
         assignee: request.assignee,
+        extension: request.extension,
     };
-    let reference = platform.reference();
-    casework::act(platform.db(), &reference, &id, act, jiff::Timestamp::now())
-        .await
-        .map(Json)
-        .map_err(|e| match e {
-            ActError::NotFound(_) => ApiError::NotFound(e.to_string()),
-            ActError::Invalid { code, message } => unprocessable(code, message),
-            ActError::NotAllowed(ref refused) => conflict("transition_not_allowed", &e, refused),
-            ActError::Changed(ref refused) => conflict("state_changed", &e, refused),
-            ActError::Internal(cause) => ApiError::Internal(cause),
-        })
+    platform.act(&id, act).await.map(Json).map_err(|e| match e {
+        ActError::NotFound(_) => ApiError::NotFound(e.to_string()),
+        ActError::Invalid { code, message } => unprocessable(code, message),
+        ActError::NotAllowed(ref refused) => conflict("transition_not_allowed", &e, refused),
+        ActError::Changed(ref refused) => conflict("state_changed", &e, refused),
+        ActError::Internal(cause) => ApiError::Internal(cause),
+    })
 }
 
 fn conflict(code: &'static str, error: &ActError, refused: &NotAllowed) -> ApiError {

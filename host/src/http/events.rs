@@ -11,7 +11,8 @@ use serde::{Deserialize, Serialize};
 
 use super::error::ApiError;
 use crate::domain::{
-    ActionRecord, Classification, Dispatch, EventRecord, Source, Status, TraceStep,
+    ActionRecord, Alert, CaseClock, Classification, Dispatch, EventRecord, Source, Status,
+    TraceStep,
 };
 use crate::intake::NewEventRequest;
 use crate::platform::{Platform, SubmitError, Submitted};
@@ -40,6 +41,8 @@ pub struct EventView {
     pub status: Status,
     pub classification: Classification,
     pub dispatch: Dispatch,
+    /// The handling clock: current deadline, whether it runs, warning and supervision.
+    pub clock: CaseClock,
     pub trace: Vec<TraceStep>,
     pub actions: Vec<ActionRecord>,
     pub scenarios_done: bool,
@@ -89,6 +92,7 @@ impl From<EventRecord> for EventView {
             status: r.status,
             classification: r.classification,
             dispatch: r.dispatch,
+            clock: r.clock,
             trace: r.trace,
             actions: r.actions,
             scenarios_done: r.scenarios_done,
@@ -131,6 +135,10 @@ struct ListQuery {
     street: Option<String>,
     status: Option<String>,
     item: Option<String>,
+    /// `yellow` or `red`: cases with that early-warning colour (预警).
+    alert: Option<String>,
+    /// A staff id: the cases assigned to that person.
+    assignee: Option<String>,
     /// RFC 3339: events received at or after.
     from: Option<String>,
     /// RFC 3339: events received before.
@@ -166,6 +174,16 @@ async fn list(
         ),
         None => None,
     };
+    let alert = match q.alert.as_deref() {
+        Some(a) => Some(
+            Alert::parse(a)
+                .filter(|a| *a != Alert::None)
+                .ok_or_else(|| {
+                    unprocessable("invalid_alert", format!("alert {a:?}: yellow or red"))
+                })?,
+        ),
+        None => None,
+    };
     let time = |field: &'static str, value: Option<String>| -> Result<_, ApiError> {
         value
             .map(|v| {
@@ -196,6 +214,8 @@ async fn list(
         street_code,
         status,
         item_code: q.item,
+        alert,
+        assignee: q.assignee,
         from: time("from", q.from)?,
         to: time("to", q.to)?,
         before_seq,

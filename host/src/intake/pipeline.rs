@@ -8,6 +8,7 @@ use std::time::Instant;
 
 use tracing::Instrument;
 
+use crate::clock::Clock;
 use crate::domain::{
     Classification, DecidedBy, Dispatch, Event, EventRecord, Item, TraceStep, Unit, UnitRef,
 };
@@ -15,6 +16,7 @@ use crate::lifecycle::Flows;
 use crate::reference::{Reference, SharedReference};
 use crate::runtime::{CallContext, CallReport, LoadedPlugin, Registry, Runtime, wit};
 use crate::storage::{Db, StatsScope};
+use crate::timers::{self, Escalation};
 
 /// Everything the pipeline reads.
 #[derive(Clone)]
@@ -23,6 +25,10 @@ pub struct Pipeline {
     pub registry: Arc<Registry>,
     pub runtime: Arc<Runtime>,
     pub db: Db,
+    /// Where "now" comes from (driven in tests).
+    pub clock: Clock,
+    /// How overdue cases are escalated: a new case's timers are set at intake.
+    pub escalation: Escalation,
 }
 
 impl Pipeline {
@@ -197,12 +203,30 @@ impl Pipeline {
 
         let started = Instant::now();
         let time_limit = entry.time_limit.unwrap_or(item.time_limit);
-        let deadline = reference.calendar.deadline(event.received_at, time_limit);
+        // Dispatched at once; the channel's flow may skip sign-for (sensor alarms).
+        let flow = Flows::shipped().for_source(event.source);
+        let status = flow.initial();
+        let clock = timers::at_intake(
+            &reference.calendar,
+            time_limit,
+            event.received_at,
+            flow.clock_runs_from_handover(status),
+            self.escalation,
+        );
+        let deadline = clock.deadline;
         trace.push(step(
             "deadline",
             DecidedBy::District,
             "ok",
-            format!("{time_limit} → {}", crate::calendar::rfc3339(deadline)),
+            format!(
+                "{time_limit} → {}{}",
+                crate::calendar::rfc3339(deadline),
+                if clock.started_at.is_some() {
+                    "（自受理起计时）"
+                } else {
+                    "（暂自受理起算，签收后重新计算）"
+                }
+            ),
             started,
         ));
 
@@ -232,13 +256,12 @@ impl Pipeline {
             decided_by: dispatched_by,
             assignee: assignment.assignee,
         };
-        // Dispatched at once; the channel's flow may skip sign-for (sensor alarms).
-        let status = Flows::shipped().for_source(event.source).initial();
         EventRecord {
             event,
             status,
             classification,
             dispatch,
+            clock,
             trace,
             actions: Vec::new(),
             scenarios_done: plugins.scenarios.is_empty(),

@@ -6,7 +6,6 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use jiff::Timestamp;
 use tokio::sync::Notify;
 use tracing::Instrument;
 use uuid::Uuid;
@@ -162,13 +161,16 @@ impl ScenarioWorker {
                         let item_code =
                             item_code.unwrap_or_else(|| record.classification.item_code.clone());
                         let follow_up = follow_up_event(
+                            &self.pipeline,
                             &reference,
                             &plugin,
                             record,
-                            &unit_code,
-                            &item_code,
-                            &description,
-                            priority,
+                            FollowUpOrder {
+                                unit_code: &unit_code,
+                                item_code: &item_code,
+                                description: &description,
+                                priority,
+                            },
                         );
                         let event_id = follow_up.event.id.clone();
                         follow_ups.push(follow_up);
@@ -185,7 +187,7 @@ impl ScenarioWorker {
                     event.id.clone(),
                     ActionRecord {
                         plugin: plugin.decided_by(),
-                        created_at: Timestamp::now(),
+                        created_at: self.pipeline.clock.now(),
                         action,
                     },
                 ));
@@ -195,19 +197,31 @@ impl ScenarioWorker {
     }
 }
 
+/// What a scenario's follow-up action asks for.
+struct FollowUpOrder<'a> {
+    unit_code: &'a str,
+    item_code: &'a str,
+    description: &'a str,
+    priority: crate::domain::Priority,
+}
+
 /// The event a follow-up action opens: same place as its parent, dispatched straight to the
 /// unit the scenario named. Follow-ups do not trigger scenarios themselves.
 fn follow_up_event(
+    pipeline: &Pipeline,
     reference: &crate::reference::Reference,
     plugin: &LoadedPlugin,
     parent: &EventRecord,
-    unit_code: &str,
-    item_code: &str,
-    description: &str,
-    priority: crate::domain::Priority,
+    order: FollowUpOrder<'_>,
 ) -> EventRecord {
+    let FollowUpOrder {
+        unit_code,
+        item_code,
+        description,
+        priority,
+    } = order;
     let started = Instant::now();
-    let now = Timestamp::now();
+    let now = pipeline.clock.now();
     let item = reference
         .item(item_code)
         .expect("the runtime checked the follow-up item");
@@ -240,7 +254,16 @@ fn follow_up_event(
         decided_by: plugin.decided_by(),
         ..classify_as(reference, item)
     };
-    let deadline = reference.calendar.deadline(now, time_limit);
+    // Dispatched at once; the channel's flow may skip sign-for.
+    let flow = Flows::shipped().for_source(Source::Scenario);
+    let status = flow.initial();
+    let clock = crate::timers::at_intake(
+        &reference.calendar,
+        time_limit,
+        now,
+        flow.clock_runs_from_handover(status),
+        pipeline.escalation,
+    );
     let handling = unit_ref(reference, unit_code);
     let trace = vec![TraceStep {
         step: "plugin:scenario".into(),
@@ -249,8 +272,6 @@ fn follow_up_event(
         detail: format!("由事件 {} 触发，派往{}", parent.event.id, handling.name),
         micros: started.elapsed().as_micros() as u64,
     }];
-    // Dispatched at once; the channel's flow may skip sign-for (sensor alarms).
-    let status = Flows::shipped().for_source(event.source).initial();
     EventRecord {
         event,
         status,
@@ -260,11 +281,12 @@ fn follow_up_event(
             handling_unit: handling,
             candidates: vec![unit_code.to_string()],
             time_limit,
-            deadline,
+            deadline: clock.deadline,
             decided_by: plugin.decided_by(),
             // A follow-up goes to the unit; its admin assigns it to a person.
             assignee: None,
         },
+        clock,
         trace,
         actions: Vec::new(),
         scenarios_done: true,

@@ -12,12 +12,26 @@ use crate::domain::{Source, Status};
 /// The shipped flows, `seed/flows.json`.
 const SHIPPED: &str = include_str!("../../../seed/flows.json");
 
-/// One flow: the channels it applies to and the optional states it skips.
+/// One flow: the channels it applies to, the optional states it skips and when the handling
+/// clock starts.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Flow {
     pub name: String,
     pub sources: Vec<Source>,
     pub skip: Vec<Status>,
+    pub clock_starts: ClockStart,
+}
+
+/// When a case's handling clock starts.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClockStart {
+    /// At sign-for (签收), the default: the unit's time runs from when it acknowledged the case.
+    #[default]
+    Sign,
+    /// At receipt (or, after a reassignment, at the handover): for channels whose time limit
+    /// counts from when the case was handed down, such as referrals from above.
+    Receipt,
 }
 
 impl Flow {
@@ -32,7 +46,19 @@ impl Flow {
             name: name.into(),
             sources,
             skip,
+            clock_starts: ClockStart::Sign,
         })
+    }
+
+    pub fn with_clock_start(mut self, clock_starts: ClockStart) -> Self {
+        self.clock_starts = clock_starts;
+        self
+    }
+
+    /// Whether a case entering `state` (at intake or on reassignment) has its clock running
+    /// at once: it starts at receipt, or the flow signs for it automatically.
+    pub fn clock_runs_from_handover(&self, state: Status) -> bool {
+        self.clock_starts == ClockStart::Receipt || state != Status::Dispatched
     }
 
     /// Where a case that enters `state` actually lands: a skipped state is passed through as if
@@ -94,6 +120,8 @@ struct FlowEntry {
     sources: Vec<Source>,
     #[serde(default)]
     skip: Vec<Status>,
+    #[serde(default)]
+    clock_starts: ClockStart,
 }
 
 impl Flows {
@@ -103,7 +131,11 @@ impl Flows {
         let flows = file
             .flows
             .into_iter()
-            .map(|f| Flow::new(&f.name, f.sources, f.skip))
+            .map(|f| {
+                Ok::<_, String>(
+                    Flow::new(&f.name, f.sources, f.skip)?.with_clock_start(f.clock_starts),
+                )
+            })
             .collect::<Result<Vec<_>, _>>()?;
         for source in Source::ALL {
             let n = flows.iter().filter(|f| f.sources.contains(&source)).count();

@@ -8,6 +8,6 @@ mod flow;
 mod table;
 mod timeline;
 
-pub use flow::{Flow, Flows};
+pub use flow::{ClockStart, Flow, Flows};
 pub use table::{Action, NotAllowed, Requires, Role, Rule, TRANSITIONS, allowed, next, rule};
 pub use timeline::{ChainBroken, Draft, Entry, GENESIS_HASH, verify_chain};

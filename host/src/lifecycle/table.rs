@@ -75,6 +75,9 @@ named! {
         Close = "close",
         /// 督办: the case is flagged for supervision; it stays where it is.
         Supervise = "supervise",
+        /// 预警: the timers warn the handler that most of the time limit is spent; the case
+        /// stays where it is.
+        Warn = "warn",
         /// 改派承办人: a supervisor gives the case to another person of its handling unit; the
         /// case stays where it is.
         Assign = "assign",
@@ -150,6 +153,7 @@ const INSPECTOR: &[Role] = &[R::Inspector];
 const CENTRE: &[Role] = &[R::Centre];
 const CENTRE_OR_SYSTEM: &[Role] = &[R::Centre, R::System];
 const SUPERVISORS: &[Role] = &[R::UnitAdmin, R::SectionChief, R::Centre];
+const SYSTEM: &[Role] = &[R::System];
 
 /// Every transition the platform allows, in the order of the full flow. A flow never adds a
 /// row; it only skips optional states (see [`Flow`]).
@@ -188,6 +192,12 @@ pub const TRANSITIONS: &[Rule] = &[
     rule_row(S::Parked,             A::Supervise,           S::Parked,             CENTRE_OR_SYSTEM, Q::Reason),
     rule_row(S::Handled,            A::Supervise,           S::Handled,            CENTRE_OR_SYSTEM, Q::Reason),
     rule_row(S::FollowUp,           A::Supervise,           S::FollowUp,           CENTRE_OR_SYSTEM, Q::Reason),
+    // 预警 from the timers, in the states where the handling clock runs.
+    rule_row(S::Dispatched,         A::Warn,                S::Dispatched,         SYSTEM,           Q::Nothing),
+    rule_row(S::Signed,             A::Warn,                S::Signed,             SYSTEM,           Q::Nothing),
+    rule_row(S::InProgress,         A::Warn,                S::InProgress,         SYSTEM,           Q::Nothing),
+    rule_row(S::ReturnRequested,    A::Warn,                S::ReturnRequested,    SYSTEM,           Q::Nothing),
+    rule_row(S::ExtensionRequested, A::Warn,                S::ExtensionRequested, SYSTEM,           Q::Nothing),
     // 改派承办人 hands an open case to another person of its unit without moving it.
     rule_row(S::Dispatched,         A::Assign,              S::Dispatched,         SUPERVISORS,      Q::Assignee),
     rule_row(S::Signed,             A::Assign,              S::Signed,             SUPERVISORS,      Q::Assignee),

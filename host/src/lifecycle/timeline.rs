@@ -22,6 +22,8 @@ pub struct Draft {
     pub unit: Option<String>,
     /// The staff id of the person the case was (re)assigned to (承办人), when it changed.
     pub assignee: Option<String>,
+    /// The case's deadline as this entry set it, when it moved (sign-for, extension...).
+    pub deadline: Option<Timestamp>,
     pub at: Timestamp,
 }
 
@@ -41,6 +43,8 @@ pub struct Entry {
     pub note: Option<String>,
     pub unit: Option<String>,
     pub assignee: Option<String>,
+    #[serde(with = "crate::calendar::cst::option")]
+    pub deadline: Option<Timestamp>,
     #[serde(with = "crate::calendar::cst")]
     pub at: Timestamp,
     pub prev_hash: String,
@@ -62,6 +66,7 @@ impl Draft {
             note: self.note,
             unit: self.unit,
             assignee: self.assignee,
+            deadline: self.deadline,
             at: self.at,
             prev_hash: prev.map_or(GENESIS_HASH.into(), |p| p.hash.clone()),
             hash: String::new(),
@@ -75,9 +80,10 @@ impl Entry {
     /// sha256 over the previous hash and the entry's fields. The fields are a JSON array: its
     /// encoding is unambiguous (no separator can be smuggled inside a field) and stable.
     ///
-    /// The assignee came after the first entries were written: it is appended to the array
-    /// only when present, so an entry without one hashes exactly as it did before, and one with
-    /// one cannot be confused with one without (the arrays differ in length).
+    /// The assignee and the deadline came after the first entries were written: they are
+    /// appended to the array only when present (the assignee as `null` when only the deadline
+    /// is), so an entry without them hashes exactly as it did before, and arrays of different
+    /// lengths cannot be confused.
     pub fn compute_hash(&self) -> String {
         let mut fields = serde_json::json!([
             self.event_id,
@@ -92,8 +98,13 @@ impl Entry {
             self.unit,
             self.at.as_millisecond(),
         ]);
-        if let (Some(assignee), Some(fields)) = (&self.assignee, fields.as_array_mut()) {
-            fields.push(assignee.as_str().into());
+        if let Some(fields) = fields.as_array_mut() {
+            if self.assignee.is_some() || self.deadline.is_some() {
+                fields.push(self.assignee.clone().into());
+            }
+            if let Some(deadline) = self.deadline {
+                fields.push(deadline.as_millisecond().into());
+            }
         }
         let mut hasher = Sha256::new();
         hasher.update(self.prev_hash.as_bytes());
@@ -157,6 +168,7 @@ mod tests {
             note: None,
             unit: None,
             assignee: None,
+            deadline: None,
             at: Timestamp::from_millisecond(at).unwrap(),
         }
     }
@@ -243,6 +255,18 @@ mod tests {
         entry.assignee = Some("buji.law-enforcement.004".into());
         assert!(verify_chain(&[entry.clone()]).is_err());
         entry.assignee = None;
+        assert!(verify_chain(&[entry]).is_err());
+    }
+
+    #[test]
+    fn the_deadline_is_covered_by_the_hash_when_present() {
+        let mut d = draft("sign", "dispatched", "signed", 1_000);
+        d.deadline = Some(Timestamp::from_millisecond(9_000).unwrap());
+        let mut entry = d.seal("e1", None);
+        assert_eq!(verify_chain(std::slice::from_ref(&entry)), Ok(()));
+        entry.deadline = Some(Timestamp::from_millisecond(99_000).unwrap());
+        assert!(verify_chain(std::slice::from_ref(&entry)).is_err());
+        entry.deadline = None;
         assert!(verify_chain(&[entry]).is_err());
     }
 

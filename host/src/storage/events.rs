@@ -9,16 +9,18 @@ use sqlx::{Any, Row, Transaction};
 
 use super::{Db, from_millis, millis, placeholders};
 use crate::domain::{
-    ActionRecord, Event, EventRecord, Location, Priority, Reporter, Source, Status, TraceStep,
+    ActionRecord, Alert, CaseClock, Event, EventRecord, Location, Measure, Priority, Reporter,
+    Source, Status, TraceStep,
 };
 
 const EVENT_COLUMNS: &str = "id, source, external_id, description, reported_at, received_at, \
     street_code, street_name, community_code, community_name, grid, lat, lon, address, \
     reporter_name, reporter_phone, attributes, parent_id, status, item_code, category_code, \
     priority, classification, owner_unit, handling_unit, deadline, dispatch, trace, scenarios_done, \
-    assignee, section";
-const EVENT_COLUMN_COUNT: usize = 31;
-/// Rows per insert statement: 31 × 256 values stays under SQLite's and PostgreSQL's limits.
+    assignee, section, clock_measure, clock_budget, clock_started_at, clock_remaining, warn_at, \
+    alert, supervision_level, timer_at";
+const EVENT_COLUMN_COUNT: usize = 39;
+/// Rows per insert statement: 39 × 256 values stays under SQLite's and PostgreSQL's limits.
 pub const MAX_BATCH: usize = 256;
 
 /// A stored event with its storage sequence number.
@@ -34,6 +36,8 @@ pub struct EventFilter {
     pub street_code: Option<String>,
     pub status: Option<Status>,
     pub item_code: Option<String>,
+    pub alert: Option<Alert>,
+    pub assignee: Option<String>,
     pub from: Option<Timestamp>,
     pub to: Option<Timestamp>,
     /// Only events stored before this sequence number (the page cursor).
@@ -55,8 +59,11 @@ pub struct EventSummary {
     pub item_code: String,
     pub priority: Priority,
     pub handling_unit: String,
+    pub assignee: Option<String>,
     #[serde(with = "crate::calendar::cst")]
     pub deadline: Timestamp,
+    pub alert: Alert,
+    pub supervision_level: u8,
 }
 
 /// A page of a listing; `next_cursor` fetches the next (older) page.
@@ -120,7 +127,7 @@ impl Db {
                     .bind(serde_json::to_string(&r.classification)?)
                     .bind(&r.dispatch.owner_unit.code)
                     .bind(&r.dispatch.handling_unit.code)
-                    .bind(millis(r.dispatch.deadline))
+                    .bind(millis(r.clock.deadline))
                     .bind(serde_json::to_string(&r.dispatch)?)
                     .bind(serde_json::to_string(&r.trace)?)
                     .bind(i64::from(r.scenarios_done))
@@ -131,6 +138,16 @@ impl Db {
                             .as_ref()
                             .and_then(|a| a.section.as_ref().map(|s| s.code.clone())),
                     );
+                let c = &r.clock;
+                q = q
+                    .bind(c.measure.as_str())
+                    .bind(c.budget)
+                    .bind(c.started_at.map(millis))
+                    .bind(c.remaining)
+                    .bind(c.warn_at.map(millis))
+                    .bind(c.alert.as_str())
+                    .bind(i64::from(c.supervision_level))
+                    .bind(c.timer_at.map(millis));
             }
             for row in q.fetch_all(&mut **tx).await? {
                 inserted.push((row.try_get("id")?, row.try_get("seq")?));
@@ -207,6 +224,12 @@ impl Db {
         if filter.item_code.is_some() {
             clauses.push(format!("item_code = {}", next()));
         }
+        if filter.alert.is_some() {
+            clauses.push(format!("alert = {}", next()));
+        }
+        if filter.assignee.is_some() {
+            clauses.push(format!("assignee = {}", next()));
+        }
         if filter.from.is_some() {
             clauses.push(format!("received_at >= {}", next()));
         }
@@ -219,7 +242,8 @@ impl Db {
         let limit = filter.limit.clamp(1, 500);
         let sql = format!(
             "select seq, id, source, description, received_at, street_code, community_name, \
-             status, item_code, priority, handling_unit, deadline from events {} \
+             status, item_code, priority, handling_unit, assignee, deadline, alert, \
+             supervision_level from events {} \
              order by seq desc limit {}",
             if clauses.is_empty() {
                 String::new()
@@ -236,6 +260,12 @@ impl Db {
             q = q.bind(v.as_str());
         }
         if let Some(v) = &filter.item_code {
+            q = q.bind(v);
+        }
+        if let Some(v) = filter.alert {
+            q = q.bind(v.as_str());
+        }
+        if let Some(v) = &filter.assignee {
             q = q.bind(v);
         }
         if let Some(v) = filter.from {
@@ -256,6 +286,8 @@ impl Db {
             let source: String = row.try_get("source")?;
             let status: String = row.try_get("status")?;
             let priority: String = row.try_get("priority")?;
+            let alert: String = row.try_get("alert")?;
+            let level: i64 = row.try_get("supervision_level")?;
             events.push(EventSummary {
                 id: row.try_get("id")?,
                 source: Source::parse(&source).unwrap_or(Source::Other),
@@ -267,7 +299,10 @@ impl Db {
                 item_code: row.try_get("item_code")?,
                 priority: Priority::parse(&priority).unwrap_or(Priority::Normal),
                 handling_unit: row.try_get("handling_unit")?,
+                assignee: row.try_get("assignee")?,
                 deadline: from_millis(row.try_get("deadline")?),
+                alert: Alert::parse(&alert).unwrap_or_default(),
+                supervision_level: u8::try_from(level.clamp(0, 255)).unwrap_or(u8::MAX),
             });
         }
         Ok(EventPage {
@@ -413,16 +448,42 @@ fn event_from_row(row: &AnyRow) -> anyhow::Result<StoredEvent> {
         attributes: serde_json::from_str(&attributes)?,
         parent_id: row.try_get("parent_id")?,
     };
+    let clock = clock_from_row(row)?;
+    // The dispatch keeps the deadline set at intake; the clock has the current one.
+    let mut dispatch: crate::domain::Dispatch = serde_json::from_str(&dispatch)?;
+    dispatch.deadline = clock.deadline;
     Ok(StoredEvent {
         seq: row.try_get("seq")?,
         record: EventRecord {
             event,
             status: Status::parse(&status).with_context(|| format!("bad status {status:?}"))?,
             classification: serde_json::from_str(&classification)?,
-            dispatch: serde_json::from_str(&dispatch)?,
+            dispatch,
+            clock,
             trace: serde_json::from_str(&trace)?,
             actions: Vec::new(),
             scenarios_done: done != 0,
         },
+    })
+}
+
+/// A case's clock from the columns of its event row.
+pub(super) fn clock_from_row(row: &AnyRow) -> anyhow::Result<CaseClock> {
+    let measure: String = row.try_get("clock_measure")?;
+    let alert: String = row.try_get("alert")?;
+    let level: i64 = row.try_get("supervision_level")?;
+    let optional = |column: &str| -> anyhow::Result<Option<Timestamp>> {
+        Ok(row.try_get::<Option<i64>, _>(column)?.map(from_millis))
+    };
+    Ok(CaseClock {
+        measure: Measure::parse(&measure).with_context(|| format!("bad measure {measure:?}"))?,
+        budget: row.try_get("clock_budget")?,
+        started_at: optional("clock_started_at")?,
+        deadline: from_millis(row.try_get("deadline")?),
+        remaining: row.try_get("clock_remaining")?,
+        warn_at: optional("warn_at")?,
+        alert: Alert::parse(&alert).with_context(|| format!("bad alert {alert:?}"))?,
+        supervision_level: u8::try_from(level.clamp(0, 255)).unwrap_or(u8::MAX),
+        timer_at: optional("timer_at")?,
     })
 }

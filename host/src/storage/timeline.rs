@@ -5,14 +5,15 @@ use anyhow::Context;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
+use super::events::clock_from_row;
 use super::indicators::marks_sql;
 use super::{Db, from_millis, millis};
-use crate::domain::{Assignee, Dispatch, Source, Status, UnitRef};
+use crate::domain::{Assignee, CaseClock, Dispatch, Source, Status, TimeLimit, UnitRef};
 use crate::indicators::Marks;
 use crate::lifecycle::{Action, Draft, Entry};
 
 const ENTRY_COLUMNS: &str = "event_id, seq, actor, role, action, from_state, to_state, reason, \
-    note, unit, at, prev_hash, hash, assignee";
+    note, unit, at, prev_hash, hash, assignee, deadline";
 
 /// What deciding a transition needs to know about a stored case.
 #[derive(Clone, Debug)]
@@ -25,6 +26,12 @@ pub struct CaseHead {
     pub community_code: Option<String>,
     /// The staff id of the person who has the case, if anyone.
     pub assignee: Option<String>,
+    /// The case's time limit, as dispatched.
+    pub time_limit: TimeLimit,
+    pub clock: CaseClock,
+    /// How many times the case's state was written: a write is applied only if this is
+    /// unchanged (see [`Db::apply_transition`]).
+    pub rev: i64,
 }
 
 /// What a transition does to the case's assignee (承办人).
@@ -42,10 +49,14 @@ pub struct Transition<'a> {
     /// still in it.
     pub from: Status,
     pub to: Status,
+    /// The case's revision the transition was decided from.
+    pub rev: i64,
     /// Written first when the case has no timeline yet: its intake, which is not written at
     /// intake to keep the group commit one insert.
     pub genesis: Draft,
     pub entry: Draft,
+    /// The case's clock after the transition.
+    pub clock: &'a CaseClock,
     /// The unit the case is reassigned to.
     pub reassign: Option<&'a UnitRef>,
     pub assign: Assign<'a>,
@@ -55,7 +66,8 @@ impl Db {
     pub async fn case_head(&self, event_id: &str) -> anyhow::Result<Option<CaseHead>> {
         let row = sqlx::query(
             "select status, source, handling_unit, received_at, item_code, community_code, \
-             assignee from events where id = $1",
+             assignee, dispatch, rev, deadline, clock_measure, clock_budget, clock_started_at, \
+             clock_remaining, warn_at, alert, supervision_level, timer_at from events where id = $1",
         )
         .bind(event_id)
         .fetch_optional(self.pool())
@@ -63,6 +75,8 @@ impl Db {
         let Some(row) = row else { return Ok(None) };
         let status: String = row.try_get("status")?;
         let source: String = row.try_get("source")?;
+        let dispatch: String = row.try_get("dispatch")?;
+        let dispatch: Dispatch = serde_json::from_str(&dispatch)?;
         Ok(Some(CaseHead {
             status: Status::parse(&status).with_context(|| format!("bad status {status:?}"))?,
             source: Source::parse(&source).with_context(|| format!("bad source {source:?}"))?,
@@ -71,7 +85,44 @@ impl Db {
             item_code: row.try_get("item_code")?,
             community_code: row.try_get("community_code")?,
             assignee: row.try_get("assignee")?,
+            time_limit: dispatch.time_limit,
+            clock: clock_from_row(&row)?,
+            rev: row.try_get("rev")?,
         }))
+    }
+
+    /// The cases whose next timer is due at `now`, earliest first.
+    pub async fn due_timers(
+        &self,
+        now: jiff::Timestamp,
+        limit: u32,
+    ) -> anyhow::Result<Vec<String>> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "select id from events where timer_at <= $1 order by timer_at limit {limit}"
+        )))
+        .bind(millis(now))
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(|row| Ok(row.try_get("id")?)).collect()
+    }
+
+    /// Sets when a case's next timer is due, if the case is still at revision `rev`.
+    pub async fn retime(
+        &self,
+        event_id: &str,
+        rev: i64,
+        timer_at: Option<jiff::Timestamp>,
+    ) -> anyhow::Result<bool> {
+        let updated = sqlx::query(
+            "update events set timer_at = $1, rev = rev + 1 where id = $2 and rev = $3",
+        )
+        .bind(timer_at.map(millis))
+        .bind(event_id)
+        .bind(rev)
+        .execute(self.pool())
+        .await?
+        .rows_affected();
+        Ok(updated == 1)
     }
 
     /// A case's timeline in order.
@@ -85,8 +136,9 @@ impl Db {
         rows.iter().map(entry_from_row).collect()
     }
 
-    /// Applies a transition: returns the appended entry, or `None` when the case was no longer
-    /// in `transition.from` (another action got there first) and nothing was written.
+    /// Applies a transition: returns the appended entry, or `None` when the case was written
+    /// since `transition.rev` was read (another action or a timer got there first) and nothing
+    /// was written.
     pub async fn apply_transition(
         &self,
         event_id: &str,
@@ -100,13 +152,24 @@ impl Db {
         let marks = Action::parse(&transition.entry.action)
             .map_or_else(Marks::default, |action| Marks::of(action, transition.to));
         let sql = format!(
-            "update events set status = $1{} where id = $2 and status = $3",
-            marks_sql(marks, "$4")
+            "update events set status = $1, deadline = $4, clock_started_at = $5, \
+             clock_remaining = $6, warn_at = $7, alert = $8, supervision_level = $9, \
+             timer_at = $10, rev = rev + 1{} where id = $2 and status = $3 and rev = $11",
+            marks_sql(marks, "$12")
         );
+        let clock = transition.clock;
         let mut update = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(transition.to.as_str())
             .bind(event_id)
-            .bind(transition.from.as_str());
+            .bind(transition.from.as_str())
+            .bind(millis(clock.deadline))
+            .bind(clock.started_at.map(millis))
+            .bind(clock.remaining)
+            .bind(clock.warn_at.map(millis))
+            .bind(clock.alert.as_str())
+            .bind(i64::from(clock.supervision_level))
+            .bind(clock.timer_at.map(millis))
+            .bind(transition.rev);
         if marks.handled || marks.closed {
             update = update.bind(millis(transition.entry.at));
         }
@@ -197,7 +260,7 @@ impl Db {
 async fn insert_entry(tx: &mut sqlx::Transaction<'_, sqlx::Any>, e: &Entry) -> anyhow::Result<()> {
     sqlx::query(sqlx::AssertSqlSafe(format!(
         "insert into case_timeline ({ENTRY_COLUMNS}) \
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
     )))
     .bind(&e.event_id)
     .bind(e.seq)
@@ -213,6 +276,7 @@ async fn insert_entry(tx: &mut sqlx::Transaction<'_, sqlx::Any>, e: &Entry) -> a
     .bind(&e.prev_hash)
     .bind(&e.hash)
     .bind(&e.assignee)
+    .bind(e.deadline.map(millis))
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -234,5 +298,6 @@ fn entry_from_row(row: &AnyRow) -> anyhow::Result<Entry> {
         prev_hash: row.try_get("prev_hash")?,
         hash: row.try_get("hash")?,
         assignee: row.try_get("assignee")?,
+        deadline: row.try_get::<Option<i64>, _>("deadline")?.map(from_millis),
     })
 }

@@ -1,0 +1,471 @@
+//! How actions and time move a case's clock: pure functions of the clock, the calendar and
+//! the time, tested without a database.
+//!
+//! - The clock starts when the flow says: at sign-for by default, at receipt for some flows.
+//!   Until then the deadline is provisional, counted from receipt.
+//! - Parking (挂账) and finishing stop it with the time left; unparking, rework (返工) and
+//!   redo (重办) restart it with that time.
+//! - An approved extension (延期) stops it for the extension's length: the deadline moves by
+//!   the extension and the time that was left is kept.
+//! - A reassignment (改派) gives the new unit the whole time limit again.
+//! - The early warning (yellow) is due when a fifth of the time limit is left; at the deadline
+//!   the case is red and supervised (督办, level 1: the command centre); every `delay` after
+//!   that it is escalated a level (2: the street's leaders, 3: the district's).
+
+use jiff::{SignedDuration, Timestamp};
+
+use crate::calendar::WorkingCalendar;
+use crate::domain::{Alert, CaseClock, Status, TimeLimit};
+use crate::lifecycle::{Action, Flow};
+
+/// The highest supervision level.
+pub const MAX_LEVEL: u8 = 3;
+
+/// Who supervises at each level, for the timeline.
+pub fn level_name(level: u8) -> &'static str {
+    match level {
+        0 => "未督办",
+        1 => "一级督办（区指挥中心）",
+        2 => "二级督办（街道领导）",
+        _ => "三级督办（区领导）",
+    }
+}
+
+/// How long an overdue case waits at one supervision level before the next.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Escalation {
+    pub delay: SignedDuration,
+}
+
+/// Something a timer does to a case.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Due {
+    /// 黄灯预警 to the handler.
+    Warn,
+    /// 红灯超期: supervised at level 1.
+    Overdue,
+    /// 升级督办 to this level.
+    Escalate(u8),
+}
+
+/// The clock of a case taken in at `received_at` with `limit`; `running` when the flow starts
+/// the clock at once.
+pub fn at_intake(
+    calendar: &WorkingCalendar,
+    limit: TimeLimit,
+    received_at: Timestamp,
+    running: bool,
+    escalation: Escalation,
+) -> CaseClock {
+    let budget = calendar.budget(received_at, limit);
+    let clock = CaseClock {
+        measure: limit.unit.measure(),
+        budget,
+        started_at: running.then_some(received_at),
+        deadline: received_at,
+        remaining: Some(budget),
+        warn_at: None,
+        alert: Alert::None,
+        supervision_level: 0,
+        timer_at: None,
+    };
+    timed(resume(calendar, &clock, received_at), escalation)
+}
+
+/// `clock` with its next timer's time.
+fn timed(clock: CaseClock, escalation: Escalation) -> CaseClock {
+    CaseClock {
+        timer_at: next_timer(&clock, escalation).map(|(at, _)| at),
+        ..clock
+    }
+}
+
+/// Seconds of the time limit left at `at`.
+pub fn remaining(calendar: &WorkingCalendar, clock: &CaseClock, at: Timestamp) -> i64 {
+    clock
+        .remaining
+        .unwrap_or_else(|| calendar.spent(clock.measure, at, clock.deadline))
+}
+
+/// The clock stopped at `at`, keeping the time left.
+fn stop(calendar: &WorkingCalendar, clock: &CaseClock, at: Timestamp) -> CaseClock {
+    if !clock.is_running() {
+        return clock.clone();
+    }
+    CaseClock {
+        remaining: Some(remaining(calendar, clock, at)),
+        warn_at: None,
+        ..clock.clone()
+    }
+}
+
+/// The clock running from `from` with the time it had left: a new deadline and warning, and
+/// the colour cleared (the timers raise it again when it is due again).
+fn resume(calendar: &WorkingCalendar, clock: &CaseClock, from: Timestamp) -> CaseClock {
+    let left = clock.remaining.unwrap_or(clock.budget).max(0);
+    let warn_left = clock.budget / 5;
+    CaseClock {
+        deadline: calendar.advance(from, clock.measure, left),
+        remaining: None,
+        warn_at: Some(if left > warn_left {
+            calendar.advance(from, clock.measure, left - warn_left)
+        } else {
+            from
+        }),
+        alert: Alert::None,
+        ..clock.clone()
+    }
+}
+
+/// The clock after `action` moved a case of `flow` to `to` at `at`. `extension` is the length
+/// an approved extension grants (the item's time limit again when not given).
+pub fn after_action(
+    calendar: &WorkingCalendar,
+    clock: &CaseClock,
+    flow: &Flow,
+    action: Action,
+    to: Status,
+    at: Timestamp,
+    extension: TimeLimit,
+    escalation: Escalation,
+) -> CaseClock {
+    let clock = match action {
+        // The new unit gets the whole time limit, from the handover or from its sign-for.
+        Action::ApproveReturn => {
+            let fresh = CaseClock {
+                started_at: flow.clock_runs_from_handover(to).then_some(at),
+                remaining: Some(clock.budget),
+                ..clock.clone()
+            };
+            resume(calendar, &fresh, at)
+        }
+        Action::ApproveExtension if clock.is_running() => {
+            let stopped = stop(calendar, clock, at);
+            resume(calendar, &stopped, calendar.deadline(at, extension))
+        }
+        Action::Supervise => CaseClock {
+            supervision_level: clock.supervision_level.max(1),
+            ..clock.clone()
+        },
+        _ if to.is_final() || !runs_in(to) => stop(calendar, clock, at),
+        // Signed for: the clock starts now, unless it already runs.
+        _ if clock.started_at.is_none() && to != Status::Dispatched => {
+            let fresh = CaseClock {
+                started_at: Some(at),
+                remaining: Some(clock.budget),
+                ..clock.clone()
+            };
+            resume(calendar, &fresh, at)
+        }
+        _ if !clock.is_running() => resume(calendar, clock, at),
+        _ => clock.clone(),
+    };
+    timed(clock, escalation)
+}
+
+/// Whether the handling clock runs while a case is in `state`: not while parked, nor once the
+/// unit has finished (verification and follow-up are not the unit's time).
+pub fn runs_in(state: Status) -> bool {
+    matches!(
+        state,
+        Status::Dispatched
+            | Status::Signed
+            | Status::InProgress
+            | Status::ReturnRequested
+            | Status::ExtensionRequested
+    )
+}
+
+/// The next timer of a clock and when it is due; `None` while the clock is stopped or when
+/// nothing is left to fire.
+pub fn next_timer(clock: &CaseClock, escalation: Escalation) -> Option<(Timestamp, Due)> {
+    if !clock.is_running() {
+        return None;
+    }
+    match clock.alert {
+        Alert::None => match clock.warn_at {
+            Some(warn_at) if warn_at < clock.deadline => Some((warn_at, Due::Warn)),
+            _ => Some((clock.deadline, Due::Overdue)),
+        },
+        Alert::Yellow => Some((clock.deadline, Due::Overdue)),
+        Alert::Red if clock.supervision_level < MAX_LEVEL => {
+            let level = clock.supervision_level.max(1);
+            let waited = escalation.delay.checked_mul(i32::from(level))?;
+            Some((
+                clock.deadline.checked_add(waited).ok()?,
+                Due::Escalate(level + 1),
+            ))
+        }
+        Alert::Red => None,
+    }
+}
+
+/// The clock after `due` fired.
+pub fn fire(clock: &CaseClock, due: Due, escalation: Escalation) -> CaseClock {
+    let clock = match due {
+        Due::Warn => CaseClock {
+            alert: Alert::Yellow,
+            warn_at: None,
+            ..clock.clone()
+        },
+        Due::Overdue => CaseClock {
+            alert: Alert::Red,
+            warn_at: None,
+            supervision_level: clock.supervision_level.max(1),
+            ..clock.clone()
+        },
+        Due::Escalate(level) => CaseClock {
+            supervision_level: level.min(MAX_LEVEL),
+            ..clock.clone()
+        },
+    };
+    timed(clock, escalation)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Measure, TimeUnit};
+    use crate::lifecycle::{ClockStart, Flows};
+
+    fn calendar() -> WorkingCalendar {
+        // Monday to Friday, 09:00-12:00 and 14:00-18:00.
+        WorkingCalendar::default()
+    }
+
+    fn at(s: &str) -> Timestamp {
+        s.parse().unwrap()
+    }
+
+    fn working_hours(value: u32) -> TimeLimit {
+        TimeLimit {
+            value,
+            unit: TimeUnit::WorkingHours,
+        }
+    }
+
+    fn hotline() -> &'static Flow {
+        Flows::shipped().for_source(crate::domain::Source::Hotline)
+    }
+
+    const ESCALATION: Escalation = Escalation {
+        delay: SignedDuration::from_hours(24),
+    };
+
+    #[test]
+    fn before_sign_for_the_deadline_is_provisional_and_sign_for_restarts_it() {
+        let c = calendar();
+        // Monday 09:00, 10 working hours: Tuesday 12:00.
+        let clock = at_intake(
+            &c,
+            working_hours(10),
+            at("2026-11-30T09:00:00+08:00"),
+            false,
+            ESCALATION,
+        );
+        assert_eq!(clock.started_at, None);
+        assert_eq!(clock.deadline, at("2026-12-01T12:00:00+08:00"));
+        // 8 of 10 working hours: Tuesday 10:00.
+        assert_eq!(clock.warn_at, Some(at("2026-12-01T10:00:00+08:00")));
+        let signed_at = at("2026-11-30T16:00:00+08:00");
+        let signed = after_action(
+            &c,
+            &clock,
+            hotline(),
+            Action::Sign,
+            Status::Signed,
+            signed_at,
+            working_hours(10),
+            ESCALATION,
+        );
+        assert_eq!(signed.started_at, Some(signed_at));
+        assert_eq!(signed.deadline, at("2026-12-02T10:00:00+08:00"));
+        // Starting work does not move it again.
+        let started = after_action(
+            &c,
+            &signed,
+            hotline(),
+            Action::Start,
+            Status::InProgress,
+            at("2026-12-01T09:00:00+08:00"),
+            working_hours(10),
+            ESCALATION,
+        );
+        assert_eq!(started, signed);
+    }
+
+    #[test]
+    fn parking_stops_the_clock_and_unparking_gives_back_the_time_that_was_left() {
+        let c = calendar();
+        let clock = at_intake(
+            &c,
+            working_hours(10),
+            at("2026-11-30T09:00:00+08:00"),
+            true,
+            ESCALATION,
+        );
+        // Parked Monday 11:00 with 8 working hours left.
+        let parked = after_action(
+            &c,
+            &clock,
+            hotline(),
+            Action::Park,
+            Status::Parked,
+            at("2026-11-30T11:00:00+08:00"),
+            working_hours(10),
+            ESCALATION,
+        );
+        assert_eq!(parked.remaining, Some(8 * 3600));
+        assert_eq!(next_timer(&parked, ESCALATION), None);
+        // Unparked a week later, Monday 09:00: 8 working hours → Tuesday 10:00.
+        let unparked = after_action(
+            &c,
+            &parked,
+            hotline(),
+            Action::Unpark,
+            Status::InProgress,
+            at("2026-12-07T09:00:00+08:00"),
+            working_hours(10),
+            ESCALATION,
+        );
+        assert_eq!(unparked.deadline, at("2026-12-08T10:00:00+08:00"));
+        assert!(unparked.is_running());
+    }
+
+    #[test]
+    fn an_approved_extension_moves_the_deadline_by_its_length() {
+        let c = calendar();
+        let clock = at_intake(
+            &c,
+            working_hours(10),
+            at("2026-11-30T09:00:00+08:00"),
+            true,
+            ESCALATION,
+        );
+        let extended = after_action(
+            &c,
+            &clock,
+            hotline(),
+            Action::ApproveExtension,
+            Status::InProgress,
+            at("2026-11-30T11:00:00+08:00"),
+            TimeLimit {
+                value: 2,
+                unit: TimeUnit::WorkingDays,
+            },
+            ESCALATION,
+        );
+        // Two working days from Monday 11:00 is Wednesday 11:00; then the 8 hours left.
+        assert_eq!(extended.deadline, at("2026-12-03T12:00:00+08:00"));
+        assert_eq!(extended.alert, Alert::None);
+    }
+
+    #[test]
+    fn a_reassigned_case_gets_the_whole_time_limit_from_the_new_units_sign_for() {
+        let c = calendar();
+        let clock = at_intake(
+            &c,
+            working_hours(10),
+            at("2026-11-30T09:00:00+08:00"),
+            true,
+            ESCALATION,
+        );
+        let late = fire(
+            &fire(&clock, Due::Warn, ESCALATION),
+            Due::Overdue,
+            ESCALATION,
+        );
+        let reassigned = after_action(
+            &c,
+            &late,
+            hotline(),
+            Action::ApproveReturn,
+            Status::Dispatched,
+            at("2026-12-02T09:00:00+08:00"),
+            working_hours(10),
+            ESCALATION,
+        );
+        assert_eq!(reassigned.started_at, None);
+        assert_eq!(reassigned.deadline, at("2026-12-03T12:00:00+08:00"));
+        assert_eq!(reassigned.alert, Alert::None);
+        // Supervision already recorded stays on the case.
+        assert_eq!(reassigned.supervision_level, 1);
+    }
+
+    #[test]
+    fn finishing_stops_the_clock_and_rework_restarts_it_with_what_was_left() {
+        let c = calendar();
+        let clock = at_intake(
+            &c,
+            working_hours(10),
+            at("2026-11-30T09:00:00+08:00"),
+            true,
+            ESCALATION,
+        );
+        let handled = after_action(
+            &c,
+            &clock,
+            hotline(),
+            Action::Finish,
+            Status::Handled,
+            at("2026-11-30T17:00:00+08:00"),
+            working_hours(10),
+            ESCALATION,
+        );
+        assert_eq!(handled.remaining, Some(4 * 3600));
+        let rework = after_action(
+            &c,
+            &handled,
+            hotline(),
+            Action::VerifyFail,
+            Status::InProgress,
+            at("2026-12-01T14:00:00+08:00"),
+            working_hours(10),
+            ESCALATION,
+        );
+        assert_eq!(rework.deadline, at("2026-12-01T18:00:00+08:00"));
+    }
+
+    #[test]
+    fn timers_come_in_order_warning_overdue_then_one_escalation_per_delay() {
+        let c = calendar();
+        let clock = at_intake(
+            &c,
+            TimeLimit {
+                value: 10,
+                unit: TimeUnit::UrgentHours,
+            },
+            at("2026-11-30T00:00:00+08:00"),
+            true,
+            ESCALATION,
+        );
+        assert_eq!(clock.measure, Measure::Elapsed);
+        let mut clock = clock;
+        let mut fired = Vec::new();
+        while let Some((when, due)) = next_timer(&clock, ESCALATION) {
+            assert_eq!(clock.timer_at, Some(when));
+            fired.push((when, due));
+            clock = fire(&clock, due, ESCALATION);
+        }
+        assert_eq!(
+            fired,
+            vec![
+                (at("2026-11-30T08:00:00+08:00"), Due::Warn),
+                (at("2026-11-30T10:00:00+08:00"), Due::Overdue),
+                (at("2026-12-01T10:00:00+08:00"), Due::Escalate(2)),
+                (at("2026-12-02T10:00:00+08:00"), Due::Escalate(3)),
+            ]
+        );
+        assert_eq!(clock.supervision_level, MAX_LEVEL);
+        assert_eq!(clock.timer_at, None);
+    }
+
+    #[test]
+    fn a_flow_that_counts_from_receipt_runs_the_clock_at_intake_and_after_reassignment() {
+        let flow = Flows::shipped().for_source(crate::domain::Source::Referral);
+        assert_eq!(flow.clock_starts, ClockStart::Receipt);
+        assert!(flow.clock_runs_from_handover(Status::Dispatched));
+        assert!(!hotline().clock_runs_from_handover(Status::Dispatched));
+        assert!(hotline().clock_runs_from_handover(Status::Signed));
+    }
+}
