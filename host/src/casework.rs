@@ -11,7 +11,7 @@ use crate::lifecycle::{
 };
 use crate::reference::Reference;
 use crate::storage::{Assign, CaseHead, Db, Transition};
-use crate::timers::{self, Escalation};
+use crate::timers::{self, Escalation, Turn};
 
 /// Longest actor name, and longest reason or note, in characters.
 const MAX_ACTOR: usize = 100;
@@ -250,16 +250,14 @@ async fn attempt(
         _ => Assign::Keep,
     };
     let now = millisecond(now);
-    let clock = timers::after_action(
-        &reference.calendar,
-        &head.clock,
+    let turn = Turn {
         flow,
-        act.action,
+        action: act.action,
         to,
-        now,
-        act.extension.unwrap_or(head.time_limit),
-        cx.escalation,
-    );
+        at: now,
+        extension: act.extension.unwrap_or(head.time_limit),
+    };
+    let clock = timers::after_action(&reference.calendar, &head.clock, turn, cx.escalation);
     let entry = Draft {
         actor: act.actor,
         role: act.role.as_str().into(),

@@ -10,3 +10,4 @@ mod postgres;
 mod rankings;
 mod restart;
 mod sandbox;
+mod timers;

@@ -8,7 +8,7 @@ mod rules;
 mod scan;
 
 pub use rules::{
-    Due, Escalation, MAX_LEVEL, after_action, at_intake, fire, level_name, next_timer, remaining,
-    runs_in,
+    Due, Escalation, MAX_LEVEL, Turn, after_action, at_intake, fire, level_name, next_timer,
+    remaining, runs_in,
 };
 pub use scan::{Fired, fire_due};

@@ -117,18 +117,32 @@ fn resume(calendar: &WorkingCalendar, clock: &CaseClock, from: Timestamp) -> Cas
     }
 }
 
-/// The clock after `action` moved a case of `flow` to `to` at `at`. `extension` is the length
-/// an approved extension grants (the item's time limit again when not given).
+/// A lifecycle action as the clock sees it: `action` moved a case of `flow` to `to` at `at`.
+#[derive(Clone, Copy, Debug)]
+pub struct Turn<'a> {
+    pub flow: &'a Flow,
+    pub action: Action,
+    pub to: Status,
+    pub at: Timestamp,
+    /// The length an approved extension grants (the case's time limit again when the centre
+    /// did not give one).
+    pub extension: TimeLimit,
+}
+
+/// The clock after `turn`.
 pub fn after_action(
     calendar: &WorkingCalendar,
     clock: &CaseClock,
-    flow: &Flow,
-    action: Action,
-    to: Status,
-    at: Timestamp,
-    extension: TimeLimit,
+    turn: Turn<'_>,
     escalation: Escalation,
 ) -> CaseClock {
+    let Turn {
+        flow,
+        action,
+        to,
+        at,
+        extension,
+    } = turn;
     let clock = match action {
         // The new unit gets the whole time limit, from the handover or from its sign-for.
         Action::ApproveReturn => {
@@ -271,11 +285,13 @@ mod tests {
         let signed = after_action(
             &c,
             &clock,
-            hotline(),
-            Action::Sign,
-            Status::Signed,
-            signed_at,
-            working_hours(10),
+            Turn {
+                flow: hotline(),
+                action: Action::Sign,
+                to: Status::Signed,
+                at: signed_at,
+                extension: working_hours(10),
+            },
             ESCALATION,
         );
         assert_eq!(signed.started_at, Some(signed_at));
@@ -284,11 +300,13 @@ mod tests {
         let started = after_action(
             &c,
             &signed,
-            hotline(),
-            Action::Start,
-            Status::InProgress,
-            at("2026-12-01T09:00:00+08:00"),
-            working_hours(10),
+            Turn {
+                flow: hotline(),
+                action: Action::Start,
+                to: Status::InProgress,
+                at: at("2026-12-01T09:00:00+08:00"),
+                extension: working_hours(10),
+            },
             ESCALATION,
         );
         assert_eq!(started, signed);
@@ -308,11 +326,13 @@ mod tests {
         let parked = after_action(
             &c,
             &clock,
-            hotline(),
-            Action::Park,
-            Status::Parked,
-            at("2026-11-30T11:00:00+08:00"),
-            working_hours(10),
+            Turn {
+                flow: hotline(),
+                action: Action::Park,
+                to: Status::Parked,
+                at: at("2026-11-30T11:00:00+08:00"),
+                extension: working_hours(10),
+            },
             ESCALATION,
         );
         assert_eq!(parked.remaining, Some(8 * 3600));
@@ -321,11 +341,13 @@ mod tests {
         let unparked = after_action(
             &c,
             &parked,
-            hotline(),
-            Action::Unpark,
-            Status::InProgress,
-            at("2026-12-07T09:00:00+08:00"),
-            working_hours(10),
+            Turn {
+                flow: hotline(),
+                action: Action::Unpark,
+                to: Status::InProgress,
+                at: at("2026-12-07T09:00:00+08:00"),
+                extension: working_hours(10),
+            },
             ESCALATION,
         );
         assert_eq!(unparked.deadline, at("2026-12-08T10:00:00+08:00"));
@@ -345,13 +367,15 @@ mod tests {
         let extended = after_action(
             &c,
             &clock,
-            hotline(),
-            Action::ApproveExtension,
-            Status::InProgress,
-            at("2026-11-30T11:00:00+08:00"),
-            TimeLimit {
-                value: 2,
-                unit: TimeUnit::WorkingDays,
+            Turn {
+                flow: hotline(),
+                action: Action::ApproveExtension,
+                to: Status::InProgress,
+                at: at("2026-11-30T11:00:00+08:00"),
+                extension: TimeLimit {
+                    value: 2,
+                    unit: TimeUnit::WorkingDays,
+                },
             },
             ESCALATION,
         );
@@ -378,11 +402,13 @@ mod tests {
         let reassigned = after_action(
             &c,
             &late,
-            hotline(),
-            Action::ApproveReturn,
-            Status::Dispatched,
-            at("2026-12-02T09:00:00+08:00"),
-            working_hours(10),
+            Turn {
+                flow: hotline(),
+                action: Action::ApproveReturn,
+                to: Status::Dispatched,
+                at: at("2026-12-02T09:00:00+08:00"),
+                extension: working_hours(10),
+            },
             ESCALATION,
         );
         assert_eq!(reassigned.started_at, None);
@@ -405,22 +431,26 @@ mod tests {
         let handled = after_action(
             &c,
             &clock,
-            hotline(),
-            Action::Finish,
-            Status::Handled,
-            at("2026-11-30T17:00:00+08:00"),
-            working_hours(10),
+            Turn {
+                flow: hotline(),
+                action: Action::Finish,
+                to: Status::Handled,
+                at: at("2026-11-30T17:00:00+08:00"),
+                extension: working_hours(10),
+            },
             ESCALATION,
         );
         assert_eq!(handled.remaining, Some(4 * 3600));
         let rework = after_action(
             &c,
             &handled,
-            hotline(),
-            Action::VerifyFail,
-            Status::InProgress,
-            at("2026-12-01T14:00:00+08:00"),
-            working_hours(10),
+            Turn {
+                flow: hotline(),
+                action: Action::VerifyFail,
+                to: Status::InProgress,
+                at: at("2026-12-01T14:00:00+08:00"),
+                extension: working_hours(10),
+            },
             ESCALATION,
         );
         assert_eq!(rework.deadline, at("2026-12-01T18:00:00+08:00"));

@@ -53,9 +53,11 @@ pub async fn fire_due(db: &Db, escalation: Escalation, now: Timestamp) -> anyhow
                 moved = true;
             }
         }
-        // A round where every case was taken by another host (or only re-timed) ends the
-        // scan: whatever is still due is that host's, or the next scan's.
-        if due.len() < ROUND as usize || !moved {
+        // Each fired timer moves its case on, so rounds repeat until nothing is due (a case
+        // down for days fires its warning, overdue and escalations in order). A round where
+        // every case was taken by another host, or only re-timed, ends the scan: whatever
+        // is still due is that host's, or the next scan's.
+        if !moved {
             return Ok(fired);
         }
     }
