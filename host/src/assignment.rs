@@ -11,14 +11,16 @@
 //!   Ties go to fewer open cases, then to the staff id, so the choice is reproducible.
 //! - Nobody on duty: the case stays with the unit, unassigned, and its admin picks it up.
 //!
-//! The choice itself ([`pool`], [`choose`]) is pure; [`assign`] reads the workloads from the
-//! database (one count over the candidates), so it holds across restarts and hosts.
+//! The choice itself ([`pool`], [`choose`]) is pure; [`assign`] takes the workloads from the
+//! host's [`Workloads`] ledger: the database's counters (so the balance holds across restarts
+//! and hosts) plus the cases this host assigned that are not committed yet (so a burst of cases
+//! in one group commit is spread, not piled on one person).
 
 use std::collections::HashMap;
 
 use crate::domain::{Assignee, Item, Section, SectionRef, Staff, StaffRole, covers};
 use crate::reference::Reference;
-use crate::storage::Db;
+use crate::workloads::{Reservation, Workloads};
 
 /// How many open cases a handler whose skills cover the item is preferred by.
 pub const SKILL_WEIGHT: i64 = 3;
@@ -120,9 +122,12 @@ pub fn choose<'c, 'a>(
 }
 
 /// What assignment decided, with a sentence for the trace.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct Assignment {
     pub assignee: Option<Assignee>,
+    /// The case counted in the assignee's workload until it is stored (then call
+    /// [`Reservation::stored`]) or given up (drop it).
+    pub reservation: Option<Reservation>,
     /// `ok`, `unassigned`, or `fault:storage` when the workloads could not be read.
     pub outcome: &'static str,
     pub detail: String,
@@ -130,7 +135,7 @@ pub struct Assignment {
 
 /// Assigns a case of `item` (in `community`, when known) within `unit`.
 pub async fn assign(
-    db: &Db,
+    workloads: &std::sync::Arc<Workloads>,
     reference: &Reference,
     unit: &str,
     item: &Item,
@@ -138,7 +143,7 @@ pub async fn assign(
 ) -> Assignment {
     let unit_name = reference.unit(unit).map_or(unit, |u| u.name.as_str());
     let pool = pool(reference, unit, item, community);
-    if pool.candidates.is_empty() {
+    let unassigned = || {
         let admin = reference
             .staff_of(unit)
             .find(|p| p.role == StaffRole::UnitAdmin)
@@ -146,35 +151,47 @@ pub async fn assign(
                 || "单位管理员".to_string(),
                 |p| format!("单位管理员{}", p.name),
             );
-        return Assignment {
+        Assignment {
             assignee: None,
+            reservation: None,
             outcome: "unassigned",
             detail: format!("{unit_name}暂无在岗承办人，未派到人，由{admin}分派"),
-        };
-    }
+        }
+    };
     let ids: Vec<&str> = pool
         .candidates
         .iter()
         .map(|c| c.staff.id.as_str())
         .collect();
-    let workloads = match db.open_workloads(&ids).await {
-        Ok(workloads) => workloads,
+    let chosen = workloads
+        .choose_and_reserve(&ids, |loads| {
+            choose(&pool.candidates, loads).map(|c| c.staff.id.clone())
+        })
+        .await;
+    let (reservation, open) = match chosen {
+        Ok(Some(chosen)) => chosen,
+        // Nobody on duty.
+        Ok(None) => return unassigned(),
         Err(error) => {
             tracing::warn!(error = %format!("{error:#}"), unit, "cannot read workloads");
             return Assignment {
                 assignee: None,
+                reservation: None,
                 outcome: "fault:storage",
                 detail: format!("读取在办量失败，未派到人，由{unit_name}单位管理员分派"),
             };
         }
     };
-    let chosen = choose(&pool.candidates, &workloads).expect("the pool is not empty");
+    let chosen = pool
+        .candidates
+        .iter()
+        .find(|c| c.staff.id == reservation.staff_id())
+        .expect("the chosen person is a candidate");
     let section = chosen
         .staff
         .section
         .as_deref()
         .and_then(|code| reference.section(code));
-    let open = workloads.get(&chosen.staff.id).copied().unwrap_or(0);
     let layer = if pool.sections.is_empty() {
         "无对口科室，在全单位在岗承办人中分派".to_string()
     } else {
@@ -210,6 +227,7 @@ pub async fn assign(
                 name: s.name.clone(),
             }),
         }),
+        reservation: Some(reservation),
         outcome: "ok",
     }
 }

@@ -2,6 +2,8 @@
 //! verified. The glue between the rules in [`crate::lifecycle`] and [`crate::storage`]; the
 //! HTTP API and the command line both go through here.
 
+use std::sync::Arc;
+
 use jiff::Timestamp;
 use serde::Serialize;
 
@@ -12,6 +14,7 @@ use crate::lifecycle::{
 use crate::reference::Reference;
 use crate::storage::{Assign, CaseHead, Db, Transition};
 use crate::timers::{self, Escalation, Turn};
+use crate::workloads::Workloads;
 
 /// Longest actor name, and longest reason or note, in characters.
 const MAX_ACTOR: usize = 100;
@@ -64,6 +67,7 @@ pub enum ActError {
 pub struct Context<'a> {
     pub db: &'a Db,
     pub reference: &'a Reference,
+    pub workloads: &'a Arc<Workloads>,
     pub escalation: Escalation,
     pub now: Timestamp,
 }
@@ -190,6 +194,8 @@ async fn attempt(
         }
         _ => None,
     };
+    // The new person's case, counted in their workload until the transition is stored.
+    let mut reservation = None;
     let assign = match (requires, &reassign) {
         (Requires::Assignee, _) => {
             let Some(id) = act.assignee.as_deref() else {
@@ -230,15 +236,16 @@ async fn attempt(
         // assignment picks one there, balanced like at intake.
         (_, Some(unit)) => match reference.item(&head.item_code) {
             Some(item) => {
-                crate::assignment::assign(
-                    db,
+                let assignment = crate::assignment::assign(
+                    cx.workloads,
                     reference,
                     &unit.code,
                     item,
                     head.community_code.as_deref(),
                 )
-                .await
-                .assignee
+                .await;
+                reservation = assignment.reservation;
+                assignment.assignee
             }
             None => None,
         },
@@ -285,14 +292,22 @@ async fn attempt(
         reassign: reassign.as_ref(),
         assign,
     };
-    Ok(db
-        .apply_transition(event_id, transition)
-        .await?
-        .map(|entry| Applied {
-            event_id: event_id.into(),
-            status: to,
-            entry,
-        }))
+    let applied = db.apply_transition(event_id, transition).await?;
+    if applied.is_some() {
+        // The transition moved the counters of the case's person, or of the one it left.
+        let new = match assign {
+            Assign::To(assignee) => assignee.map(|a| a.id.as_str()),
+            Assign::Keep => None,
+        };
+        cx.workloads
+            .forget(head.assignee.as_deref().into_iter().chain(new));
+    }
+    drop(reservation);
+    Ok(applied.map(|entry| Applied {
+        event_id: event_id.into(),
+        status: to,
+        entry,
+    }))
 }
 
 /// Trims the texts, drops empty ones and refuses oversized ones.

@@ -8,7 +8,7 @@
 //! - [`runtime`]: street plugins as sandboxed Wasm components.
 //! - [`intake`]: validation, the decision pipeline, group-committed storage, scenarios.
 //! - [`lifecycle`]: the case's transition table, flows per channel, the hash-chained timeline;
-//!   [`casework`] applies them to stored cases. [`assignment`] gives a case to a person.
+//!   [`casework`] applies them to stored cases. [`assignment`] gives a case to a person, balancing [`workloads`].
 //! - [`timers`]: each case's handling clock (deadline, pauses, extensions), early warnings,
 //!   overdue supervision and escalation, fired from the database. [`clock`]: where "now"
 //!   comes from.
@@ -41,6 +41,7 @@ pub mod settings;
 pub mod storage;
 pub mod telemetry;
 pub mod timers;
+pub mod workloads;
 
 pub use app::Application;
 pub use platform::Platform;

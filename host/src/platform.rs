@@ -14,12 +14,15 @@ use uuid::Uuid;
 use crate::casework::{self, Act, ActError, Applied};
 use crate::domain::EventRecord;
 use crate::indicators::Weights;
-use crate::intake::{InvalidEvent, NewEventRequest, Pipeline, ScenarioWorker, Writer, Written};
+use crate::intake::{
+    Decision, InvalidEvent, NewEventRequest, Pipeline, ScenarioWorker, Writer, Written,
+};
 use crate::reference::{Reference, SharedReference};
 use crate::runtime::{DeployError, LoadedPlugin, Registry, Runtime};
 use crate::settings::Settings;
 use crate::storage::{Db, PluginVersion};
 use crate::timers::{self, Fired};
+use crate::workloads::Workloads;
 use crate::{auth, seed};
 
 /// A running host's services.
@@ -106,6 +109,7 @@ impl Platform {
             db: db.clone(),
             clock: settings.clock.clone(),
             escalation: settings.escalation(),
+            workloads: Workloads::new(db.clone()),
         };
         load_active_plugins(&pipeline).await?;
 
@@ -167,9 +171,17 @@ impl Platform {
         // No read before deciding: a resend is rare, so it is cheaper to decide it again and
         // let the insert's unique (source, external_id) turn it into the original.
         let (source, external_id) = (event.source, event.external_id.clone());
-        let record = self.pipeline.decide(event).await;
+        let Decision {
+            record,
+            reservation,
+        } = self.pipeline.decide(event).await;
         match self.writer.store(record.clone()).await {
-            Ok(Written::Stored { .. }) => Ok(Submitted::Created(record)),
+            Ok(Written::Stored { .. }) => {
+                if let Some(reservation) = reservation {
+                    reservation.stored();
+                }
+                Ok(Submitted::Created(record))
+            }
             Ok(Written::Duplicate) => {
                 // The channel sent this (source, external id) before, or a concurrent resend won.
                 let external_id = external_id.unwrap_or_default();
@@ -304,6 +316,7 @@ impl Platform {
         let cx = casework::Context {
             db: self.db(),
             reference: &reference,
+            workloads: &self.pipeline.workloads,
             escalation: self.pipeline.escalation,
             now: self.pipeline.clock.now(),
         };

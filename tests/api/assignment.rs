@@ -145,6 +145,25 @@ async fn cases_are_spread_evenly_over_the_sections_on_duty_handlers_and_never_to
 }
 
 #[tokio::test]
+async fn a_burst_of_cases_stored_in_one_group_commit_is_spread_over_the_handlers() {
+    let app = std::sync::Arc::new(app_with_staff(staff_file(first_squad())).await);
+    let mut requests = tokio::task::JoinSet::new();
+    for _ in 0..12 {
+        let app = app.clone();
+        requests.spawn(async move { assignee(&garbage_case(&app).await).to_string() });
+    }
+    let mut counts: HashMap<String, usize> = HashMap::new();
+    for person in requests.join_all().await {
+        *counts.entry(person).or_default() += 1;
+    }
+    let expected: HashMap<String, usize> = [("h1", 4), ("h2", 4), ("h3", 4)]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+    assert_eq!(counts, expected);
+}
+
+#[tokio::test]
 async fn workload_is_read_from_the_database_so_it_holds_across_a_restart() {
     let app = app_with_staff(staff_file(first_squad())).await;
     assert_eq!(assignee(&garbage_case(&app).await), "h1");

@@ -7,7 +7,7 @@ mod request;
 mod scenarios;
 mod writer;
 
-pub use pipeline::Pipeline;
+pub use pipeline::{Decision, Pipeline};
 pub use request::{InvalidEvent, LocationRequest, NewEventRequest, ReporterRequest};
 pub use scenarios::ScenarioWorker;
 pub use writer::{Writer, Written};

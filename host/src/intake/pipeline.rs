@@ -17,6 +17,7 @@ use crate::reference::{Reference, SharedReference};
 use crate::runtime::{CallContext, CallReport, LoadedPlugin, Registry, Runtime, wit};
 use crate::storage::{Db, StatsScope};
 use crate::timers::{self, Escalation};
+use crate::workloads::{Reservation, Workloads};
 
 /// Everything the pipeline reads.
 #[derive(Clone)]
@@ -29,11 +30,20 @@ pub struct Pipeline {
     pub clock: Clock,
     /// How overdue cases are escalated: a new case's timers are set at intake.
     pub escalation: Escalation,
+    /// Open cases per person, for assignment.
+    pub workloads: Arc<Workloads>,
+}
+
+/// A decided event, and the case it adds to its assignee's workload until it is stored.
+#[derive(Debug)]
+pub struct Decision {
+    pub record: EventRecord,
+    pub reservation: Option<Reservation>,
 }
 
 impl Pipeline {
     /// Decides classification, dispatch and deadline for a validated event.
-    pub async fn decide(&self, event: Event) -> EventRecord {
+    pub async fn decide(&self, event: Event) -> Decision {
         let span = tracing::info_span!(
             "event",
             id = %event.id,
@@ -43,7 +53,7 @@ impl Pipeline {
         self.decide_inner(event).instrument(span).await
     }
 
-    async fn decide_inner(&self, event: Event) -> EventRecord {
+    async fn decide_inner(&self, event: Event) -> Decision {
         let reference = self.reference.get();
         let plugins = self.registry.street(&event.location.street_code);
         let mut trace = Vec::new();
@@ -232,7 +242,7 @@ impl Pipeline {
 
         let started = Instant::now();
         let assignment = crate::assignment::assign(
-            &self.db,
+            &self.workloads,
             &reference,
             &handling.code,
             item,
@@ -256,7 +266,7 @@ impl Pipeline {
             decided_by: dispatched_by,
             assignee: assignment.assignee,
         };
-        EventRecord {
+        let record = EventRecord {
             event,
             status,
             classification,
@@ -265,6 +275,10 @@ impl Pipeline {
             trace,
             actions: Vec::new(),
             scenarios_done: plugins.scenarios.is_empty(),
+        };
+        Decision {
+            record,
+            reservation: assignment.reservation,
         }
     }
 
