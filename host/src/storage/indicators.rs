@@ -10,11 +10,17 @@ use sqlx::{AssertSqlSafe, Row};
 use super::{Db, placeholders};
 use crate::indicators::{Counts, Level, Marks, Period};
 
-/// The grouping column of a level. Only these two strings are ever put into SQL.
+/// The grouping key of a level. Only these two strings are ever put into SQL.
+///
+/// The key is an expression (`|| ''`), not the bare column, on purpose: grouping by the bare
+/// `street_code` lets SQLite prefer the `(street_code, received_at)` index to skip the sort,
+/// and then read every wide event row for the aggregates (6-7 s over a year of a million
+/// cases) instead of the covering index of the period (0.4 s). Grouping a few hundred keys
+/// in a temporary b-tree costs nothing beside that.
 fn key_column(level: Level) -> &'static str {
     match level {
-        Level::Street => "street_code",
-        Level::Unit => "handling_unit",
+        Level::Street => "street_code || ''",
+        Level::Unit => "handling_unit || ''",
     }
 }
 
@@ -84,9 +90,9 @@ const GENERATED_COLUMNS: &str = "id, source, description, reported_at, received_
     street_code, street_name, community_code, community_name, attributes, status, item_code, \
     category_code, priority, classification, owner_unit, handling_unit, deadline, dispatch, \
     trace, scenarios_done, handled_at, closed_at, reworks, reassignments, extensions, \
-    satisfied, unsatisfied";
-const GENERATED_COLUMN_COUNT: usize = 28;
-/// Rows per insert statement: 28 × 1,000 values stays under SQLite's 32,766 and PostgreSQL's
+    satisfied, unsatisfied, clock_remaining";
+const GENERATED_COLUMN_COUNT: usize = 29;
+/// Rows per insert statement: 29 × 1,000 values stays under SQLite's 32,766 and PostgreSQL's
 /// 65,535 parameters.
 pub const GENERATED_ROWS_PER_STATEMENT: usize = 1000;
 
@@ -104,13 +110,13 @@ impl Db {
              cast(sum(case when handled_at < $2 then 1 else 0 end) as bigint) as handled, \
              cast(sum(case when reassignments = 0 then 1 else 0 end) as bigint) as once, \
              cast(sum(case when extensions > 0 then 1 else 0 end) as bigint) as extended \
-             from events where received_at >= $1 and received_at < $2 group by {key}"
+             from events where received_at >= $1 and received_at < $2 group by k"
         );
         let due = format!(
             "select {key} as k, count(*) as n, \
              cast(sum(case when closed_at < $2 then 1 else 0 end) as bigint) as closed, \
              cast(sum(case when closed_at <= deadline then 1 else 0 end) as bigint) as on_time \
-             from events where deadline >= $1 and deadline < $2 group by {key}"
+             from events where deadline >= $1 and deadline < $2 group by k"
         );
         let handled = format!(
             "select {key} as k, count(*) as n, \
@@ -121,7 +127,7 @@ impl Db {
                  as answered, \
              cast(sum(case when satisfied > 0 and unsatisfied = 0 then 1 else 0 end) as bigint) \
                  as satisfied \
-             from events where handled_at >= $1 and handled_at < $2 group by {key}"
+             from events where handled_at >= $1 and handled_at < $2 group by k"
         );
         let run = move |sql: String| async move {
             sqlx::query(AssertSqlSafe(sql))
@@ -202,7 +208,9 @@ impl Db {
                     .bind(c.reassignments)
                     .bind(c.extensions)
                     .bind(c.satisfied)
-                    .bind(c.unsatisfied);
+                    .bind(c.unsatisfied)
+                    // Closed: the clock is stopped with no time left.
+                    .bind(0_i64);
             }
             q.execute(&mut *tx).await?;
         }
