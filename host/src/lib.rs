@@ -5,7 +5,8 @@
 //! - [`domain`]: events, catalog, areas, units, decisions: plain types.
 //! - [`classify`], [`calendar`], [`reference`]: the district's rules over those types
 //!   (keyword classification, working-time deadlines, responsibility look-ups).
-//! - [`runtime`]: street plugins as sandboxed Wasm components.
+//! - [`runtime`]: street plugins as sandboxed Wasm components; [`versions`]: shadow runs,
+//!   replays and rollbacks of their versions.
 //! - [`intake`]: validation, the decision pipeline, group-committed storage, scenarios.
 //! - [`lifecycle`]: the case's transition table, flows per channel, the hash-chained timeline;
 //!   [`casework`] applies them to stored cases. [`assignment`] gives a case to a person, balancing [`workloads`].
@@ -41,6 +42,7 @@ pub mod settings;
 pub mod storage;
 pub mod telemetry;
 pub mod timers;
+pub mod versions;
 pub mod workloads;
 
 pub use app::Application;

@@ -20,8 +20,9 @@ use crate::intake::{
 use crate::reference::{Reference, SharedReference};
 use crate::runtime::{DeployError, LoadedPlugin, Registry, Runtime};
 use crate::settings::Settings;
-use crate::storage::{Db, PluginVersion};
+use crate::storage::{Db, DeployMode, NewVersion, PluginVersion};
 use crate::timers::{self, Fired};
+use crate::versions::{ShadowPlugin, Shadows};
 use crate::workloads::Workloads;
 use crate::{auth, seed};
 
@@ -110,6 +111,7 @@ impl Platform {
             clock: settings.clock.clone(),
             escalation: settings.escalation(),
             workloads: Workloads::new(db.clone()),
+            shadows: Shadows::start(db.clone()),
         };
         load_active_plugins(&pipeline).await?;
 
@@ -205,6 +207,21 @@ impl Platform {
         bytes: Vec<u8>,
         deployed_by: &str,
     ) -> Result<PluginVersion, DeployFailure> {
+        self.deploy_version(street, name, bytes, deployed_by, None, DeployMode::Active)
+            .await
+    }
+
+    /// Checks, compiles and stores a plugin version for a street, and makes it active or runs
+    /// it in shadow beside the active one.
+    pub async fn deploy_version(
+        &self,
+        street: &str,
+        name: &str,
+        bytes: Vec<u8>,
+        deployed_by: &str,
+        notes: Option<&str>,
+        mode: DeployMode,
+    ) -> Result<PluginVersion, DeployFailure> {
         let street_code = self
             .street_code(street)
             .ok_or_else(|| DeployFailure::UnknownStreet(street.into()))?;
@@ -220,17 +237,16 @@ impl Platform {
         .context("compiling the component")?;
         let compiled = compiled?;
         let sha256 = hex::encode(Sha256::digest(&bytes));
-        let meta = self
-            .db()
-            .deploy_plugin(
-                &street_code,
-                name,
-                compiled.kind(),
-                &sha256,
-                &bytes,
-                deployed_by,
-            )
-            .await?;
+        let new = NewVersion {
+            street_code: &street_code,
+            name,
+            kind: compiled.kind(),
+            sha256: &sha256,
+            deployed_by,
+            notes,
+            mode,
+        };
+        let meta = self.db().deploy_plugin(new, &bytes).await?;
         let config = self.db().plugin_config(&street_code, name).await?;
         tracing::info!(
             street = %street_code,
@@ -238,10 +254,20 @@ impl Platform {
             version = meta.version,
             kind = meta.kind.as_str(),
             sha256 = %sha256,
-            "plugin deployed and active"
+            shadow = meta.shadow.is_some(),
+            "plugin deployed"
         );
-        self.registry()
-            .activate(Arc::new(LoadedPlugin::new(meta.clone(), compiled, config)));
+        let loaded = Arc::new(LoadedPlugin::new(meta.clone(), compiled, config));
+        match &meta.shadow {
+            Some(run) => self
+                .pipeline
+                .shadows
+                .install(ShadowPlugin::new(loaded, run)),
+            None => {
+                self.pipeline.shadows.remove(&street_code, name);
+                self.registry().activate(loaded);
+            }
+        }
         Ok(meta)
     }
 
@@ -363,7 +389,9 @@ async fn run_timers(pipeline: Pipeline, interval: std::time::Duration) {
 }
 
 async fn load_active_plugins(pipeline: &Pipeline) -> anyhow::Result<()> {
-    for row in pipeline.db.active_plugins().await? {
+    let mut rows = pipeline.db.active_plugins().await?;
+    rows.extend(pipeline.db.shadow_plugins().await?);
+    for row in rows {
         let runtime = pipeline.runtime.clone();
         let bytes = row.bytes;
         let compiled = tokio::task::spawn_blocking(move || runtime.compile(&bytes)).await?;
@@ -373,10 +401,13 @@ async fn load_active_plugins(pipeline: &Pipeline) -> anyhow::Result<()> {
                     .db
                     .plugin_config(&row.meta.street_code, &row.meta.name)
                     .await?;
-                tracing::info!(street = %row.meta.street_code, plugin = %row.meta.name, version = row.meta.version, "plugin loaded");
-                pipeline
-                    .registry
-                    .activate(Arc::new(LoadedPlugin::new(row.meta, compiled, config)));
+                tracing::info!(street = %row.meta.street_code, plugin = %row.meta.name, version = row.meta.version, shadow = row.meta.shadow.is_some(), "plugin loaded");
+                let run = row.meta.shadow.clone();
+                let loaded = Arc::new(LoadedPlugin::new(row.meta, compiled, config));
+                match run {
+                    Some(run) => pipeline.shadows.install(ShadowPlugin::new(loaded, &run)),
+                    None => pipeline.registry.activate(loaded),
+                }
             }
             Err(e) => tracing::error!(
                 street = %row.meta.street_code,

@@ -7,6 +7,7 @@ mod error;
 mod events;
 mod plugins;
 mod rankings;
+mod versions;
 
 use std::sync::Arc;
 
@@ -28,6 +29,7 @@ pub fn router(platform: Arc<Platform>) -> Router {
     Router::new()
         .merge(events::router().layer(DefaultBodyLimit::max(MAX_JSON_BYTES)))
         .merge(plugins::router())
+        .merge(versions::router())
         .merge(rankings::router())
         .merge(cases::router().layer(DefaultBodyLimit::max(MAX_JSON_BYTES)))
         .route("/healthz", get(|| async { "ok" }))

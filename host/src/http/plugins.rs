@@ -15,7 +15,7 @@ use super::auth::Admin;
 use super::error::ApiError;
 use crate::platform::{DeployFailure, Platform};
 use crate::runtime::HealthSnapshot;
-use crate::storage::PluginVersion;
+use crate::storage::{DeployMode, PluginVersion, ShadowRun};
 
 /// Largest component accepted.
 const MAX_COMPONENT_BYTES: usize = 16 << 20;
@@ -38,6 +38,39 @@ pub fn router() -> Router<Arc<Platform>> {
 #[serde(deny_unknown_fields)]
 struct DeployQuery {
     name: String,
+    /// `active` (default) or `shadow`.
+    mode: Option<String>,
+    /// For a shadow: how many events it runs on (default 1,000)...
+    shadow_events: Option<u64>,
+    /// ...or for how many hours, whichever comes first.
+    shadow_hours: Option<u32>,
+    /// A note kept with the version.
+    notes: Option<String>,
+}
+
+/// Events a shadow runs on when neither a count nor a time is given.
+const DEFAULT_SHADOW_EVENTS: u64 = 1_000;
+
+impl DeployQuery {
+    fn mode(&self, now: jiff::Timestamp) -> Result<DeployMode, ApiError> {
+        match self.mode.as_deref() {
+            None | Some("active") => Ok(DeployMode::Active),
+            Some("shadow") => {
+                let until = self
+                    .shadow_hours
+                    .map(|h| now + jiff::SignedDuration::from_hours(i64::from(h)));
+                let events_left = match (self.shadow_events, until) {
+                    (None, None) => Some(DEFAULT_SHADOW_EVENTS),
+                    (events, _) => events,
+                };
+                Ok(DeployMode::Shadow(ShadowRun { until, events_left }))
+            }
+            Some(other) => Err(ApiError::Unprocessable {
+                code: "invalid_mode",
+                message: format!("mode {other:?}: active or shadow"),
+            }),
+        }
+    }
 }
 
 /// `POST /api/v1/streets/{street}/plugins?name=...` with the component as `application/wasm`.
@@ -49,9 +82,19 @@ async fn deploy(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<(StatusCode, Json<PluginVersion>), ApiError> {
-    let Query(query) = query.map_err(|_| ApiError::BadRequest {
-        code: "missing_name",
-        message: "name the plugin: ?name=<lowercase-name>".into(),
+    let Query(query) = query.map_err(|rejection| {
+        let text = rejection.body_text();
+        if text.contains("missing field `name`") {
+            ApiError::BadRequest {
+                code: "missing_name",
+                message: "name the plugin: ?name=<lowercase-name>".into(),
+            }
+        } else {
+            ApiError::BadRequest {
+                code: "invalid_query",
+                message: text,
+            }
+        }
     })?;
     let content_type = headers
         .get(header::CONTENT_TYPE)
@@ -65,8 +108,20 @@ async fn deploy(
             "send the component bytes with Content-Type: application/wasm".into(),
         ));
     }
+    let mode = query.mode(platform.pipeline.clock.now())?;
+    let notes = query
+        .notes
+        .as_deref()
+        .map(str::trim)
+        .filter(|n| !n.is_empty());
+    if notes.is_some_and(|n| n.chars().count() > 1000) {
+        return Err(ApiError::Unprocessable {
+            code: "notes_too_long",
+            message: "notes are at most 1,000 characters".into(),
+        });
+    }
     let version = platform
-        .deploy(&street, &query.name, body.to_vec(), "admin")
+        .deploy_version(&street, &query.name, body.to_vec(), "admin", notes, mode)
         .await
         .map_err(deploy_error)?;
     Ok((StatusCode::CREATED, Json(version)))

@@ -17,6 +17,7 @@ use crate::reference::{Reference, SharedReference};
 use crate::runtime::{CallContext, CallReport, LoadedPlugin, Registry, Runtime, wit};
 use crate::storage::{Db, StatsScope};
 use crate::timers::{self, Escalation};
+use crate::versions::Shadows;
 use crate::workloads::{Reservation, Workloads};
 
 /// Everything the pipeline reads.
@@ -32,6 +33,8 @@ pub struct Pipeline {
     pub escalation: Escalation,
     /// Open cases per person, for assignment.
     pub workloads: Arc<Workloads>,
+    /// Versions running in shadow beside the active ones.
+    pub shadows: Arc<Shadows>,
 }
 
 /// A decided event, and the case it adds to its assignee's workload until it is stored.
@@ -60,6 +63,7 @@ impl Pipeline {
 
         let started = Instant::now();
         let mut classification = baseline(&reference, &event);
+        let district = classification.clone();
         trace.push(step(
             "classify",
             DecidedBy::District,
@@ -120,6 +124,10 @@ impl Pipeline {
             ));
         }
 
+        self.shadows
+            .classify(self, &reference, &event, &district, &classification)
+            .await;
+
         let started = Instant::now();
         let street = reference
             .district
@@ -165,17 +173,22 @@ impl Pipeline {
             started,
         ));
 
-        if let Some(plugin) = &plugins.router
-            && candidates.len() > 1
-        {
-            let wit_candidates: Vec<wit::Candidate> = candidates
+        // A router is asked only when there is a choice to make.
+        let wit_candidates: Vec<wit::Candidate> = if candidates.len() > 1 {
+            candidates
                 .iter()
                 .enumerate()
                 .map(|(i, unit)| wit::Candidate {
                     unit: crate::runtime::wit_unit(unit),
                     is_default: i == 0,
                 })
-                .collect();
+                .collect()
+        } else {
+            Vec::new()
+        };
+        if let Some(plugin) = &plugins.router
+            && !wit_candidates.is_empty()
+        {
             let span = plugin_span(plugin);
             let report = self
                 .runtime
@@ -184,7 +197,7 @@ impl Pipeline {
                     self.context(plugin, &reference, &event),
                     &event,
                     &classification,
-                    wit_candidates,
+                    wit_candidates.clone(),
                 )
                 .instrument(span.clone())
                 .await;
@@ -209,6 +222,19 @@ impl Pipeline {
                 detail,
                 elapsed,
             ));
+        }
+
+        if !wit_candidates.is_empty() {
+            self.shadows
+                .route(
+                    self,
+                    &reference,
+                    &event,
+                    &classification,
+                    &wit_candidates,
+                    &handling.code,
+                )
+                .await;
         }
 
         let started = Instant::now();
@@ -283,7 +309,7 @@ impl Pipeline {
     }
 
     /// The call context of a plugin deciding about `event`, which is not stored yet.
-    fn context(
+    pub(crate) fn context(
         &self,
         plugin: &LoadedPlugin,
         reference: &Arc<Reference>,

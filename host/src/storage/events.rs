@@ -169,6 +169,31 @@ impl Db {
         }
     }
 
+    /// A street's stored events newest first, `limit` at a time: those stored before
+    /// `before_seq` (all when `None`) and received inside `[from, to)` when given.
+    pub async fn street_history(
+        &self,
+        street_code: &str,
+        window: (Option<Timestamp>, Option<Timestamp>),
+        before_seq: Option<i64>,
+        limit: u32,
+    ) -> anyhow::Result<Vec<StoredEvent>> {
+        let (from, to) = window;
+        let sql = format!(
+            "select seq, {EVENT_COLUMNS} from events where street_code = $1 and seq < $2 \
+             and received_at >= $3 and received_at < $4 order by seq desc limit {}",
+            limit.clamp(1, 10_000)
+        );
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .bind(street_code)
+            .bind(before_seq.unwrap_or(i64::MAX))
+            .bind(from.map_or(i64::MIN, millis))
+            .bind(to.map_or(i64::MAX, millis))
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter().map(event_from_row).collect()
+    }
+
     /// The event already stored under this channel's identifier, if any.
     pub async fn event_by_external_id(
         &self,

@@ -7,6 +7,7 @@ mod events;
 mod indicators;
 mod plugins;
 mod reference;
+mod shadow;
 mod staff;
 pub(crate) use staff::adjust_workloads;
 mod timeline;
@@ -21,7 +22,7 @@ use sqlx::{AnyPool, Executor};
 
 pub use events::{EventFilter, EventPage, EventSummary, StatsScope, StoredEvent};
 pub use indicators::{GENERATED_ROWS_PER_STATEMENT, GeneratedCase};
-pub use plugins::{PluginRow, PluginVersion};
+pub use plugins::{DeployMode, NewVersion, PluginRow, PluginVersion, ShadowRun};
 pub use timeline::{Assign, CaseHead, Transition};
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");

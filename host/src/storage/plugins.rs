@@ -24,6 +24,30 @@ pub struct PluginVersion {
     pub deployed_at: Timestamp,
     pub deployed_by: String,
     pub active: bool,
+    /// A note from whoever deployed it.
+    pub notes: Option<String>,
+    /// Running in shadow: decisions recorded beside the active version's, never applied.
+    pub shadow: Option<ShadowRun>,
+}
+
+/// How long a shadow version runs: until a time, for a number of events, or both (whichever
+/// comes first).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ShadowRun {
+    #[serde(with = "crate::calendar::cst::option")]
+    pub until: Option<Timestamp>,
+    /// Events left to run on, as stored (the running host counts down in memory).
+    pub events_left: Option<u64>,
+}
+
+/// How a new version is deployed.
+#[derive(Clone, Debug, Default)]
+pub enum DeployMode {
+    /// Active at once (the previous active version stays stored and can be reactivated).
+    #[default]
+    Active,
+    /// Beside the active version, decisions recorded only.
+    Shadow(ShadowRun),
 }
 
 /// A stored plugin version with its bytes, for loading.
@@ -33,21 +57,27 @@ pub struct PluginRow {
     pub bytes: Vec<u8>,
 }
 
-const META_COLUMNS: &str =
-    "street_code, name, version, kind, sha256, size, deployed_at, deployed_by, active";
+const META_COLUMNS: &str = "street_code, name, version, kind, sha256, size, deployed_at, \
+    deployed_by, active, notes, shadow, shadow_until, shadow_left";
 
 impl Db {
-    /// Stores a new version and makes it the active one: for classifiers and routers the
-    /// street's only active plugin of that kind, for scenarios the active version of its name.
+    /// Stores a new version. Active: it becomes the active one (for classifiers and routers
+    /// the street's only active plugin of that kind, for scenarios the active version of its
+    /// name). Shadow: it runs beside the active one, replacing any other shadow of the name.
     pub async fn deploy_plugin(
         &self,
-        street_code: &str,
-        name: &str,
-        kind: PluginKind,
-        sha256: &str,
+        new: NewVersion<'_>,
         bytes: &[u8],
-        deployed_by: &str,
     ) -> anyhow::Result<PluginVersion> {
+        let NewVersion {
+            street_code,
+            name,
+            kind,
+            sha256,
+            deployed_by,
+            notes,
+            mode,
+        } = new;
         let mut tx = self.pool().begin().await?;
         let row = sqlx::query(
             "select coalesce(max(version), 0) as v from plugins where street_code = $1 and name = $2",
@@ -57,11 +87,22 @@ impl Db {
         .fetch_one(&mut *tx)
         .await?;
         let version: i64 = row.try_get::<i64, _>("v")? + 1;
-        deactivate(&mut tx, street_code, name, kind).await?;
         let now = Timestamp::now();
+        let shadow = match &mode {
+            DeployMode::Active => {
+                deactivate(&mut tx, street_code, name, kind).await?;
+                None
+            }
+            DeployMode::Shadow(run) => {
+                end_shadows(&mut tx, street_code, name).await?;
+                Some(run.clone())
+            }
+        };
         sqlx::query(
             "insert into plugins (street_code, name, version, kind, sha256, size, bytes, \
-             deployed_at, deployed_by, active) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1)",
+             deployed_at, deployed_by, active, notes, activated_at, shadow, shadow_until, \
+             shadow_left) \
+             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
         )
         .bind(street_code)
         .bind(name)
@@ -72,6 +113,16 @@ impl Db {
         .bind(bytes)
         .bind(millis(now))
         .bind(deployed_by)
+        .bind(i64::from(shadow.is_none()))
+        .bind(notes)
+        .bind(shadow.is_none().then_some(millis(now)))
+        .bind(i64::from(shadow.is_some()))
+        .bind(shadow.as_ref().and_then(|s| s.until.map(millis)))
+        .bind(
+            shadow
+                .as_ref()
+                .and_then(|s| s.events_left.map(|n| n.min(i64::MAX as u64) as i64)),
+        )
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
@@ -84,8 +135,115 @@ impl Db {
             size: bytes.len() as u64,
             deployed_at: now,
             deployed_by: deployed_by.into(),
-            active: true,
+            active: shadow.is_none(),
+            notes: notes.map(str::to_string),
+            shadow,
         })
+    }
+
+    /// One stored version with its bytes.
+    pub async fn plugin_version(
+        &self,
+        street_code: &str,
+        name: &str,
+        version: u32,
+    ) -> anyhow::Result<Option<PluginRow>> {
+        let row = sqlx::query(AssertSqlSafe(format!(
+            "select {META_COLUMNS}, bytes from plugins \
+             where street_code = $1 and name = $2 and version = $3"
+        )))
+        .bind(street_code)
+        .bind(name)
+        .bind(i64::from(version))
+        .fetch_optional(self.pool())
+        .await?;
+        row.map(|row| {
+            Ok(PluginRow {
+                meta: version_from_row(&row)?,
+                bytes: row.try_get("bytes")?,
+            })
+        })
+        .transpose()
+    }
+
+    /// Makes a stored version the active one (promoting a shadow, or rolling back), in one
+    /// transaction: the version it supersedes stays stored.
+    pub async fn activate_version(
+        &self,
+        street_code: &str,
+        name: &str,
+        version: u32,
+        kind: PluginKind,
+    ) -> anyhow::Result<()> {
+        let mut tx = self.pool().begin().await?;
+        deactivate(&mut tx, street_code, name, kind).await?;
+        sqlx::query(
+            "update plugins set active = 1, shadow = 0, shadow_until = null, shadow_left = null, \
+             activated_at = $4 where street_code = $1 and name = $2 and version = $3",
+        )
+        .bind(street_code)
+        .bind(name)
+        .bind(i64::from(version))
+        .bind(millis(Timestamp::now()))
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The version that was active before the current one, for a rollback.
+    pub async fn previous_version(
+        &self,
+        street_code: &str,
+        name: &str,
+    ) -> anyhow::Result<Option<u32>> {
+        let row = sqlx::query(
+            "select version from plugins where street_code = $1 and name = $2 and active = 0 \
+             and activated_at is not null order by activated_at desc, version desc limit 1",
+        )
+        .bind(street_code)
+        .bind(name)
+        .fetch_optional(self.pool())
+        .await?;
+        row.map(|r| Ok(r.try_get::<i64, _>("version")? as u32))
+            .transpose()
+    }
+
+    /// Ends a version's shadow run (discarded, or its events or time are used up).
+    pub async fn end_shadow(
+        &self,
+        street_code: &str,
+        name: &str,
+        version: u32,
+    ) -> anyhow::Result<bool> {
+        let updated = sqlx::query(
+            "update plugins set shadow = 0, shadow_left = 0 \
+             where street_code = $1 and name = $2 and version = $3 and shadow = 1",
+        )
+        .bind(street_code)
+        .bind(name)
+        .bind(i64::from(version))
+        .execute(self.pool())
+        .await?
+        .rows_affected();
+        Ok(updated > 0)
+    }
+
+    /// The versions running in shadow, with their bytes, for loading at start.
+    pub async fn shadow_plugins(&self) -> anyhow::Result<Vec<PluginRow>> {
+        let rows = sqlx::query(AssertSqlSafe(format!(
+            "select {META_COLUMNS}, bytes from plugins where shadow = 1 order by street_code, name"
+        )))
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(PluginRow {
+                    meta: version_from_row(row)?,
+                    bytes: row.try_get("bytes")?,
+                })
+            })
+            .collect()
     }
 
     /// Every version of a street's plugins, newest first.
@@ -175,6 +333,34 @@ impl Db {
     }
 }
 
+/// A version to store.
+#[derive(Clone, Debug)]
+pub struct NewVersion<'a> {
+    pub street_code: &'a str,
+    pub name: &'a str,
+    pub kind: PluginKind,
+    pub sha256: &'a str,
+    pub deployed_by: &'a str,
+    pub notes: Option<&'a str>,
+    pub mode: DeployMode,
+}
+
+async fn end_shadows(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    street_code: &str,
+    name: &str,
+) -> anyhow::Result<()> {
+    sqlx::query(
+        "update plugins set shadow = 0, shadow_left = 0 where street_code = $1 and name = $2 \
+         and shadow = 1",
+    )
+    .bind(street_code)
+    .bind(name)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
 async fn deactivate(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     street_code: &str,
@@ -211,5 +397,18 @@ fn version_from_row(row: &AnyRow) -> anyhow::Result<PluginVersion> {
         deployed_at: from_millis(row.try_get("deployed_at")?),
         deployed_by: row.try_get("deployed_by")?,
         active: row.try_get::<i64, _>("active")? != 0,
+        notes: row.try_get("notes")?,
+        shadow: (row.try_get::<i64, _>("shadow")? != 0)
+            .then(|| -> anyhow::Result<ShadowRun> {
+                Ok(ShadowRun {
+                    until: row
+                        .try_get::<Option<i64>, _>("shadow_until")?
+                        .map(from_millis),
+                    events_left: row
+                        .try_get::<Option<i64>, _>("shadow_left")?
+                        .map(|n| n.max(0) as u64),
+                })
+            })
+            .transpose()?,
     })
 }

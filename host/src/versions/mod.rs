@@ -1,0 +1,13 @@
+//! Plugin versions beyond deploying the active one: shadow runs on live traffic, replays over
+//! stored history, both summarised by the same difference [`Report`], and activation of any
+//! stored version (promotion, rollback).
+
+mod ops;
+mod replay;
+mod report;
+mod shadow;
+
+pub use ops::VersionError;
+pub use replay::{MAX_EVENTS, Replayed, Selection};
+pub use report::{Comparison, EXAMPLES, Example, ItemDifferences, Report};
+pub use shadow::{ShadowPlugin, Shadows};

@@ -1,0 +1,160 @@
+//! What the platform offers on stored versions: activate (promote a shadow, or roll back),
+//! discard a shadow run, its report, and a replay.
+
+use std::sync::Arc;
+
+use anyhow::Context;
+
+use super::replay::{Replayed, Selection, replay};
+use super::report::Report;
+use crate::platform::Platform;
+use crate::runtime::{DeployError, LoadedPlugin};
+use crate::storage::{PluginRow, PluginVersion};
+
+#[derive(Debug, thiserror::Error)]
+pub enum VersionError {
+    #[error("unknown street {0:?}")]
+    UnknownStreet(String),
+    #[error("no version {version} of plugin {name:?} in this street")]
+    UnknownVersion { name: String, version: u32 },
+    #[error("plugin {0:?} has no earlier active version to roll back to")]
+    NothingToRollBack(String),
+    #[error("version {version} of {name:?} is not running in shadow")]
+    NotShadow { name: String, version: u32 },
+    #[error("version {version} of {name:?} is a scenario: only classifiers and routers replay")]
+    NotReplayable { name: String, version: u32 },
+    #[error("the stored component no longer compiles: {0}")]
+    Compile(#[from] DeployError),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl Platform {
+    fn street_or(&self, street: &str) -> Result<String, VersionError> {
+        self.street_code(street)
+            .ok_or_else(|| VersionError::UnknownStreet(street.into()))
+    }
+
+    async fn stored_version(
+        &self,
+        street_code: &str,
+        name: &str,
+        version: u32,
+    ) -> Result<PluginRow, VersionError> {
+        self.db()
+            .plugin_version(street_code, name, version)
+            .await?
+            .ok_or_else(|| VersionError::UnknownVersion {
+                name: name.into(),
+                version,
+            })
+    }
+
+    /// A stored version compiled and configured, not yet active anywhere.
+    async fn load(&self, row: PluginRow) -> Result<Arc<LoadedPlugin>, VersionError> {
+        let runtime = self.pipeline.runtime.clone();
+        let bytes = row.bytes;
+        let compiled = tokio::task::spawn_blocking(move || runtime.compile(&bytes))
+            .await
+            .context("compiling the component")??;
+        let config = self
+            .db()
+            .plugin_config(&row.meta.street_code, &row.meta.name)
+            .await?;
+        Ok(Arc::new(LoadedPlugin::new(row.meta, compiled, config)))
+    }
+
+    /// Makes a stored version the active one: promotes a shadow, or rolls back to any earlier
+    /// version. Events being decided keep the snapshot they started with; the next ones use
+    /// this version.
+    pub async fn activate_version(
+        &self,
+        street: &str,
+        name: &str,
+        version: u32,
+    ) -> Result<PluginVersion, VersionError> {
+        let street_code = self.street_or(street)?;
+        let row = self.stored_version(&street_code, name, version).await?;
+        let was_shadow = row.meta.shadow.is_some();
+        let kind = row.meta.kind;
+        let loaded = self.load(row).await?;
+        self.db()
+            .activate_version(&street_code, name, version, kind)
+            .await?;
+        if was_shadow {
+            self.pipeline.shadows.remove(&street_code, name);
+        }
+        self.registry().activate(loaded.clone());
+        tracing::info!(street = %street_code, plugin = name, version, promoted = was_shadow, "plugin version activated");
+        let mut meta = loaded.meta.clone();
+        meta.active = true;
+        meta.shadow = None;
+        Ok(meta)
+    }
+
+    /// Activates the version that was active before the current one.
+    pub async fn rollback(&self, street: &str, name: &str) -> Result<PluginVersion, VersionError> {
+        let street_code = self.street_or(street)?;
+        let version = self
+            .db()
+            .previous_version(&street_code, name)
+            .await?
+            .ok_or_else(|| VersionError::NothingToRollBack(name.into()))?;
+        self.activate_version(&street_code, name, version).await
+    }
+
+    /// Ends a shadow run without activating it; its recorded decisions stay for the report.
+    pub async fn discard_shadow(
+        &self,
+        street: &str,
+        name: &str,
+        version: u32,
+    ) -> Result<(), VersionError> {
+        let street_code = self.street_or(street)?;
+        if !self.db().end_shadow(&street_code, name, version).await? {
+            return Err(VersionError::NotShadow {
+                name: name.into(),
+                version,
+            });
+        }
+        self.pipeline.shadows.remove(&street_code, name);
+        Ok(())
+    }
+
+    /// Where a shadow version decided differently from the active path, so far.
+    pub async fn shadow_report(
+        &self,
+        street: &str,
+        name: &str,
+        version: u32,
+    ) -> Result<(PluginVersion, Report), VersionError> {
+        let street_code = self.street_or(street)?;
+        let row = self.stored_version(&street_code, name, version).await?;
+        let comparisons = self
+            .db()
+            .shadow_comparisons(&street_code, name, version)
+            .await?;
+        Ok((row.meta, Report::build(comparisons)))
+    }
+
+    /// Replays a stored version over its street's history, changing nothing.
+    pub async fn replay_version(
+        &self,
+        street: &str,
+        name: &str,
+        version: u32,
+        selection: Selection,
+        progress: &(dyn Fn(u64) + Sync),
+    ) -> Result<Replayed, VersionError> {
+        let street_code = self.street_or(street)?;
+        let row = self.stored_version(&street_code, name, version).await?;
+        if !row.meta.kind.single_per_street() {
+            return Err(VersionError::NotReplayable {
+                name: name.into(),
+                version,
+            });
+        }
+        let candidate = self.load(row).await?;
+        Ok(replay(&self.pipeline, candidate, selection, progress).await?)
+    }
+}

@@ -1,0 +1,152 @@
+//! Replay: a stored version decides a street's stored history again, in the real sandbox,
+//! and the report says where it would have decided differently from what production did.
+//! Nothing is written: the replay reads events and calls the plugin, that is all.
+
+use std::sync::Arc;
+
+use futures::StreamExt;
+use jiff::Timestamp;
+
+use super::report::{Comparison, Report};
+use super::shadow::{compare, item_verdict, unit_verdict, verdict};
+use crate::intake::{Pipeline, baseline};
+use crate::reference::Reference;
+use crate::runtime::{LoadedPlugin, PluginKind, wit};
+use crate::storage::StoredEvent;
+
+/// Most events one replay runs on.
+pub const MAX_EVENTS: u32 = 200_000;
+/// Events read per page, and plugin calls in flight at once.
+const PAGE: u32 = 1_000;
+const IN_FLIGHT: usize = 4;
+
+/// Which stored events of the street a replay runs on: the newest `last`, received inside
+/// `[from, to)` when given.
+#[derive(Clone, Copy, Debug)]
+pub struct Selection {
+    pub last: u32,
+    pub from: Option<Timestamp>,
+    pub to: Option<Timestamp>,
+}
+
+/// What a replay found.
+#[derive(Debug, serde::Serialize)]
+pub struct Replayed {
+    /// Stored events read.
+    pub events: u64,
+    /// Events the plugin was not asked about (a router with a single candidate unit).
+    pub skipped: u64,
+    pub millis: u64,
+    pub report: Report,
+}
+
+/// Replays `candidate` over its street's history.
+pub async fn replay(
+    pipeline: &Pipeline,
+    candidate: Arc<LoadedPlugin>,
+    selection: Selection,
+    progress: &(dyn Fn(u64) + Sync),
+) -> anyhow::Result<Replayed> {
+    let started = std::time::Instant::now();
+    let reference = pipeline.reference.get();
+    let street = candidate.meta.street_code.clone();
+    let wanted = selection.last.min(MAX_EVENTS);
+    let mut comparisons = Vec::new();
+    let (mut events, mut skipped) = (0u64, 0u64);
+    let mut before = None;
+    while events < u64::from(wanted) {
+        let page = pipeline
+            .db
+            .street_history(
+                &street,
+                (selection.from, selection.to),
+                before,
+                PAGE.min(wanted - events as u32),
+            )
+            .await?;
+        let Some(last) = page.last() else { break };
+        before = Some(last.seq);
+        events += page.len() as u64;
+        let decided: Vec<Option<Comparison>> = futures::stream::iter(page)
+            .map(|stored| decide(pipeline, &reference, &candidate, stored))
+            .buffered(IN_FLIGHT)
+            .collect()
+            .await;
+        for comparison in decided {
+            match comparison {
+                Some(c) => comparisons.push(c),
+                None => skipped += 1,
+            }
+        }
+        progress(events);
+    }
+    Ok(Replayed {
+        events,
+        skipped,
+        millis: started.elapsed().as_millis() as u64,
+        report: Report::build(comparisons),
+    })
+}
+
+/// The candidate's decision on one stored event beside the stored one; `None` when the
+/// candidate would not have been asked.
+async fn decide(
+    pipeline: &Pipeline,
+    reference: &Arc<Reference>,
+    candidate: &LoadedPlugin,
+    stored: StoredEvent,
+) -> Option<Comparison> {
+    let record = &stored.record;
+    let event = &record.event;
+    let mut ctx = pipeline.context(candidate, reference, event);
+    // Counts as the plugin would have seen them then: nothing stored after this event.
+    ctx.stats.up_to_seq = Some(stored.seq);
+    let applied = &record.classification;
+    match candidate.kind() {
+        PluginKind::Classifier => {
+            let district = baseline(reference, event);
+            let report = pipeline
+                .runtime
+                .classify(&candidate.compiled, ctx, event, Some(&district))
+                .await;
+            let verdict = verdict(&report, |answer| match answer {
+                Some(answer) => item_verdict(
+                    &answer.item_code,
+                    crate::runtime::priority_from(answer.priority).as_str(),
+                ),
+                None => item_verdict(&district.item_code, district.priority.as_str()),
+            });
+            let active = item_verdict(&applied.item_code, applied.priority.as_str());
+            Some(compare(event, applied, active, verdict, &report))
+        }
+        PluginKind::Router => {
+            let street = reference.district.street(&event.location.street_code)?;
+            let entry = reference.responsibility(&applied.item_code, &street.code)?;
+            let units =
+                reference.candidates(entry, street, event.location.community_code.as_deref());
+            if units.len() < 2 {
+                return None;
+            }
+            let candidates: Vec<wit::Candidate> = units
+                .iter()
+                .enumerate()
+                .map(|(i, unit)| wit::Candidate {
+                    unit: crate::runtime::wit_unit(unit),
+                    is_default: i == 0,
+                })
+                .collect();
+            let default = units[0].code.clone();
+            let report = pipeline
+                .runtime
+                .route(&candidate.compiled, ctx, event, applied, candidates)
+                .await;
+            let verdict = verdict(&report, |choice| {
+                unit_verdict(choice.as_ref().map_or(&default, |c| &c.unit_code))
+            });
+            let active = unit_verdict(&record.dispatch.handling_unit.code);
+            Some(compare(event, applied, active, verdict, &report))
+        }
+        // Scenarios act after storage; their replay is not offered.
+        PluginKind::Scenario => None,
+    }
+}
