@@ -157,13 +157,7 @@ impl Db {
         .bind(i64::from(version))
         .fetch_optional(self.pool())
         .await?;
-        row.map(|row| {
-            Ok(PluginRow {
-                meta: version_from_row(&row)?,
-                bytes: row.try_get("bytes")?,
-            })
-        })
-        .transpose()
+        row.as_ref().map(plugin_row).transpose()
     }
 
     /// Makes a stored version the active one (promoting a shadow, or rolling back), in one
@@ -236,14 +230,7 @@ impl Db {
         )))
         .fetch_all(self.pool())
         .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(PluginRow {
-                    meta: version_from_row(row)?,
-                    bytes: row.try_get("bytes")?,
-                })
-            })
-            .collect()
+        rows.iter().map(plugin_row).collect()
     }
 
     /// Every version of a street's plugins, newest first.
@@ -265,14 +252,7 @@ impl Db {
         )))
         .fetch_all(self.pool())
         .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(PluginRow {
-                    meta: version_from_row(row)?,
-                    bytes: row.try_get("bytes")?,
-                })
-            })
-            .collect()
+        rows.iter().map(plugin_row).collect()
     }
 
     /// Whether this exact component is already the active version of a plugin name.
@@ -382,6 +362,13 @@ async fn deactivate(
     };
     q.execute(&mut **tx).await?;
     Ok(())
+}
+
+fn plugin_row(row: &AnyRow) -> anyhow::Result<PluginRow> {
+    Ok(PluginRow {
+        meta: version_from_row(row)?,
+        bytes: row.try_get("bytes")?,
+    })
 }
 
 fn version_from_row(row: &AnyRow) -> anyhow::Result<PluginVersion> {
