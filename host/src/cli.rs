@@ -68,6 +68,18 @@ enum Generate {
         #[command(flatten)]
         settings: Settings,
     },
+    /// The district's base data: buildings (address, housing use, rental units, population)
+    /// in every community, and the legal entities registered at them.
+    Buildings {
+        /// Buildings per community.
+        #[arg(long, default_value_t = 200)]
+        per_community: u32,
+        /// Seed of the random choices: the same seed writes the same buildings.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[command(flatten)]
+        settings: Settings,
+    },
 }
 
 pub fn main() -> ExitCode {
@@ -109,6 +121,14 @@ pub fn main() -> ExitCode {
                         settings,
                     },
             } => crate::generate::cases(&settings, count, seed).await,
+            Command::Generate {
+                what:
+                    Generate::Buildings {
+                        per_community,
+                        seed,
+                        settings,
+                    },
+            } => crate::base_data::generate::run(&settings, per_community, seed).await,
         }
     });
     match result {

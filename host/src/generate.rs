@@ -57,9 +57,8 @@ struct Route {
     limit: TimeLimit,
 }
 
-/// `streetwise generate cases`: writes `count` closed cases, with a progress bar.
-pub async fn cases(settings: &Settings, count: u64, seed: u64) -> anyhow::Result<()> {
-    let db = Db::connect(&settings.database_url()).await?;
+/// The database's reference data, seeded first when it has none.
+pub async fn stored_reference(db: &Db) -> anyhow::Result<Reference> {
     let parts = match db.load_reference().await? {
         Some(parts) => parts,
         None => {
@@ -68,9 +67,14 @@ pub async fn cases(settings: &Settings, count: u64, seed: u64) -> anyhow::Result
             parts
         }
     };
-    let reference = Reference::new(parts).map_err(|errors| {
-        anyhow::anyhow!("the stored reference data is inconsistent: {errors:?}")
-    })?;
+    Reference::new(parts)
+        .map_err(|errors| anyhow::anyhow!("the stored reference data is inconsistent: {errors:?}"))
+}
+
+/// `streetwise generate cases`: writes `count` closed cases, with a progress bar.
+pub async fn cases(settings: &Settings, count: u64, seed: u64) -> anyhow::Result<()> {
+    let db = Db::connect(&settings.database_url()).await?;
+    let reference = stored_reference(&db).await?;
     let mut generator = Generator::new(&reference, seed, Timestamp::now(), count);
     anyhow::ensure!(
         !generator.places.is_empty(),

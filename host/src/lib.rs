@@ -22,6 +22,7 @@
 pub mod app;
 pub mod assignment;
 pub mod auth;
+pub mod base_data;
 pub mod calendar;
 pub mod casework;
 pub mod classify;

@@ -11,6 +11,7 @@ use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 use uuid::Uuid;
 
+use crate::base_data::Grant;
 use crate::casework::{self, Act, ActError, Applied};
 use crate::domain::EventRecord;
 use crate::indicators::Weights;
@@ -35,6 +36,15 @@ pub struct Platform {
     pub weights: Weights,
     scenario_task: JoinHandle<()>,
     timer_task: JoinHandle<()>,
+}
+
+/// How a new plugin version is stored and run.
+#[derive(Clone, Debug, Default)]
+pub struct VersionOptions {
+    pub notes: Option<String>,
+    pub mode: DeployMode,
+    /// The base data sets it may read.
+    pub grants: Vec<Grant>,
 }
 
 /// The answer to a submitted event.
@@ -207,7 +217,7 @@ impl Platform {
         bytes: Vec<u8>,
         deployed_by: &str,
     ) -> Result<PluginVersion, DeployFailure> {
-        self.deploy_version(street, name, bytes, deployed_by, None, DeployMode::Active)
+        self.deploy_version(street, name, bytes, deployed_by, VersionOptions::default())
             .await
     }
 
@@ -219,8 +229,7 @@ impl Platform {
         name: &str,
         bytes: Vec<u8>,
         deployed_by: &str,
-        notes: Option<&str>,
-        mode: DeployMode,
+        options: VersionOptions,
     ) -> Result<PluginVersion, DeployFailure> {
         let street_code = self
             .street_code(street)
@@ -243,8 +252,9 @@ impl Platform {
             kind: compiled.kind(),
             sha256: &sha256,
             deployed_by,
-            notes,
-            mode,
+            notes: options.notes.as_deref(),
+            mode: options.mode,
+            grants: &options.grants,
         };
         let meta = self.db().deploy_plugin(new, &bytes).await?;
         let config = self.db().plugin_config(&street_code, name).await?;

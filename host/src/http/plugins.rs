@@ -13,7 +13,8 @@ use serde::{Deserialize, Serialize};
 
 use super::auth::Admin;
 use super::error::ApiError;
-use crate::platform::{DeployFailure, Platform};
+use crate::base_data::Grant;
+use crate::platform::{DeployFailure, Platform, VersionOptions};
 use crate::runtime::HealthSnapshot;
 use crate::storage::{DeployMode, PluginVersion, ShadowRun};
 
@@ -46,6 +47,8 @@ struct DeployQuery {
     shadow_hours: Option<u32>,
     /// A note kept with the version.
     notes: Option<String>,
+    /// Base data sets it may read: `buildings`, `entities`, comma-separated.
+    grants: Option<String>,
 }
 
 /// Events a shadow runs on when neither a count nor a time is given.
@@ -120,8 +123,20 @@ async fn deploy(
             message: "notes are at most 1,000 characters".into(),
         });
     }
+    let grants =
+        Grant::parse_list(query.grants.as_deref().unwrap_or_default()).map_err(|message| {
+            ApiError::Unprocessable {
+                code: "invalid_grants",
+                message,
+            }
+        })?;
+    let options = VersionOptions {
+        notes: notes.map(str::to_string),
+        mode,
+        grants,
+    };
     let version = platform
-        .deploy_version(&street, &query.name, body.to_vec(), "admin", notes, mode)
+        .deploy_version(&street, &query.name, body.to_vec(), "admin", options)
         .await
         .map_err(deploy_error)?;
     Ok((StatusCode::CREATED, Json(version)))

@@ -327,6 +327,8 @@ impl Pipeline {
                 window_end: event.received_at,
                 up_to_seq: None,
             },
+            event_address: event.location.address.clone(),
+            grants: plugin.meta.grants.clone(),
         }
     }
 }

@@ -15,8 +15,8 @@ use crate::domain::{
     Action, ActionRecord, Classification, Dispatch, Event, EventRecord, Source, TraceStep,
 };
 use crate::lifecycle::Flows;
-use crate::runtime::{CallContext, LoadedPlugin, ScenarioAction};
-use crate::storage::{StatsScope, StoredEvent};
+use crate::runtime::{LoadedPlugin, ScenarioAction};
+use crate::storage::StoredEvent;
 
 /// Events taken per round.
 const BATCH: u32 = 64;
@@ -93,19 +93,9 @@ impl ScenarioWorker {
             .street(&event.location.street_code)
             .scenarios
         {
-            let ctx = CallContext {
-                street_code: plugin.meta.street_code.clone(),
-                plugin: plugin.meta.name.clone(),
-                version: plugin.meta.version,
-                config: plugin.config(),
-                reference: reference.clone(),
-                db: self.pipeline.db.clone(),
-                stats: StatsScope {
-                    street_code: plugin.meta.street_code.clone(),
-                    window_end: event.received_at,
-                    up_to_seq: Some(stored.seq),
-                },
-            };
+            let mut ctx = self.pipeline.context(&plugin, &reference, event);
+            // Counts as of the triggering event: nothing stored after it.
+            ctx.stats.up_to_seq = Some(stored.seq);
             let span = plugin_span(&plugin);
             let report = self
                 .pipeline

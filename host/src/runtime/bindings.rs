@@ -33,7 +33,9 @@ mod scenario_world {
     });
 }
 
-pub use classifier_world::streetwise::plugin::{catalog, config, directory, log, stats, types};
+pub use classifier_world::streetwise::plugin::{
+    base_data, catalog, config, directory, log, stats, types,
+};
 pub use classifier_world::{Classifier, ClassifierPre};
 pub use router_world::RouterPre;
 pub use scenario_world::ScenarioPre;

@@ -11,6 +11,7 @@ use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 use super::Limits;
 use super::fault::HostCallLimitExceeded;
+use crate::base_data::Grant;
 use crate::reference::Reference;
 use crate::storage::{Db, StatsScope};
 
@@ -24,6 +25,10 @@ pub struct CallContext {
     pub reference: Arc<Reference>,
     pub db: Db,
     pub stats: StatsScope,
+    /// The address of the event being decided, for `base-data`.
+    pub event_address: Option<String>,
+    /// The base data sets this deployment may read.
+    pub grants: Vec<Grant>,
 }
 
 /// What a call used, for traces, counters and `plugin test`.
@@ -32,6 +37,8 @@ pub struct Usage {
     pub host_calls: u32,
     pub by_function: BTreeMap<&'static str, u32>,
     pub peak_memory: usize,
+    /// Reads of the district's base data (metered per plugin version).
+    pub base_data_reads: u32,
 }
 
 pub struct HostState {

@@ -3,6 +3,7 @@
 //! Owns the schema (migrations per backend) and every query; the rest of the host sees only
 //! domain types.
 
+mod base_data;
 mod events;
 mod indicators;
 mod plugins;

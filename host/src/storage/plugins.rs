@@ -9,6 +9,7 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use super::{Db, from_millis, millis};
+use crate::base_data::Grant;
 use crate::runtime::PluginKind;
 
 /// A stored plugin version, without its bytes.
@@ -28,6 +29,8 @@ pub struct PluginVersion {
     pub notes: Option<String>,
     /// Running in shadow: decisions recorded beside the active version's, never applied.
     pub shadow: Option<ShadowRun>,
+    /// The base data sets this version may read.
+    pub grants: Vec<Grant>,
 }
 
 /// How long a shadow version runs: until a time, for a number of events, or both (whichever
@@ -58,7 +61,7 @@ pub struct PluginRow {
 }
 
 const META_COLUMNS: &str = "street_code, name, version, kind, sha256, size, deployed_at, \
-    deployed_by, active, notes, shadow, shadow_until, shadow_left";
+    deployed_by, active, notes, shadow, shadow_until, shadow_left, grants";
 
 impl Db {
     /// Stores a new version. Active: it becomes the active one (for classifiers and routers
@@ -77,6 +80,7 @@ impl Db {
             deployed_by,
             notes,
             mode,
+            grants,
         } = new;
         let mut tx = self.pool().begin().await?;
         let row = sqlx::query(
@@ -101,8 +105,8 @@ impl Db {
         sqlx::query(
             "insert into plugins (street_code, name, version, kind, sha256, size, bytes, \
              deployed_at, deployed_by, active, notes, activated_at, shadow, shadow_until, \
-             shadow_left) \
-             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+             shadow_left, grants) \
+             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
         )
         .bind(street_code)
         .bind(name)
@@ -123,6 +127,7 @@ impl Db {
                 .as_ref()
                 .and_then(|s| s.events_left.map(|n| n.min(i64::MAX as u64) as i64)),
         )
+        .bind(Grant::list_text(grants))
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
@@ -138,6 +143,7 @@ impl Db {
             active: shadow.is_none(),
             notes: notes.map(str::to_string),
             shadow,
+            grants: grants.to_vec(),
         })
     }
 
@@ -323,6 +329,7 @@ pub struct NewVersion<'a> {
     pub deployed_by: &'a str,
     pub notes: Option<&'a str>,
     pub mode: DeployMode,
+    pub grants: &'a [Grant],
 }
 
 async fn end_shadows(
@@ -397,5 +404,7 @@ fn version_from_row(row: &AnyRow) -> anyhow::Result<PluginVersion> {
                 })
             })
             .transpose()?,
+        grants: Grant::parse_list(&row.try_get::<String, _>("grants")?)
+            .map_err(|e| anyhow::anyhow!("stored grants: {e}"))?,
     })
 }

@@ -3,6 +3,7 @@
 //! Expected failures (`not-found`, `access-denied`) are WIT errors the guest sees; breaking a
 //! limit is a trap.
 
+mod base_data;
 mod catalog;
 mod config;
 mod directory;
