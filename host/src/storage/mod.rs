@@ -10,6 +10,7 @@ mod reference;
 mod staff;
 pub(crate) use staff::adjust_workloads;
 mod timeline;
+pub mod tokens;
 
 use std::path::Path;
 use std::str::FromStr;
