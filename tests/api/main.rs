@@ -11,3 +11,4 @@ mod rankings;
 mod restart;
 mod sandbox;
 mod timers;
+mod tokens;

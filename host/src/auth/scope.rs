@@ -100,7 +100,7 @@ mod tests {
     use super::*;
 
     const BUJI: &str = "440307014";
-    const BANTIAN: &str = "440307015";
+    const BANTIAN: &str = "440307013";
 
     fn principal(scope: Scope, street: Option<&str>) -> Principal {
         Principal {
