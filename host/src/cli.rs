@@ -1,11 +1,12 @@
-//! The command line: `streetwise serve`, `streetwise import`, `streetwise verify` and
-//! `streetwise generate`.
+//! The command line: `streetwise serve`, `streetwise import`, `streetwise verify`,
+//! `streetwise generate` and `streetwise token`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+use crate::auth::{Scope, tokens};
 use crate::import::{self, ImportKind};
 use crate::settings::Settings;
 
@@ -49,6 +50,40 @@ enum Command {
     Verify {
         /// The event (case) id.
         event_id: String,
+        #[command(flatten)]
+        settings: Settings,
+    },
+    /// Create, list and revoke access tokens (district admin, street admin, read-only).
+    Token {
+        #[command(subcommand)]
+        what: Token,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum Token {
+    /// Create a token and print it once (on stdout; only its hash is stored).
+    Create {
+        #[arg(long, value_enum)]
+        scope: Scope,
+        /// The street (code, slug or name such as 布吉): required for street_admin, optional
+        /// for read_only.
+        #[arg(long)]
+        street: Option<String>,
+        /// Who holds it and what for, e.g. "布吉 team".
+        #[arg(long)]
+        label: String,
+        #[command(flatten)]
+        settings: Settings,
+    },
+    /// List tokens: id, scope, street, label, created, revoked. Never their secrets.
+    List {
+        #[command(flatten)]
+        settings: Settings,
+    },
+    /// Revoke a token by its id (or the whole token); it is refused from the next request on.
+    Revoke {
+        id: String,
         #[command(flatten)]
         settings: Settings,
     },
@@ -129,6 +164,7 @@ pub fn main() -> ExitCode {
                         settings,
                     },
             } => crate::base_data::generate::run(&settings, per_community, seed).await,
+            Command::Token { what } => token(what).await,
         }
     });
     match result {
@@ -185,6 +221,78 @@ pub async fn verify(settings: &Settings, event_id: &str) -> anyhow::Result<()> {
         }
         Some(broken) => anyhow::bail!("the timeline of {event_id} is broken: {broken}"),
     }
+}
+
+async fn token(command: Token) -> anyhow::Result<()> {
+    let settings = match &command {
+        Token::Create { settings, .. }
+        | Token::List { settings }
+        | Token::Revoke { settings, .. } => settings,
+    };
+    let db = crate::storage::Db::connect(&settings.database_url()).await?;
+    let result = match command {
+        Token::Create {
+            scope,
+            street,
+            label,
+            ..
+        } => {
+            let user = std::env::var("USER").unwrap_or_else(|_| "unknown".into());
+            let request = tokens::NewToken {
+                scope,
+                street,
+                label,
+                created_by: format!("cli:{user}"),
+            };
+            tokens::create(&db, request).await.map(|issued| {
+                let t = &issued.record;
+                eprintln!(
+                    "created token {} ({}{}, \"{}\"). It is shown once, below: store it now.",
+                    t.id,
+                    t.scope.as_str(),
+                    issued
+                        .street_name
+                        .as_deref()
+                        .zip(t.street_code.as_deref())
+                        .map(|(name, code)| format!(" of {name} {code}"))
+                        .unwrap_or_default(),
+                    t.label
+                );
+                println!("{}", issued.token);
+            })
+        }
+        Token::List { .. } => tokens::list(&db).await.map(|all| {
+            println!(
+                "{:<12}  {:<14}  {:<9}  {:<25}  {:<25}  {:<16}  label",
+                "id", "scope", "street", "created", "revoked", "by"
+            );
+            for t in all {
+                println!(
+                    "{:<12}  {:<14}  {:<9}  {:<25}  {:<25}  {:<16}  {}",
+                    t.id,
+                    t.scope.as_str(),
+                    t.street_code.as_deref().unwrap_or("-"),
+                    crate::calendar::rfc3339(t.created_at),
+                    t.revoked_at.map_or("-".into(), crate::calendar::rfc3339),
+                    t.created_by,
+                    t.label
+                );
+            }
+        }),
+        Token::Revoke { id, .. } => tokens::revoke(&db, &id).await.map(|revoked| {
+            let at = revoked
+                .record
+                .revoked_at
+                .map_or(String::new(), crate::calendar::rfc3339);
+            if revoked.already {
+                println!("token {} was already revoked at {at}", revoked.record.id);
+            } else {
+                println!("token {} revoked at {at}", revoked.record.id);
+            }
+        }),
+    };
+    db.close().await;
+    result
 }
 
 async fn shutdown_signal() {

@@ -11,4 +11,5 @@ mod rankings;
 mod restart;
 mod sandbox;
 mod timers;
+mod tokens;
 mod versions;

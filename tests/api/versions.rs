@@ -276,3 +276,80 @@ async fn activating_and_rolling_back_under_concurrent_intake_loses_and_misroutes
         "both versions decided some: {by_version:?}"
     );
 }
+
+#[tokio::test]
+async fn a_street_admin_rolls_back_its_own_street_and_is_refused_on_another() {
+    use streetwise::auth::Scope;
+    use streetwise::auth::tokens::{self, NewToken};
+    let app = TestApp::spawn().await;
+    app.deploy("bantian", "road-router", "bantian_router").await;
+    app.deploy("bantian", "road-router", "fixture_invalid_router")
+        .await;
+    app.deploy("buji", "urban-village", "buji_classifier").await;
+    app.deploy("buji", "urban-village", "fixture_noop_classifier")
+        .await;
+    let db = streetwise::storage::Db::connect(&app.settings.database_url())
+        .await
+        .unwrap();
+    let buji_admin = tokens::create(
+        &db,
+        NewToken {
+            scope: Scope::StreetAdmin,
+            street: Some("布吉".into()),
+            label: "布吉 team".into(),
+            created_by: "test".into(),
+        },
+    )
+    .await
+    .unwrap()
+    .token;
+    db.close().await;
+    let as_buji = |path: &str| {
+        app.client
+            .post(format!("{}{path}", app.address))
+            .bearer_auth(&buji_admin)
+    };
+
+    let (status, body) = send(as_buji(
+        "/api/v1/streets/bantian/plugins/road-router/rollback",
+    ))
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    let (status, _) = send(
+        as_buji("/api/v1/streets/bantian/plugins/road-router/versions/1/replay").json(&json!({})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (_, versions) = app
+        .get("/api/v1/streets/bantian/plugins/road-router/versions")
+        .await;
+    assert_eq!(versions[0]["version"], 2);
+    assert_eq!(versions[0]["active"], true, "nothing changed in 坂田");
+
+    let (status, body) = send(as_buji(
+        "/api/v1/streets/buji/plugins/urban-village/rollback",
+    ))
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["version"], 1);
+
+    let (_, audit) = send(
+        app.client
+            .get(format!(
+                "{}/api/v1/audit?street=坂田&outcome=denied",
+                app.address
+            ))
+            .bearer_auth(ADMIN_TOKEN),
+    )
+    .await;
+    let actions: Vec<&str> = audit["entries"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{audit}"))
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert!(
+        actions.contains(&"rollback") && actions.contains(&"replay"),
+        "{audit}"
+    );
+}

@@ -28,6 +28,9 @@ pub enum ApiError {
     },
     #[error("a valid bearer token is required")]
     Unauthorized,
+    /// A valid token whose scope does not cover the request.
+    #[error("{0}")]
+    Forbidden(String),
     #[error("{0}")]
     UnsupportedMediaType(String),
     /// Storage is failing: the caller should retry.
@@ -45,6 +48,7 @@ impl ApiError {
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             ApiError::Conflict { code, .. } => (StatusCode::CONFLICT, code),
             ApiError::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),
+            ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
             ApiError::UnsupportedMediaType(_) => {
                 (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
             }

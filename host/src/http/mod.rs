@@ -1,7 +1,8 @@
 //! The HTTP API (axum). Each resource module exposes its own `router()`; this one merges
 //! them and adds tracing, body limits and a health check.
 
-mod auth;
+mod audit;
+pub mod auth;
 mod cases;
 mod error;
 mod events;
@@ -30,6 +31,7 @@ pub fn router(platform: Arc<Platform>) -> Router {
         .merge(events::router().layer(DefaultBodyLimit::max(MAX_JSON_BYTES)))
         .merge(plugins::router())
         .merge(versions::router())
+        .merge(audit::router())
         .merge(rankings::router())
         .merge(cases::router().layer(DefaultBodyLimit::max(MAX_JSON_BYTES)))
         .route("/healthz", get(|| async { "ok" }))

@@ -1,4 +1,6 @@
 //! `/api/v1/streets/{street}/plugins`: deploy, list, configure a street's plugins.
+//! Deploying and configuring need a district admin or that street's admin token; listing is
+//! open, but a presented token must be valid and cover the street.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -11,7 +13,7 @@ use axum::routing::{post, put};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 
-use super::auth::Admin;
+use super::auth::Caller;
 use super::error::ApiError;
 use crate::base_data::Grant;
 use crate::platform::{DeployFailure, Platform, VersionOptions};
@@ -78,7 +80,7 @@ impl DeployQuery {
 
 /// `POST /api/v1/streets/{street}/plugins?name=...` with the component as `application/wasm`.
 async fn deploy(
-    _: Admin,
+    caller: Caller,
     State(platform): State<Arc<Platform>>,
     Path(street): Path<String>,
     query: Result<Query<DeployQuery>, QueryRejection>,
@@ -99,6 +101,11 @@ async fn deploy(
             }
         }
     })?;
+    let street_code = known_street(&platform, &street)?;
+    let target = format!("plugin {}", query.name);
+    caller
+        .require_street(&street_code, "deploy", &target)
+        .await?;
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -136,10 +143,30 @@ async fn deploy(
         grants,
     };
     let version = platform
-        .deploy_version(&street, &query.name, body.to_vec(), "admin", options)
+        .deploy_version(
+            &street_code,
+            &query.name,
+            body.to_vec(),
+            caller.who(),
+            options,
+        )
         .await
         .map_err(deploy_error)?;
+    let target = format!(
+        "plugin {}@{} sha256 {}",
+        version.name, version.version, version.sha256
+    );
+    caller
+        .record_write(Some(&street_code), "deploy", &target)
+        .await;
     Ok((StatusCode::CREATED, Json(version)))
+}
+
+/// The code of a street named by code, slug or name; `404` for an unknown one.
+fn known_street(platform: &Platform, street: &str) -> Result<String, ApiError> {
+    platform
+        .street_code(street)
+        .ok_or_else(|| ApiError::NotFound(format!("unknown street {street:?}")))
 }
 
 fn deploy_error(failure: DeployFailure) -> ApiError {
@@ -175,12 +202,16 @@ struct PluginList {
 }
 
 async fn list(
+    caller: Option<Caller>,
     State(platform): State<Arc<Platform>>,
     Path(street): Path<String>,
 ) -> Result<Json<PluginList>, ApiError> {
-    let street_code = platform
-        .street_code(&street)
-        .ok_or_else(|| ApiError::NotFound(format!("unknown street {street:?}")))?;
+    let street_code = known_street(&platform, &street)?;
+    if let Some(caller) = caller {
+        caller
+            .require_read(Some(&street_code), "list_plugins", "plugins")
+            .await?;
+    }
     let active = platform.registry().active_in(&street_code);
     let plugins = platform
         .db()
@@ -206,11 +237,16 @@ async fn list(
 
 /// `PUT /api/v1/streets/{street}/plugins/{name}/config` with a JSON object of strings.
 async fn configure(
-    _: Admin,
+    caller: Caller,
     State(platform): State<Arc<Platform>>,
     Path((street, name)): Path<(String, String)>,
     body: Result<Json<BTreeMap<String, String>>, JsonRejection>,
 ) -> Result<StatusCode, ApiError> {
+    let street_code = known_street(&platform, &street)?;
+    let target = format!("plugin {name} config");
+    caller
+        .require_street(&street_code, "configure", &target)
+        .await?;
     let Json(config) = body?;
     if config.len() > 64 || config.iter().any(|(k, v)| k.len() > 64 || v.len() > 4096) {
         return Err(ApiError::Unprocessable {
@@ -218,9 +254,17 @@ async fn configure(
             message: "at most 64 keys of 64 bytes with values of 4 KiB".into(),
         });
     }
+    let keys = config.keys().cloned().collect::<Vec<_>>().join(", ");
     platform
-        .set_plugin_config(&street, &name, config)
+        .set_plugin_config(&street_code, &name, config)
         .await
         .map_err(deploy_error)?;
+    caller
+        .record_write(
+            Some(&street_code),
+            "configure",
+            &format!("{target} (keys: {keys})"),
+        )
+        .await;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -9,7 +9,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 
-use super::auth::Admin;
+use super::auth::Caller;
 use super::error::ApiError;
 use crate::platform::Platform;
 use crate::storage::PluginVersion;
@@ -43,6 +43,24 @@ pub fn router() -> Router<Arc<Platform>> {
         )
 }
 
+fn street_of(platform: &Platform, street: &str) -> Result<String, ApiError> {
+    platform
+        .street_code(street)
+        .ok_or_else(|| ApiError::NotFound(format!("unknown street {street:?}")))
+}
+
+/// A read of `street`'s plugin data: open without a token; a presented token must cover it.
+async fn may_read(caller: Option<Caller>, street: &str, target: &str) -> Result<(), ApiError> {
+    match caller {
+        Some(caller) => {
+            caller
+                .require_read(Some(street), "read_versions", target)
+                .await
+        }
+        None => Ok(()),
+    }
+}
+
 fn api_error(e: VersionError) -> ApiError {
     match e {
         VersionError::UnknownStreet(_) | VersionError::UnknownVersion { .. } => {
@@ -70,12 +88,12 @@ fn api_error(e: VersionError) -> ApiError {
 
 /// `GET .../versions`: every version of the plugin, newest first.
 async fn list(
+    caller: Option<Caller>,
     State(platform): State<Arc<Platform>>,
     Path((street, name)): Path<(String, String)>,
 ) -> Result<Json<Vec<PluginVersion>>, ApiError> {
-    let street_code = platform
-        .street_code(&street)
-        .ok_or_else(|| ApiError::NotFound(format!("unknown street {street:?}")))?;
+    let street_code = street_of(&platform, &street)?;
+    may_read(caller, &street_code, &format!("plugin {name}")).await?;
     let versions: Vec<PluginVersion> = platform
         .db()
         .plugin_versions(&street_code)
@@ -93,40 +111,64 @@ async fn list(
 
 /// `POST .../versions/{version}/activate`: promote a shadow or go back to any version.
 async fn activate(
-    _: Admin,
+    caller: Caller,
     State(platform): State<Arc<Platform>>,
     Path((street, name, version)): Path<(String, String, u32)>,
 ) -> Result<Json<PluginVersion>, ApiError> {
-    platform
-        .activate_version(&street, &name, version)
+    let street_code = street_of(&platform, &street)?;
+    let target = format!("plugin {name}@{version}");
+    caller
+        .require_street(&street_code, "activate", &target)
+        .await?;
+    let activated = platform
+        .activate_version(&street_code, &name, version)
         .await
-        .map(Json)
-        .map_err(api_error)
+        .map_err(api_error)?;
+    caller
+        .record_write(Some(&street_code), "activate", &target)
+        .await;
+    Ok(Json(activated))
 }
 
 /// `POST .../rollback`: back to the version that was active before the current one.
 async fn rollback(
-    _: Admin,
+    caller: Caller,
     State(platform): State<Arc<Platform>>,
     Path((street, name)): Path<(String, String)>,
 ) -> Result<Json<PluginVersion>, ApiError> {
-    platform
-        .rollback(&street, &name)
+    let street_code = street_of(&platform, &street)?;
+    caller
+        .require_street(&street_code, "rollback", &format!("plugin {name}"))
+        .await?;
+    let active = platform
+        .rollback(&street_code, &name)
         .await
-        .map(Json)
-        .map_err(api_error)
+        .map_err(api_error)?;
+    let target = format!("plugin {name}@{}", active.version);
+    caller
+        .record_write(Some(&street_code), "rollback", &target)
+        .await;
+    Ok(Json(active))
 }
 
 /// `POST .../versions/{version}/discard`: end a shadow run without activating it.
 async fn discard(
-    _: Admin,
+    caller: Caller,
     State(platform): State<Arc<Platform>>,
     Path((street, name, version)): Path<(String, String, u32)>,
 ) -> Result<axum::http::StatusCode, ApiError> {
+    let street_code = street_of(&platform, &street)?;
+    let target = format!("plugin {name}@{version}");
+    caller
+        .require_street(&street_code, "discard_shadow", &target)
+        .await?;
     platform
-        .discard_shadow(&street, &name, version)
+        .discard_shadow(&street_code, &name, version)
         .await
         .map_err(api_error)?;
+    caller
+        .record_write(Some(&street_code), "discard_shadow", &target)
+        .await;
     Ok(axum::http::StatusCode::NO_CONTENT)
 }
 
@@ -138,11 +180,14 @@ struct ShadowReport {
 
 /// `GET .../versions/{version}/report`: where the shadow run decided differently.
 async fn report(
+    caller: Option<Caller>,
     State(platform): State<Arc<Platform>>,
     Path((street, name, version)): Path<(String, String, u32)>,
 ) -> Result<Json<ShadowReport>, ApiError> {
+    let street_code = street_of(&platform, &street)?;
+    may_read(caller, &street_code, &format!("plugin {name}@{version}")).await?;
     let (version, report) = platform
-        .shadow_report(&street, &name, version)
+        .shadow_report(&street_code, &name, version)
         .await
         .map_err(api_error)?;
     Ok(Json(ShadowReport { version, report }))
@@ -161,11 +206,16 @@ struct ReplayRequest {
 /// `POST .../versions/{version}/replay`: the version decides the street's stored history
 /// again; nothing is changed.
 async fn replay(
-    _: Admin,
+    caller: Caller,
     State(platform): State<Arc<Platform>>,
     Path((street, name, version)): Path<(String, String, u32)>,
     body: Result<Json<ReplayRequest>, JsonRejection>,
 ) -> Result<Json<Replayed>, ApiError> {
+    let street_code = street_of(&platform, &street)?;
+    // A replay reads the street's whole history: its admins (or the district's) only.
+    caller
+        .require_street(&street_code, "replay", &format!("plugin {name}@{version}"))
+        .await?;
     let Json(request) = body?;
     let last = request.last.unwrap_or(1_000);
     if !(1..=MAX_EVENTS).contains(&last) {
@@ -190,14 +240,14 @@ async fn replay(
         from: time("from", request.from)?,
         to: time("to", request.to)?,
     };
-    let street_for_log = street.clone();
+    let street_for_log = street_code.clone();
     let progress = move |done: u64| {
         if done.is_multiple_of(10_000) {
             tracing::info!(street = %street_for_log, done, "replaying");
         }
     };
     platform
-        .replay_version(&street, &name, version, selection, &progress)
+        .replay_version(&street_code, &name, version, selection, &progress)
         .await
         .map(Json)
         .map_err(api_error)

@@ -12,6 +12,7 @@ mod shadow;
 mod staff;
 pub(crate) use staff::adjust_workloads;
 mod timeline;
+pub mod tokens;
 
 use std::path::Path;
 use std::str::FromStr;
