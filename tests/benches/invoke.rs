@@ -61,6 +61,8 @@ async fn main() -> anyhow::Result<()> {
                 window_end: jiff::Timestamp::now(),
                 up_to_seq: None,
             },
+            event_address: None,
+            grants: Vec::new(),
         };
         for _ in 0..WARM_UP {
             runtime
