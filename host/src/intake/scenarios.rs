@@ -93,6 +93,13 @@ impl ScenarioWorker {
             .street(&event.location.street_code)
             .scenarios
         {
+            let fallback = "未执行任何动作";
+            let Some(ticket) =
+                self.pipeline
+                    .admit(&plugin, "plugin:scenario", fallback, &mut trace)
+            else {
+                continue;
+            };
             let ctx = CallContext {
                 street_code: plugin.meta.street_code.clone(),
                 plugin: plugin.meta.name.clone(),
@@ -120,6 +127,7 @@ impl ScenarioWorker {
                 )
                 .instrument(span.clone())
                 .await;
+            plugin.settle(ticket, &report);
             let outcome = match pipeline::record(&plugin, &report, &span).as_str() {
                 "ok" => "applied".to_string(),
                 fault => fault.to_string(),
