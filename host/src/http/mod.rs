@@ -5,6 +5,7 @@ mod auth;
 mod cases;
 mod error;
 mod events;
+mod metrics;
 mod plugins;
 mod rankings;
 
@@ -28,6 +29,7 @@ pub fn router(platform: Arc<Platform>) -> Router {
     Router::new()
         .merge(events::router().layer(DefaultBodyLimit::max(MAX_JSON_BYTES)))
         .merge(plugins::router())
+        .merge(metrics::router())
         .merge(rankings::router())
         .merge(cases::router().layer(DefaultBodyLimit::max(MAX_JSON_BYTES)))
         .route("/healthz", get(|| async { "ok" }))

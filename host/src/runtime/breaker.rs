@@ -95,6 +95,7 @@ enum Phase {
 /// Why and when the breaker last opened.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Opening {
+    #[serde(with = "crate::calendar::cst")]
     pub at: Timestamp,
     /// In Chinese, for the street's page and the trace.
     pub reason: String,
@@ -155,7 +156,11 @@ pub enum Transition {
 pub struct BreakerSnapshot {
     /// `closed`, `open` or `half_open`.
     pub state: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// When the next trial call is let through, while open.
+    #[serde(
+        with = "crate::calendar::cst::option",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub retry_at: Option<Timestamp>,
     /// The last time it opened, even if it has closed since.
     pub last_opening: Option<Opening>,
