@@ -102,58 +102,32 @@ async fn a_trapping_classifier_is_taken_out_of_the_path_and_tried_again_after_th
     assert!(0 < p50 && p50 <= p99 && p99 <= max, "{health}");
 
     let metrics = scrape(&app).await;
-    let flaky = [("plugin", "flaky"), ("version", "1")];
+    let v1 = |name: &str, extra: &[(&str, &str)]| metrics.of_plugin(name, "flaky", 1, extra);
     assert_eq!(
-        metrics.value(
-            "streetwise_plugin_calls_total",
-            &[flaky[0], flaky[1], ("outcome", "fault")]
-        ),
+        v1("streetwise_plugin_calls_total", &[("outcome", "fault")]),
         3.0
     );
     assert_eq!(
-        metrics.value(
-            "streetwise_plugin_calls_total",
-            &[flaky[0], flaky[1], ("outcome", "ok")]
-        ),
+        v1("streetwise_plugin_calls_total", &[("outcome", "ok")]),
         0.0
     );
     assert_eq!(
-        metrics.value(
-            "streetwise_plugin_faults_total",
-            &[flaky[0], ("kind", "trap")]
-        ),
+        v1("streetwise_plugin_faults_total", &[("kind", "trap")]),
         3.0
     );
     assert_eq!(
-        metrics.value(
-            "streetwise_plugin_faults_total",
-            &[flaky[0], ("kind", "timeout")]
-        ),
+        v1("streetwise_plugin_faults_total", &[("kind", "timeout")]),
         0.0
     );
-    assert_eq!(
-        metrics.value("streetwise_plugin_skipped_total", &flaky),
-        2.0
-    );
-    assert_eq!(metrics.value("streetwise_plugin_breaker_open", &flaky), 1.0);
-    assert_eq!(
-        metrics.value("streetwise_plugin_call_duration_seconds_count", &flaky),
-        3.0
-    );
-    assert_eq!(
-        metrics.value(
-            "streetwise_plugin_call_duration_seconds_bucket",
-            &[flaky[0], ("le", "+Inf")]
-        ),
-        3.0
-    );
-    assert_eq!(
-        metrics.value(
-            "streetwise_plugin_calls_total",
-            &[("street", "440307014"), flaky[0], ("outcome", "fault")]
-        ),
-        3.0
-    );
+    assert_eq!(v1("streetwise_plugin_skipped_total", &[]), 2.0);
+    assert_eq!(v1("streetwise_plugin_breaker_open", &[]), 1.0);
+    assert_eq!(v1("streetwise_plugin_breaker_openings_total", &[]), 1.0);
+    let histogram = "streetwise_plugin_call_duration_seconds";
+    assert_eq!(v1(&format!("{histogram}_count"), &[]), 3.0);
+    assert_eq!(v1(&format!("{histogram}_bucket"), &[("le", "+Inf")]), 3.0);
+    // Street labels are codes: 布吉 is 440307014.
+    let buji = [("street", "440307014"), ("outcome", "fault")];
+    assert_eq!(v1("streetwise_plugin_calls_total", &buji), 3.0);
 
     // Not yet: still skipped a second before the cool-down ends.
     clock.advance(SignedDuration::from_secs(59));
@@ -190,15 +164,14 @@ async fn a_trapping_classifier_is_taken_out_of_the_path_and_tried_again_after_th
     assert_eq!(fixed["health"]["calls"], 1);
     assert_eq!(fixed["health"]["breaker"]["state"], "closed");
     let metrics = scrape(&app).await;
-    let v2 = [("plugin", "flaky"), ("version", "2")];
+    let v2 = |name: &str, extra: &[(&str, &str)]| metrics.of_plugin(name, "flaky", 2, extra);
     assert_eq!(
-        metrics.value(
-            "streetwise_plugin_calls_total",
-            &[v2[0], v2[1], ("outcome", "ok")]
-        ),
+        v2("streetwise_plugin_calls_total", &[("outcome", "ok")]),
         1.0
     );
-    assert_eq!(metrics.value("streetwise_plugin_breaker_open", &v2), 0.0);
+    assert_eq!(v2("streetwise_plugin_breaker_open", &[]), 0.0);
+    // The replaced version's counters went with it.
+    assert!(!metrics.has("streetwise_plugin_calls_total", &[("version", "1")]));
 }
 
 #[tokio::test]
@@ -374,19 +347,37 @@ impl Metrics {
         }
     }
 
-    /// The value of the one sample of `name` whose labels include `labels`.
-    fn value(&self, name: &str, labels: &[(&str, &str)]) -> f64 {
-        let found: Vec<f64> = self
-            .samples
+    /// The value of the one sample of `name` for a plugin version, whose labels include `extra`.
+    fn of_plugin(&self, name: &str, plugin: &str, version: u32, extra: &[(&str, &str)]) -> f64 {
+        let version = version.to_string();
+        let mut labels = vec![("plugin", plugin), ("version", version.as_str())];
+        labels.extend_from_slice(extra);
+        self.value(name, &labels)
+    }
+
+    fn has(&self, name: &str, labels: &[(&str, &str)]) -> bool {
+        self.matching(name, labels).next().is_some()
+    }
+
+    fn matching<'a>(
+        &'a self,
+        name: &'a str,
+        labels: &'a [(&'a str, &'a str)],
+    ) -> impl Iterator<Item = f64> + 'a {
+        self.samples
             .iter()
-            .filter(|(n, l, _)| {
+            .filter(move |(n, l, _)| {
                 n == name
                     && labels
                         .iter()
                         .all(|(k, v)| l.get(*k).map(String::as_str) == Some(*v))
             })
             .map(|(_, _, v)| *v)
-            .collect();
+    }
+
+    /// The value of the one sample of `name` whose labels include `labels`.
+    fn value(&self, name: &str, labels: &[(&str, &str)]) -> f64 {
+        let found: Vec<f64> = self.matching(name, labels).collect();
         assert_eq!(found.len(), 1, "{name} {labels:?}: {found:?}");
         found[0]
     }
