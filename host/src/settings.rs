@@ -7,7 +7,7 @@ use clap::Args;
 
 use crate::clock::Clock;
 use crate::indicators::Weights;
-use crate::runtime::Limits;
+use crate::runtime::{BreakerPolicy, Limits};
 use crate::timers::Escalation;
 
 /// Settings of `streetwise serve`.
@@ -62,6 +62,9 @@ pub struct Settings {
     pub plugins: PluginLimits,
 
     #[command(flatten)]
+    pub breaker: BreakerSettings,
+
+    #[command(flatten)]
     pub score: ScoreWeights,
 
     /// Where "now" comes from: the system clock, or a driven clock in tests.
@@ -114,6 +117,32 @@ pub struct PluginLimits {
     pub plugin_max_concurrent: u32,
 }
 
+/// The plugins' circuit breaker: when a plugin version that keeps failing is taken out of the
+/// path (the district's decision stands without calling it), and when it is tried again.
+#[derive(Args, Clone, Debug)]
+pub struct BreakerSettings {
+    /// Faults in a row that take a plugin version out of the path; 0 turns this rule off.
+    #[arg(
+        long,
+        env = "STREETWISE_BREAKER_CONSECUTIVE_FAULTS",
+        default_value_t = 5
+    )]
+    pub breaker_consecutive_faults: u32,
+
+    /// Faults among the last `--breaker-window` calls that take it out; 0 turns this rule off.
+    #[arg(long, env = "STREETWISE_BREAKER_WINDOW_FAULTS", default_value_t = 10)]
+    pub breaker_window_faults: u32,
+
+    /// Calls remembered for `--breaker-window-faults` (1 to 64).
+    #[arg(long, env = "STREETWISE_BREAKER_WINDOW", default_value_t = 20,
+          value_parser = clap::value_parser!(u32).range(1..=64))]
+    pub breaker_window: u32,
+
+    /// Seconds a plugin stays out of the path before one trial call is let through.
+    #[arg(long, env = "STREETWISE_BREAKER_COOL_DOWN_SECS", default_value_t = 60)]
+    pub breaker_cool_down_secs: u64,
+}
+
 impl Settings {
     /// Settings as if nothing was given: what tests start from.
     pub fn defaults() -> Self {
@@ -154,6 +183,12 @@ impl Settings {
             max_concurrent_calls: self.plugins.plugin_max_concurrent,
             max_input_bytes: self.plugins.plugin_max_input_kib << 10,
             max_output_bytes: self.plugins.plugin_max_output_kib << 10,
+            breaker: BreakerPolicy {
+                consecutive_faults: self.breaker.breaker_consecutive_faults,
+                window_faults: self.breaker.breaker_window_faults,
+                window: self.breaker.breaker_window,
+                cool_down_secs: self.breaker.breaker_cool_down_secs,
+            },
             ..Limits::default()
         }
     }

@@ -2,6 +2,7 @@
 
 mod assignment;
 mod example_plugins;
+mod health;
 mod import;
 mod intake;
 mod lifecycle;

@@ -6,6 +6,7 @@ pub mod auth;
 mod cases;
 mod error;
 mod events;
+mod metrics;
 mod plugins;
 mod rankings;
 mod versions;
@@ -32,6 +33,7 @@ pub fn router(platform: Arc<Platform>) -> Router {
         .merge(plugins::router())
         .merge(versions::router())
         .merge(audit::router())
+        .merge(metrics::router())
         .merge(rankings::router())
         .merge(cases::router().layer(DefaultBodyLimit::max(MAX_JSON_BYTES)))
         .route("/healthz", get(|| async { "ok" }))

@@ -4,7 +4,7 @@
 //! district's decision stands and the fault is on the trace and in the plugin's counters.
 
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use tracing::Instrument;
 
@@ -14,11 +14,16 @@ use crate::domain::{
 };
 use crate::lifecycle::Flows;
 use crate::reference::{Reference, SharedReference};
-use crate::runtime::{CallContext, CallReport, LoadedPlugin, Registry, Runtime, wit};
+use crate::runtime::{
+    Admission, CallContext, CallReport, LoadedPlugin, Registry, Runtime, Ticket, wit,
+};
 use crate::storage::{Db, StatsScope};
 use crate::timers::{self, Escalation};
 use crate::versions::Shadows;
 use crate::workloads::{Reservation, Workloads};
+
+/// The trace outcome of a plugin step skipped because the plugin's circuit breaker is open.
+pub(crate) const SKIPPED: &str = "skipped:circuit_open";
 
 /// Everything the pipeline reads.
 #[derive(Clone)]
@@ -75,7 +80,10 @@ impl Pipeline {
             started,
         ));
 
-        if let Some(plugin) = &plugins.classifier {
+        if let Some(plugin) = &plugins.classifier
+            && let Some(ticket) =
+                self.admit(plugin, "plugin:classifier", "沿用区级分类", &mut trace)
+        {
             let span = plugin_span(plugin);
             let report = self
                 .runtime
@@ -88,6 +96,7 @@ impl Pipeline {
                 .instrument(span.clone())
                 .await;
             let outcome = record(plugin, &report, &span);
+            plugin.settle(ticket, &report);
             let elapsed = report.elapsed;
             let detail;
             let outcome = match report.result {
@@ -188,6 +197,8 @@ impl Pipeline {
         };
         if let Some(plugin) = &plugins.router
             && !wit_candidates.is_empty()
+            && let Some(ticket) =
+                self.admit(plugin, "plugin:router", "沿用权责清单默认单位", &mut trace)
         {
             let span = plugin_span(plugin);
             let report = self
@@ -202,6 +213,7 @@ impl Pipeline {
                 .instrument(span.clone())
                 .await;
             let outcome = record(plugin, &report, &span);
+            plugin.settle(ticket, &report);
             let elapsed = report.elapsed;
             let (outcome, detail) = match report.result {
                 Ok(Some(choice)) => {
@@ -308,6 +320,31 @@ impl Pipeline {
         }
     }
 
+    /// Asks the plugin's circuit breaker whether it may be called now. When it may not, the
+    /// step is traced as `skipped:circuit_open` with why, and the caller's default stands.
+    pub(crate) fn admit(
+        &self,
+        plugin: &LoadedPlugin,
+        step: &str,
+        fallback: &str,
+        trace: &mut Vec<TraceStep>,
+    ) -> Option<Ticket> {
+        match plugin.admit(&self.runtime.limits().breaker, self.clock.now()) {
+            Admission::Call(ticket) => Some(ticket),
+            Admission::Skip(refusal) => {
+                let detail = refusal.detail(fallback);
+                trace.push(plugin_step(
+                    step,
+                    plugin,
+                    SKIPPED.into(),
+                    detail,
+                    Duration::ZERO,
+                ));
+                None
+            }
+        }
+    }
+
     /// The call context of a plugin deciding about `event`, which is not stored yet.
     pub(crate) fn context(
         &self,
@@ -408,11 +445,9 @@ pub(crate) fn record<T>(
     span: &tracing::Span,
 ) -> String {
     let fault = report.result.as_ref().err();
-    plugin.health.record(
-        report.elapsed,
-        fault.map(|f| f.kind),
-        report.usage.host_calls,
-    );
+    plugin
+        .health
+        .record(report.elapsed, fault.map(|f| f.kind), &report.usage);
     let micros = report.elapsed.as_micros() as u64;
     let outcome = match fault {
         Some(fault) => format!("fault:{}", fault.kind.as_str()),

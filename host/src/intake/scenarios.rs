@@ -93,6 +93,13 @@ impl ScenarioWorker {
             .street(&event.location.street_code)
             .scenarios
         {
+            let fallback = "未执行任何动作";
+            let Some(ticket) =
+                self.pipeline
+                    .admit(&plugin, "plugin:scenario", fallback, &mut trace)
+            else {
+                continue;
+            };
             let mut ctx = self.pipeline.context(&plugin, &reference, event);
             // Counts as of the triggering event: nothing stored after it.
             ctx.stats.up_to_seq = Some(stored.seq);
@@ -110,6 +117,7 @@ impl ScenarioWorker {
                 )
                 .instrument(span.clone())
                 .await;
+            plugin.settle(ticket, &report);
             let outcome = match pipeline::record(&plugin, &report, &span).as_str() {
                 "ok" => "applied".to_string(),
                 fault => fault.to_string(),

@@ -2,6 +2,8 @@
 
 use serde::Serialize;
 
+use super::breaker::BreakerPolicy;
+
 /// What one plugin call may use.
 #[derive(Clone, Debug, Serialize)]
 pub struct Limits {
@@ -19,6 +21,8 @@ pub struct Limits {
     pub max_output_bytes: usize,
     /// Plugin calls running at once across the host; further calls wait for a slot.
     pub max_concurrent_calls: u32,
+    /// How many faults take a plugin version out of the path, and for how long.
+    pub breaker: BreakerPolicy,
 }
 
 impl Default for Limits {
@@ -31,6 +35,7 @@ impl Default for Limits {
             max_input_bytes: 64 << 10,
             max_output_bytes: 16 << 10,
             max_concurrent_calls: 64,
+            breaker: BreakerPolicy::default(),
         }
     }
 }

@@ -9,10 +9,13 @@
 //! either a checked answer or a [`Fault`].
 
 mod bindings;
+mod breaker;
 mod check;
 mod convert;
 mod engine;
 mod fault;
+mod health;
+mod histogram;
 mod host;
 mod invoke;
 mod limits;
@@ -20,11 +23,14 @@ mod registry;
 mod state;
 
 pub use bindings::types as wit;
+pub use breaker::{Admission, BreakerPolicy, BreakerSnapshot, Opening, Refusal, Ticket};
 pub use convert::priority_from;
 pub use engine::{CompiledPlugin, DeployError, PluginKind, Runtime};
 pub use fault::{Fault, FaultKind};
+pub use health::{HealthSnapshot, PluginHealth};
+pub use histogram::{BOUNDS_MICROS, Durations};
 pub use host::wit_unit;
 pub use invoke::{CallReport, ScenarioAction};
 pub use limits::Limits;
-pub use registry::{HealthSnapshot, LoadedPlugin, PluginHealth, Registry, StreetPlugins};
+pub use registry::{LoadedPlugin, Registry, StreetPlugins};
 pub use state::{CallContext, Usage};

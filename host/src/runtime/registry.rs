@@ -4,14 +4,14 @@
 //! starts, so activating or rolling back a version never changes a decision half-way.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
-use std::time::Duration;
 
-use serde::Serialize;
+use jiff::Timestamp;
 
+use super::breaker::{Admission, BreakerPolicy, Ticket, Transition};
 use super::engine::{CompiledPlugin, PluginKind};
-use super::fault::FaultKind;
+use super::health::PluginHealth;
+use super::invoke::CallReport;
 use crate::domain::DecidedBy;
 use crate::storage::PluginVersion;
 
@@ -61,53 +61,42 @@ impl LoadedPlugin {
             .write()
             .unwrap_or_else(|poisoned| poisoned.into_inner()) = Arc::new(config);
     }
-}
 
-/// Call and fault counters of one loaded version.
-#[derive(Default)]
-pub struct PluginHealth {
-    calls: AtomicU64,
-    ok: AtomicU64,
-    faults: [AtomicU64; FaultKind::ALL.len()],
-    total_micros: AtomicU64,
-    host_calls: AtomicU64,
-}
-
-/// The counters at one moment, for the API.
-#[derive(Clone, Debug, Serialize)]
-pub struct HealthSnapshot {
-    pub calls: u64,
-    pub ok: u64,
-    pub faults: BTreeMap<&'static str, u64>,
-    pub mean_micros: u64,
-    pub host_calls: u64,
-}
-
-impl PluginHealth {
-    pub fn record(&self, elapsed: Duration, fault: Option<FaultKind>, host_calls: u32) {
-        self.calls.fetch_add(1, Ordering::Relaxed);
-        self.total_micros
-            .fetch_add(elapsed.as_micros() as u64, Ordering::Relaxed);
-        self.host_calls
-            .fetch_add(u64::from(host_calls), Ordering::Relaxed);
-        match fault {
-            None => self.ok.fetch_add(1, Ordering::Relaxed),
-            Some(kind) => self.faults[kind.index()].fetch_add(1, Ordering::Relaxed),
-        };
+    /// Asks this version's circuit breaker whether it may be called at `now`; a refusal is
+    /// counted as a skip.
+    pub fn admit(&self, policy: &BreakerPolicy, now: Timestamp) -> Admission {
+        let admission = self.health.breaker.admit(policy, now);
+        if let Admission::Skip(_) = admission {
+            self.health.record_skip();
+        }
+        admission
     }
 
-    pub fn snapshot(&self) -> HealthSnapshot {
-        let calls = self.calls.load(Ordering::Relaxed);
-        HealthSnapshot {
-            calls,
-            ok: self.ok.load(Ordering::Relaxed),
-            faults: FaultKind::ALL
-                .iter()
-                .map(|k| (k.as_str(), self.faults[k.index()].load(Ordering::Relaxed)))
-                .filter(|(_, n)| *n > 0)
-                .collect(),
-            mean_micros: self.total_micros.load(Ordering::Relaxed) / calls.max(1),
-            host_calls: self.host_calls.load(Ordering::Relaxed),
+    /// Hands a call's result back to the breaker that let it through; logs when that opens or
+    /// closes the breaker.
+    pub fn settle<T>(&self, ticket: Ticket, report: &CallReport<T>) {
+        let transition = self
+            .health
+            .breaker
+            .record(ticket, report.result.as_ref().err());
+        let (street, plugin, version) =
+            (&self.meta.street_code, &self.meta.name, self.meta.version);
+        match transition {
+            None => {}
+            Some(Transition::Opened(opening)) => tracing::warn!(
+                %street, %plugin, version, reason = %opening.reason,
+                cool_down_secs = ticket.policy.cool_down_secs,
+                "circuit breaker opened: plugin taken out of the path, district defaults apply"
+            ),
+            Some(Transition::Reopened(opening)) => tracing::warn!(
+                %street, %plugin, version, reason = %opening.reason,
+                cool_down_secs = ticket.policy.cool_down_secs,
+                "circuit breaker opened again: the trial call failed"
+            ),
+            Some(Transition::Closed) => tracing::info!(
+                %street, %plugin, version,
+                "circuit breaker closed: the trial call succeeded, plugin back in the path"
+            ),
         }
     }
 }
@@ -150,6 +139,24 @@ impl Registry {
                     .sort_by(|a, b| a.meta.name.cmp(&b.meta.name));
             }
         }
+    }
+
+    /// Every active plugin of every street, by street code.
+    pub fn all(&self) -> Vec<Arc<LoadedPlugin>> {
+        let streets = self.read();
+        let mut codes: Vec<&String> = streets.keys().collect();
+        codes.sort();
+        codes
+            .into_iter()
+            .flat_map(|code| {
+                let s = &streets[code];
+                s.classifier
+                    .iter()
+                    .chain(&s.router)
+                    .chain(&s.scenarios)
+                    .cloned()
+            })
+            .collect()
     }
 
     /// Every active plugin of a street.
