@@ -337,8 +337,14 @@ impl Platform {
             {
                 continue;
             }
+            let grants = Grant::parse_list(&entry.grants)
+                .map_err(|e| anyhow::anyhow!("{}: {}: {e}", path.display(), entry.name))?;
+            let options = VersionOptions {
+                grants,
+                ..VersionOptions::default()
+            };
             let meta = self
-                .deploy(&street, &entry.name, bytes, "examples")
+                .deploy_version(&street, &entry.name, bytes, "examples", options)
                 .await
                 .with_context(|| format!("deploying {}", file.display()))?;
             tracing::info!(street = %entry.street, plugin = %meta.name, version = meta.version, "example plugin deployed");
@@ -452,6 +458,9 @@ struct ManifestEntry {
     file: PathBuf,
     #[serde(default)]
     config: BTreeMap<String, String>,
+    /// Base data sets granted, e.g. "buildings,entities".
+    #[serde(default)]
+    grants: String,
 }
 
 impl Manifest {

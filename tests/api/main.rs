@@ -1,6 +1,7 @@
 //! Black-box tests of the Streetwise API: the real application, real databases, real plugins.
 
 mod assignment;
+mod base_data;
 mod example_plugins;
 mod health;
 mod import;

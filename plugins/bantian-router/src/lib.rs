@@ -10,6 +10,11 @@
 //! - otherwise → the first candidate that is a **community workstation** (社区工作站), the
 //!   nearest hands for a community's own lanes.
 //!
+//! Before the road rule, when the deployment is granted the district's base data
+//! (`grants=buildings,entities`), the building at the event's address decides: a building with
+//! a restaurant or small venue (三小场所), or one densely let (≥ 20 rental units), goes to the
+//! **community workstation** even on a major road. Without the grant, the road rule alone.
+//!
 //! When no candidate is of the wanted kind the router returns `None` and the responsibility
 //! list's default stands; it never invents a unit.
 //!
@@ -18,6 +23,7 @@
 //! | key | default | meaning |
 //! |---|---|---|
 //! | `major_roads` | `坂雪岗大道,五和大道,布龙路,吉华路,稼先路,雪岗路,环城路` | road names, separated by `,` `，` or `、`; the first one mentioned is quoted in the reason |
+//! | `rental_units_threshold` | `20` | rental units from which a building counts as densely let |
 
 mod rules;
 
@@ -29,6 +35,7 @@ mod bindings {
     export!(BantianRouter);
 }
 
+use bindings::streetwise::plugin::base_data::{self, EntityKind};
 use bindings::streetwise::plugin::types::Level;
 use bindings::streetwise::plugin::{config, log};
 use bindings::{Candidate, Classification, Event, Guest, RoutingChoice};
@@ -50,7 +57,13 @@ impl Guest for BantianRouter {
             event.location.address.as_deref(),
         );
 
-        let choice = rules::choose(&candidates, road);
+        let threshold = config::get("rental_units_threshold")
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(rules::DEFAULT_RENTAL_UNITS_THRESHOLD);
+        let by_place = place()
+            .and_then(|place| rules::place_rule(&place, threshold))
+            .and_then(|reason| rules::choose_for_place(&candidates, reason));
+        let choice = by_place.or_else(|| rules::choose(&candidates, road));
         let fields = [
             field("event", &event.id),
             field("major_road", road.unwrap_or("-")),
@@ -69,6 +82,31 @@ impl Guest for BantianRouter {
         log::write(Level::Info, message, &fields);
         Ok(choice)
     }
+}
+
+/// The event's building from the district's base data, when the deployment may read it; a
+/// refusal (no grant) or an unknown address leaves the road rule to decide.
+fn place() -> Option<rules::Place> {
+    let building = match base_data::building_of_event() {
+        Ok(building) => building?,
+        Err(error) => {
+            log::write(
+                Level::Debug,
+                "base data not available; routing by road",
+                &[field("error", &format!("{error:?}"))],
+            );
+            return None;
+        }
+    };
+    let shopfront = base_data::entities_at(&building.id)
+        .unwrap_or_default()
+        .into_iter()
+        .find(|e| e.small_venue || e.kind == EntityKind::Restaurant)
+        .map(|e| e.name);
+    Some(rules::Place {
+        rental_units: building.rental_units,
+        shopfront,
+    })
 }
 
 fn field(key: &str, value: &str) -> (String, String) {

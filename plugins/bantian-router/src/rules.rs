@@ -1,5 +1,6 @@
-//! The road rule as plain functions: which major road an event mentions, and which candidate
-//! that makes responsible. No host calls here.
+//! The rules as plain functions: which major road an event mentions, what the building at the
+//! event's address says about the place, and which candidate that makes responsible. No host
+//! calls here.
 
 use crate::bindings::streetwise::plugin::types::{Candidate, RoutingChoice, Unit, UnitKind};
 
@@ -24,6 +25,41 @@ pub fn major_road_mentioned<'a>(
 ) -> Option<&'a str> {
     roads.iter().copied().find(|road| {
         description.contains(road) || address.is_some_and(|address| address.contains(road))
+    })
+}
+
+/// Rental units from which a building counts as densely let (群租).
+pub const DEFAULT_RENTAL_UNITS_THRESHOLD: u32 = 20;
+
+/// What the district's base data says about the event's place, when the plugin may read it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Place {
+    /// Rooms or flats let out in the building.
+    pub rental_units: u32,
+    /// A restaurant or small venue (三小场所) is registered in the building.
+    pub shopfront: Option<String>,
+}
+
+/// Why the place itself decides, if it does: a densely let building or a shopfront business is
+/// the community's ground (its grid workers know the landlords and hold the 门前三包 pledges),
+/// even on a major road.
+pub fn place_rule(place: &Place, rental_threshold: u32) -> Option<String> {
+    if let Some(name) = &place.shopfront {
+        return Some(format!("坂田规则：{name}所在楼栋，门前三包由社区督促落实"));
+    }
+    (place.rental_units >= rental_threshold).then(|| {
+        format!(
+            "坂田规则：出租屋集中楼栋（{} 套出租），由社区网格就近处置",
+            place.rental_units
+        )
+    })
+}
+
+/// The community workstation among the candidates, for a place rule.
+pub fn choose_for_place(candidates: &[Candidate], reason: String) -> Option<RoutingChoice> {
+    first_of_kind(candidates, UnitKind::CommunityWorkstation).map(|unit| RoutingChoice {
+        unit_code: unit.code.clone(),
+        reason,
     })
 }
 
@@ -106,6 +142,26 @@ mod tests {
     fn a_problem_inside_a_community_goes_to_its_workstation() {
         let choice = choose(&candidates(), None).unwrap();
         assert_eq!(choice.unit_code, "bantian.ws.003");
+    }
+
+    #[test]
+    fn a_shopfront_or_a_densely_let_building_goes_to_the_community_even_on_a_major_road() {
+        let restaurant = Place {
+            rental_units: 0,
+            shopfront: Some("老李湘菜馆".into()),
+        };
+        let reason = place_rule(&restaurant, DEFAULT_RENTAL_UNITS_THRESHOLD).unwrap();
+        assert!(reason.contains("老李湘菜馆"));
+        let choice = choose_for_place(&candidates(), reason).unwrap();
+        assert_eq!(choice.unit_code, "bantian.ws.003");
+
+        let let_out = Place {
+            rental_units: 36,
+            shopfront: None,
+        };
+        assert!(place_rule(&let_out, 20).unwrap().contains("36 套"));
+        assert_eq!(place_rule(&let_out, 40), None);
+        assert_eq!(place_rule(&Place::default(), 20), None);
     }
 
     #[test]
