@@ -54,6 +54,8 @@ pub fn test_settings(dir: &std::path::Path) -> Settings {
     settings.database_url = Some(format!("sqlite://{}", dir.join("streetwise.db").display()));
     settings.admin_token = Some(ADMIN_TOKEN.into());
     settings.examples = None;
+    // Tests that need base data write exactly the buildings they reason about.
+    settings.seed_buildings_per_community = 0;
     settings
 }
 

@@ -91,9 +91,20 @@ impl Platform {
                 tracing::info!("empty database: loading the seed data");
                 let parts = seed::parts()?;
                 db.save_reference(&parts, &|_| {}).await?;
-                Reference::new(parts).map_err(|errors| {
+                let reference = Reference::new(parts).map_err(|errors| {
                     anyhow::anyhow!("the seed data is inconsistent:\n{}", errors.join("\n"))
-                })?
+                })?;
+                let per_community = settings.seed_buildings_per_community;
+                if per_community > 0 {
+                    let (buildings, entities) =
+                        crate::base_data::generate::seed(&db, &reference, per_community).await?;
+                    tracing::info!(
+                        buildings,
+                        entities,
+                        "generated base data seeded (streetwise generate buildings writes more)"
+                    );
+                }
+                reference
             }
         };
         for year in reference.calendar.years() {

@@ -40,6 +40,15 @@ pub struct Settings {
     #[arg(long, env = "STREETWISE_RUN_SCENARIOS", default_value_t = true, action = clap::ArgAction::Set)]
     pub run_scenarios: bool,
 
+    /// Generated base-data buildings per community written when the database is empty (0:
+    /// none); `streetwise generate buildings` writes more.
+    #[arg(
+        long,
+        env = "STREETWISE_SEED_BUILDINGS_PER_COMMUNITY",
+        default_value_t = 50
+    )]
+    pub seed_buildings_per_community: u32,
+
     /// Most events written in one group commit.
     #[arg(long, env = "STREETWISE_MAX_BATCH", default_value_t = 256)]
     pub max_batch: usize,

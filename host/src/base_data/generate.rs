@@ -101,6 +101,26 @@ pub async fn run(settings: &Settings, per_community: u32, seed: u64) -> anyhow::
     Ok(())
 }
 
+/// Writes `per_community` generated buildings in every community (seed 1), without a
+/// progress bar: the base data an empty database starts with. Returns what was written.
+pub async fn seed(
+    db: &Db,
+    reference: &crate::reference::Reference,
+    per_community: u32,
+) -> anyhow::Result<(usize, usize)> {
+    let mut generator = Generator::new(1);
+    let (mut buildings, mut entities) = (Vec::new(), Vec::new());
+    for street in &reference.district.streets {
+        for community in &street.communities {
+            let generated = generator.community(street, community, per_community);
+            buildings.extend(generated.buildings);
+            entities.extend(generated.entities);
+        }
+    }
+    db.save_base_data(&buildings, &entities).await?;
+    Ok((buildings.len(), entities.len()))
+}
+
 /// One community's buildings and the entities at them.
 pub struct Generated {
     pub buildings: Vec<Building>,
