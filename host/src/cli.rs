@@ -52,6 +52,11 @@ enum Command {
         #[command(flatten)]
         settings: Settings,
     },
+    /// Write, test and deploy a street plugin: `plugin new`, `plugin test`, `plugin deploy`.
+    Plugin {
+        #[command(subcommand)]
+        what: crate::devkit::PluginCommand,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -109,6 +114,7 @@ pub fn main() -> ExitCode {
                         settings,
                     },
             } => crate::generate::cases(&settings, count, seed).await,
+            Command::Plugin { what } => crate::devkit::run_command(what).await,
         }
     });
     match result {
