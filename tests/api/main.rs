@@ -1,6 +1,7 @@
 //! Black-box tests of the Streetwise API: the real application, real databases, real plugins.
 
 mod assignment;
+mod devkit;
 mod example_plugins;
 mod import;
 mod intake;

@@ -30,6 +30,9 @@ pub struct Input {
     pub request: NewEventRequest,
     /// When it was received: now for a sample, the recorded time for a replay.
     pub received_at: Option<Timestamp>,
+    /// The id a replayed event had: time-ordered (UUIDv7), it orders events received in the
+    /// same second.
+    pub recorded_id: Option<String>,
     /// What the server recorded for a replayed event: `item → unit`.
     pub recorded: Option<String>,
     /// Why the server would not run plugins on it at all (a replayed follow-up).
@@ -52,7 +55,15 @@ pub fn read(path: &Path, replay: bool) -> anyhow::Result<Vec<Sample>> {
     if replay {
         // History is replayed in the order it was received, whatever the export's order
         // (the list endpoint pages newest first).
-        samples.sort_by_key(|s| s.input.as_ref().ok().and_then(|i| i.received_at));
+        samples.sort_by(|a, b| {
+            let key = |s: &Sample| {
+                s.input
+                    .as_ref()
+                    .ok()
+                    .map(|i| (i.received_at, i.recorded_id.clone()))
+            };
+            key(a).cmp(&key(b))
+        });
     }
     Ok(samples)
 }
@@ -63,6 +74,7 @@ fn posted(line: &str) -> Result<Input, String> {
     Ok(Input {
         request,
         received_at: None,
+        recorded_id: None,
         recorded: None,
         not_taken_in: None,
     })
@@ -71,6 +83,8 @@ fn posted(line: &str) -> Result<Input, String> {
 /// The parts of `GET /api/v1/events/{id}` a replay reads; everything else is ignored.
 #[derive(Deserialize)]
 struct Exported {
+    #[serde(default)]
+    id: Option<String>,
     source: String,
     #[serde(default)]
     external_id: Option<String>,
@@ -156,6 +170,7 @@ fn exported(line: &str) -> Result<Input, String> {
             attributes: Some(attributes),
         },
         received_at: Some(received_at),
+        recorded_id: e.id,
         recorded,
         not_taken_in,
     })
