@@ -239,7 +239,7 @@ async fn plugin_test_replays_history_exported_from_a_server_beside_what_was_reco
     assert!(report.events[0].description.contains("消防通道"));
     assert_eq!(
         report.events[0].recorded.as_deref(),
-        Some("14-001 消防通道堵塞 → buji.safety 布吉街道应急管理办公室")
+        Some("14-001 消防通道堵塞 (high, district) → buji.safety 布吉街道应急管理办公室")
     );
     assert!(matches!(
         decision(&report, 0),

@@ -122,6 +122,25 @@ struct ExportedLocation {
 struct Recorded {
     item_code: String,
     item_name: String,
+    #[serde(default)]
+    priority: Option<String>,
+    /// `district` or `<plugin>@<version>`.
+    #[serde(default)]
+    decided_by: Option<String>,
+}
+
+impl Recorded {
+    fn describe(&self) -> String {
+        let how: Vec<&str> = [self.priority.as_deref(), self.decided_by.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect();
+        if how.is_empty() {
+            format!("{} {}", self.item_code, self.item_name)
+        } else {
+            format!("{} {} ({})", self.item_code, self.item_name, how.join(", "))
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -138,10 +157,12 @@ fn exported(line: &str) -> Result<Input, String> {
         .map_err(|_| format!("received_at {:?} is not RFC 3339", e.received_at))?;
     let recorded = match (&e.classification, &e.dispatch) {
         (Some(c), Some(d)) => Some(format!(
-            "{} {} → {} {}",
-            c.item_code, c.item_name, d.handling_unit.code, d.handling_unit.name
+            "{} → {} {}",
+            c.describe(),
+            d.handling_unit.code,
+            d.handling_unit.name
         )),
-        (Some(c), None) => Some(format!("{} {}", c.item_code, c.item_name)),
+        (Some(c), None) => Some(c.describe()),
         _ => None,
     };
     let not_taken_in = (e.source == "scenario").then(|| {
@@ -182,7 +203,7 @@ mod tests {
 
     #[test]
     fn an_exported_event_becomes_the_request_that_made_it_with_its_receipt_time() {
-        let line = r#"{"id":"0190","source":"hotline","external_id":"12345-9","description":"消防通道被堵","reported_at":"2026-07-01T09:00:00+08:00","received_at":"2026-07-01T09:00:05+08:00","street":{"code":"440307014","name":"布吉街道"},"community":{"code":"440307014002","name":"木棉湾"},"location":{"lat":null,"lon":null,"address":"木棉湾村","grid":null},"attributes":{"floor":"3"},"status":"dispatched","classification":{"item_code":"14-001","item_name":"消防通道堵塞"},"dispatch":{"handling_unit":{"code":"buji.safety","name":"布吉街道应急管理办公室"}},"trace":[]}"#;
+        let line = r#"{"id":"0190","source":"hotline","external_id":"12345-9","description":"消防通道被堵","reported_at":"2026-07-01T09:00:00+08:00","received_at":"2026-07-01T09:00:05+08:00","street":{"code":"440307014","name":"布吉街道"},"community":{"code":"440307014002","name":"木棉湾"},"location":{"lat":null,"lon":null,"address":"木棉湾村","grid":null},"attributes":{"floor":"3"},"status":"dispatched","classification":{"item_code":"14-001","item_name":"消防通道堵塞","priority":"urgent","decided_by":"urban-village@1"},"dispatch":{"handling_unit":{"code":"buji.safety","name":"布吉街道应急管理办公室"}},"trace":[]}"#;
         let input = exported(line).unwrap();
         assert_eq!(input.request.source, "hotline");
         let location = input.request.location.as_ref().unwrap();
@@ -195,7 +216,9 @@ mod tests {
         );
         assert_eq!(
             input.recorded.as_deref(),
-            Some("14-001 消防通道堵塞 → buji.safety 布吉街道应急管理办公室")
+            Some(
+                "14-001 消防通道堵塞 (urgent, urban-village@1) → buji.safety 布吉街道应急管理办公室"
+            )
         );
         assert!(input.not_taken_in.is_none());
     }

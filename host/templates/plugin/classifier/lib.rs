@@ -6,7 +6,7 @@
 //!
 //! The example rule (replace it with your street's own, in `src/rules.rs`): a manhole cover
 //! (井盖) problem near a school or kindergarten is item `06-007` 井盖缺失破损 with priority
-//! *urgent*, tags `井盖`, `学校周边`. Anything else returns `None`: the district's baseline stands.
+//! *urgent*, tags `井盖`, `重点场所`. Anything else returns `None`: the district's baseline stands.
 //!
 //! Configuration (all optional, set with `PUT /api/v1/streets/{{street_slug}}/plugins/{{name}}/config`):
 //!

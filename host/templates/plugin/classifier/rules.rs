@@ -45,7 +45,7 @@ fn manhole_near_school(description: &str, places: &[&str]) -> Option<Verdict> {
         rule: "manhole-near-school",
         item_code: "06-007",
         priority: Priority::Urgent,
-        tags: vec!["井盖", "学校周边"],
+        tags: vec!["井盖", "重点场所"],
         confidence: 0.9,
         reason: format!("{{street_short}}规则：{place}附近的井盖问题，按紧急处置"),
     })
@@ -69,7 +69,7 @@ mod tests {
         let verdict = classify("实验小学门口的井盖不见了", &places()).unwrap();
         assert_eq!(verdict.item_code, "06-007");
         assert_eq!(verdict.priority, Priority::Urgent);
-        assert_eq!(verdict.tags, ["井盖", "学校周边"]);
+        assert_eq!(verdict.tags, ["井盖", "重点场所"]);
         assert!(verdict.reason.contains("小学"));
     }
 
