@@ -142,6 +142,12 @@ async fn plugin_test_runs_the_buji_classifier_on_sample_events_and_reports_each_
     assert_eq!(call.usage.by_function.get("catalog.get-item"), Some(&1));
     assert!(call.usage.peak_memory > 0, "memory is measured");
     assert!(call.elapsed.as_millis() < 100);
+    assert_eq!(call.logs.len(), 1, "{:?}", call.logs);
+    assert!(
+        call.logs[0].starts_with("INFO rule matched (rule=fire-lane-blocked item=14-001"),
+        "{:?}",
+        call.logs
+    );
 
     assert_eq!(decision(&report, 1), &Decision::Kept);
     assert!(

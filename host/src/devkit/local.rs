@@ -17,6 +17,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use uuid::Uuid;
 
+use super::logs::catching;
 use super::report::{Call, Decision, EventReport, Outcome, Report};
 use super::samples::{self, Input};
 use crate::domain::{Classification, DecidedBy, EventRecord};
@@ -92,21 +93,25 @@ pub async fn run(test: &LocalTest) -> anyhow::Result<Report> {
         street: street.as_deref(),
         config: Arc::new(test.config.clone()),
     };
-    let mut events = Vec::with_capacity(samples.len());
-    for sample in samples {
-        let report = match sample.input {
-            Ok(input) => local.event(sample.line, input).await?,
-            Err(why) => EventReport {
-                line: sample.line,
-                place: None,
-                description: String::new(),
-                recorded: None,
-                outcome: Outcome::Invalid(why),
-            },
-        };
-        events.push(report);
+    let events = async {
+        let mut events = Vec::with_capacity(samples.len());
+        for sample in samples {
+            events.push(match sample.input {
+                Ok(input) => local.event(sample.line, input).await?,
+                Err(why) => EventReport {
+                    line: sample.line,
+                    place: None,
+                    description: String::new(),
+                    recorded: None,
+                    outcome: Outcome::Invalid(why),
+                },
+            });
+        }
+        anyhow::Ok(events)
     }
+    .await;
     scratch.remove().await;
+    let events = events?;
     Ok(Report {
         kind: compiled.kind(),
         limits: test.limits.clone(),
@@ -246,18 +251,20 @@ impl Local<'_> {
 
     async fn classify(&self, ctx: CallContext, record: &EventRecord) -> Call {
         let baseline = &record.classification;
-        let report = self
-            .pipeline
-            .runtime
-            .classify(self.compiled, ctx, &record.event, Some(baseline))
-            .await;
+        let (report, logs) = catching(self.pipeline.runtime.classify(
+            self.compiled,
+            ctx,
+            &record.event,
+            Some(baseline),
+        ))
+        .await;
         let input = format!(
             "district classification {} {} ({})",
             baseline.item_code,
             baseline.item_name,
             baseline.priority.as_str()
         );
-        call(input, report, |answer| match answer {
+        call(input, report, logs, |answer| match answer {
             None => Decision::Kept,
             Some(c) => Decision::Classified {
                 item_name: self
@@ -330,17 +337,14 @@ impl Local<'_> {
                 is_default: i == 0,
             })
             .collect();
-        let report = self
-            .pipeline
-            .runtime
-            .route(
-                self.compiled,
-                ctx,
-                &record.event,
-                &record.classification,
-                wit_candidates,
-            )
-            .await;
+        let (report, logs) = catching(self.pipeline.runtime.route(
+            self.compiled,
+            ctx,
+            &record.event,
+            &record.classification,
+            wit_candidates,
+        ))
+        .await;
         let input = format!(
             "{} {} ({}); candidates {} (default {})",
             record.classification.item_code,
@@ -349,7 +353,7 @@ impl Local<'_> {
             candidates.join(", "),
             candidates[0]
         );
-        Outcome::Called(call(input, report, |answer| match answer {
+        Outcome::Called(call(input, report, logs, |answer| match answer {
             None => Decision::Kept,
             Some(choice) => Decision::Routed {
                 unit_name: self
@@ -364,25 +368,22 @@ impl Local<'_> {
     }
 
     async fn scenario(&self, ctx: CallContext, record: &EventRecord) -> Call {
-        let report = self
-            .pipeline
-            .runtime
-            .on_event_stored(
-                self.compiled,
-                ctx,
-                &record.event,
-                &record.classification,
-                &record.dispatch.handling_unit.code,
-                record.dispatch.deadline,
-            )
-            .await;
+        let (report, logs) = catching(self.pipeline.runtime.on_event_stored(
+            self.compiled,
+            ctx,
+            &record.event,
+            &record.classification,
+            &record.dispatch.handling_unit.code,
+            record.dispatch.deadline,
+        ))
+        .await;
         let input = format!(
             "stored as {} {}, handled by {}",
             record.classification.item_code,
             record.classification.item_name,
             record.dispatch.handling_unit.code
         );
-        call(input, report, Decision::Actions)
+        call(input, report, logs, Decision::Actions)
     }
 
     /// Stores the event; its sequence number, or `None` for a resend of a stored one.
@@ -395,12 +396,18 @@ impl Local<'_> {
     }
 }
 
-fn call<T>(input: String, report: CallReport<T>, decide: impl FnOnce(T) -> Decision) -> Call {
+fn call<T>(
+    input: String,
+    report: CallReport<T>,
+    logs: Vec<String>,
+    decide: impl FnOnce(T) -> Decision,
+) -> Call {
     Call {
         input,
         result: report.result.map(decide),
         elapsed: report.elapsed,
         usage: report.usage,
+        logs,
     }
 }
 

@@ -5,6 +5,7 @@
 
 mod command;
 mod local;
+mod logs;
 mod report;
 mod samples;
 mod template;

@@ -43,6 +43,8 @@ pub struct Call {
     pub result: Result<Decision, Fault>,
     pub elapsed: Duration,
     pub usage: Usage,
+    /// The plugin's log lines during the call (`LEVEL message (fields)`).
+    pub logs: Vec<String>,
 }
 
 /// What the plugin decided, checked against the contract as the server checks it.
@@ -186,6 +188,9 @@ fn render_event(out: &mut String, event: &EventReport, limits: &Limits) {
                         fault.detail
                     );
                 }
+            }
+            for line in &call.logs {
+                let _ = writeln!(out, "  log:       {line}");
             }
             let functions: Vec<String> = call
                 .usage
