@@ -1,7 +1,9 @@
 //! The `streetwise plugin` subcommands: their arguments and what each prints.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use anyhow::Context;
 use clap::Subcommand;
 
 use super::{LocalTest, NewPlugin, Upload};
@@ -103,7 +105,7 @@ pub async fn run(command: PluginCommand) -> anyhow::Result<()> {
                 events,
                 street,
                 replay,
-                config: super::parse_config(&config)?,
+                config: parse_config(&config)?,
                 limits: settings.limits(),
             };
             let report = super::run(&test).await?;
@@ -189,4 +191,17 @@ fn next_steps(created: &super::Created, name: &str) -> String {
         created.street_slug,
     ));
     out
+}
+
+/// Parses `key=value` configuration arguments.
+fn parse_config(pairs: &[String]) -> anyhow::Result<BTreeMap<String, String>> {
+    pairs
+        .iter()
+        .map(|pair| {
+            let (key, value) = pair
+                .split_once('=')
+                .with_context(|| format!("--config {pair:?}: write key=value"))?;
+            Ok((key.trim().to_string(), value.to_string()))
+        })
+        .collect()
 }

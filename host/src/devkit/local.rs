@@ -20,6 +20,7 @@ use uuid::Uuid;
 use super::logs::catching;
 use super::report::{Call, Decision, EventReport, Outcome, Report};
 use super::samples::{self, Input};
+use super::scratch::Scratch;
 use crate::domain::{Classification, DecidedBy, EventRecord};
 use crate::intake::Pipeline;
 use crate::reference::{Reference, SharedReference};
@@ -27,7 +28,7 @@ use crate::runtime::{
     CallContext, CallReport, CompiledPlugin, Limits, PluginKind, Registry, Runtime, wit,
 };
 use crate::settings::Settings;
-use crate::storage::{Db, StatsScope};
+use crate::storage::StatsScope;
 use crate::workloads::Workloads;
 
 /// The name and version the plugin sees itself as (in its log lines).
@@ -117,32 +118,6 @@ pub async fn run(test: &LocalTest) -> anyhow::Result<Report> {
         limits: test.limits.clone(),
         events,
     })
-}
-
-/// A temporary SQLite database, removed after the run.
-struct Scratch {
-    dir: PathBuf,
-    url: String,
-    db: Db,
-}
-
-impl Scratch {
-    async fn create() -> anyhow::Result<Self> {
-        let dir = std::env::temp_dir().join(format!(
-            "streetwise-plugin-test-{}",
-            Uuid::now_v7().simple()
-        ));
-        let url = format!("sqlite://{}", dir.join("events.db").display());
-        let db = Db::connect(&url)
-            .await
-            .context("creating the temporary database")?;
-        Ok(Self { dir, url, db })
-    }
-
-    async fn remove(self) {
-        self.db.close().await;
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
 }
 
 /// One run's fixed parts.
@@ -409,17 +384,4 @@ fn call<T>(
         usage: report.usage,
         logs,
     }
-}
-
-/// Parses `key=value` configuration arguments.
-pub fn parse_config(pairs: &[String]) -> anyhow::Result<BTreeMap<String, String>> {
-    pairs
-        .iter()
-        .map(|pair| {
-            let (key, value) = pair
-                .split_once('=')
-                .with_context(|| format!("--config {pair:?}: write key=value"))?;
-            Ok((key.trim().to_string(), value.to_string()))
-        })
-        .collect()
 }

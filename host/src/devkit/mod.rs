@@ -8,11 +8,13 @@ mod local;
 mod logs;
 mod report;
 mod samples;
+mod scratch;
 mod template;
 mod upload;
+mod workspace;
 
 pub use command::{PluginCommand, run as run_command};
-pub use local::{LocalTest, parse_config, run};
+pub use local::{LocalTest, run};
 pub use report::{Call, Decision, EventReport, Outcome, Report, describe};
 pub use samples::{Input, Sample, read as read_samples};
 pub use template::{Created, NewPlugin, NewPluginError, create, valid_name};
