@@ -53,6 +53,11 @@ enum Command {
         #[command(flatten)]
         settings: Settings,
     },
+    /// Write, test and deploy a street plugin: `plugin new`, `plugin test`, `plugin deploy`.
+    Plugin {
+        #[command(subcommand)]
+        what: crate::devkit::PluginCommand,
+    },
     /// Create, list and revoke access tokens (district admin, street admin, read-only).
     Token {
         #[command(subcommand)]
@@ -165,6 +170,7 @@ pub fn main() -> ExitCode {
                     },
             } => crate::base_data::generate::run(&settings, per_community, seed).await,
             Command::Token { what } => token(what).await,
+            Command::Plugin { what } => crate::devkit::run_command(what).await,
         }
     });
     match result {

@@ -2,6 +2,7 @@
 
 mod assignment;
 mod base_data;
+mod devkit;
 mod example_plugins;
 mod health;
 mod import;
