@@ -3,8 +3,8 @@
 //! token, and reports the version the server created.
 //!
 //! `--shadow` adds `&mode=shadow`, asking the server to run the version beside the active one
-//! without applying its decisions. A server without shadow deploys refuses the unknown
-//! parameter (400); the answer is shown as the server gave it.
+//! without applying its decisions (for the server's default of 1,000 events); the server
+//! answers with the version's `shadow` run.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -35,9 +35,18 @@ pub struct Deployed {
     pub sha256: String,
     pub size: u64,
     pub active: bool,
-    /// Set by servers that know shadow deploys.
+    /// The version's shadow run, when it runs in shadow.
     #[serde(default)]
-    pub mode: Option<String>,
+    pub shadow: Option<ShadowRun>,
+}
+
+/// A shadow run as the server reports it.
+#[derive(Clone, Debug, Deserialize)]
+pub struct ShadowRun {
+    #[serde(default)]
+    pub until: Option<String>,
+    #[serde(default)]
+    pub events_left: Option<u64>,
 }
 
 impl Deployed {
@@ -51,13 +60,20 @@ impl Deployed {
             self.kind,
             self.size,
             self.sha256,
-            match (&self.mode, self.active) {
-                (Some(mode), _) => format!(", mode {mode}"),
+            match (&self.shadow, self.active) {
+                (Some(run), _) => format!(
+                    ", in shadow{}{}",
+                    run.events_left
+                        .map_or(String::new(), |n| format!(" for {n} events")),
+                    run.until
+                        .as_ref()
+                        .map_or(String::new(), |t| format!(" until {t}"))
+                ),
                 (None, true) => ", active".to_string(),
                 (None, false) => ", not active".to_string(),
             }
         );
-        if asked_for_shadow && self.mode.as_deref() != Some("shadow") {
+        if asked_for_shadow && self.shadow.is_none() {
             out.push_str(
                 "warning: the server did not confirm shadow mode; this version may be live\n",
             );
@@ -192,10 +208,20 @@ mod tests {
             sha256: "ab".into(),
             size: 10,
             active: true,
-            mode: None,
+            shadow: None,
         };
         assert!(deployed.describe(true).contains("did not confirm shadow"));
         assert!(!deployed.describe(false).contains("warning"));
         assert!(deployed.describe(false).contains("version 2"));
+        let shadow = Deployed {
+            active: false,
+            shadow: Some(ShadowRun {
+                until: None,
+                events_left: Some(1000),
+            }),
+            ..deployed
+        };
+        assert!(shadow.describe(true).contains("in shadow for 1000 events"));
+        assert!(!shadow.describe(true).contains("warning"));
     }
 }
