@@ -82,6 +82,24 @@ async fn main() -> anyhow::Result<()> {
         ms(at(0.5)),
         ms(at(0.99)),
     );
+    // The figure counts only if every event really met both plugins: no fault, and no call
+    // skipped by an open circuit breaker.
+    let (_, health) = app.get("/api/v1/streets/bantian/plugins/health").await;
+    for plugin in health["plugins"].as_array().expect("plugins' health") {
+        let h = &plugin["health"];
+        println!(
+            "  {}@{}: {} calls, {} faults, {} skipped, p50 {} µs, p99 {} µs",
+            plugin["name"].as_str().unwrap_or("?"),
+            plugin["version"],
+            h["calls"],
+            h["faults"],
+            h["skipped"],
+            h["p50_micros"],
+            h["p99_micros"]
+        );
+        assert_eq!(h["skipped"], 0, "{plugin}");
+        assert_eq!(h["ok"], h["calls"], "{plugin}");
+    }
     app.stop().await;
     Ok(())
 }
