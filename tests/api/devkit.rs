@@ -292,3 +292,81 @@ async fn plugin_deploy_uploads_a_component_and_reports_the_version_created() {
     assert!(refused.to_string().contains("check the token"), "{refused}");
     app.stop().await;
 }
+
+/// Runs cargo (the one running these tests) in `dir` with `args`, sharing the example
+/// plugins' target directory so their compiled dependencies are reused.
+fn cargo(dir: &Path, args: &[&str]) {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let target = Path::new(env!("CARGO_MANIFEST_DIR")).join("../plugins/target");
+    let output = std::process::Command::new(cargo)
+        .args(args)
+        .current_dir(dir)
+        .env("CARGO_TARGET_DIR", target)
+        .output()
+        .expect("cargo runs");
+    assert!(
+        output.status.success(),
+        "cargo {args:?} failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// The guide's path from nothing to a deployed plugin: `plugin new` → its rule tests → a
+/// wasm32-wasip2 build → `plugin test` on its sample events → `plugin deploy` to a server.
+#[tokio::test]
+async fn a_new_plugin_builds_passes_plugin_test_and_deploys() {
+    let dir = temp_dir("devkit-e2e");
+    let district = streetwise::seed::parts().unwrap().district;
+    let created = devkit::create(
+        &district,
+        &NewPlugin {
+            street: "布吉".into(),
+            kind: "classifier".into(),
+            name: "e2e-manholes".into(),
+            dir: dir.clone(),
+        },
+    )
+    .unwrap();
+    let root = created.path.clone();
+    cargo(&root, &["test", "--target", "x86_64-unknown-linux-gnu"]);
+    cargo(&root, &["build", "--release", "--target", "wasm32-wasip2"]);
+    let component = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../plugins/target/wasm32-wasip2/release/e2e_manholes.wasm");
+    assert!(component.is_file(), "{} was built", component.display());
+
+    let report = devkit::run(&LocalTest {
+        component: component.clone(),
+        events: root.join("events.jsonl"),
+        street: Some("布吉".into()),
+        replay: false,
+        config: BTreeMap::new(),
+        grants: Vec::new(),
+        limits: Limits::default(),
+    })
+    .await
+    .expect("plugin test runs");
+    assert!(report.passed(), "{}", report.render());
+    assert!(
+        report
+            .events
+            .iter()
+            .any(|e| matches!(&e.outcome, Outcome::Called(call) if matches!(call.result, Ok(Decision::Classified { .. })))),
+        "the sample events exercise the example rule:\n{}",
+        report.render()
+    );
+
+    let app = TestApp::spawn().await;
+    let deployed = devkit::deploy(&Upload {
+        component,
+        server: app.address.clone(),
+        street: "buji".into(),
+        name: "e2e-manholes".into(),
+        token: ADMIN_TOKEN.into(),
+        shadow: false,
+    })
+    .await
+    .unwrap();
+    assert_eq!((deployed.version, deployed.active), (1, true));
+    app.stop().await;
+    std::fs::remove_dir_all(dir).unwrap();
+}
