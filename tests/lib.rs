@@ -177,6 +177,16 @@ impl TestApp {
         send(self.client.get(format!("{}{path}", self.address))).await
     }
 
+    /// A GET with the admin token (metrics and health need a token).
+    pub async fn get_admin(&self, path: &str) -> (StatusCode, Value) {
+        send(
+            self.client
+                .get(format!("{}{path}", self.address))
+                .bearer_auth(ADMIN_TOKEN),
+        )
+        .await
+    }
+
     pub async fn event(&self, id: &str) -> Value {
         let (status, event) = self.get(&format!("/api/v1/events/{id}")).await;
         assert_eq!(status, StatusCode::OK, "{event}");

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashMap};
 use jiff::{SignedDuration, Timestamp};
 use serde_json::{Value, json};
 use streetwise::clock::Clock;
-use streetwise_tests::{TestApp, appeal, temp_dir, test_settings};
+use streetwise_tests::{ADMIN_TOKEN, TestApp, appeal, temp_dir, test_settings};
 
 /// An app with a driven clock and a breaker that opens after 3 faults in a row and tries
 /// again after 60 s.
@@ -43,7 +43,7 @@ fn step<'a>(event: &'a Value, name: &str) -> &'a Value {
 /// The one active version of `name` in a street's health.
 async fn health_of(app: &TestApp, street: &str, name: &str) -> Value {
     let (status, body) = app
-        .get(&format!("/api/v1/streets/{street}/plugins/health"))
+        .get_admin(&format!("/api/v1/streets/{street}/plugins/health"))
         .await;
     assert_eq!(status, 200, "{body}");
     let found: Vec<&Value> = body["plugins"]
@@ -231,12 +231,91 @@ async fn a_scenario_fixed_by_its_team_is_let_back_in_by_the_trial_call() {
 }
 
 #[tokio::test]
+async fn metrics_need_a_token_and_a_street_admin_sees_only_its_street() {
+    use streetwise::auth::Scope;
+    use streetwise::auth::tokens::{self, NewToken};
+    let app = TestApp::spawn().await;
+    app.deploy("buji", "urban-village", "buji_classifier").await;
+    app.deploy("bantian", "road-router", "bantian_router").await;
+    let db = streetwise::storage::Db::connect(&app.settings.database_url())
+        .await
+        .unwrap();
+    let buji = tokens::create(
+        &db,
+        NewToken {
+            scope: Scope::StreetAdmin,
+            street: Some("buji".into()),
+            label: "布吉 team".into(),
+            created_by: "test".into(),
+        },
+    )
+    .await
+    .unwrap()
+    .token;
+    db.close().await;
+
+    let (status, _) = app.get("/api/v1/streets/buji/plugins/health").await;
+    assert_eq!(status, 401);
+    let status = app
+        .client
+        .get(format!("{}/metrics", app.address))
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(status, 401);
+
+    let get = |path: &str| {
+        app.client
+            .get(format!("{}{path}", app.address))
+            .bearer_auth(&buji)
+            .send()
+    };
+    assert_eq!(
+        get("/api/v1/streets/buji/plugins/health")
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    assert_eq!(
+        get("/api/v1/streets/bantian/plugins/health")
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+    let text = get("/metrics").await.unwrap().text().await.unwrap();
+    assert!(text.contains("plugin=\"urban-village\""), "{text}");
+    assert!(
+        !text.contains("road-router"),
+        "坂田's series are not shown to 布吉: {text}"
+    );
+    let all = app
+        .client
+        .get(format!("{}/metrics", app.address))
+        .bearer_auth(ADMIN_TOKEN)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        all.contains("road-router") && all.contains("urban-village"),
+        "{all}"
+    );
+}
+
+#[tokio::test]
 async fn health_of_an_unknown_street_is_404() {
     let app = TestApp::spawn().await;
-    let (status, body) = app.get("/api/v1/streets/atlantis/plugins/health").await;
+    let (status, body) = app
+        .get_admin("/api/v1/streets/atlantis/plugins/health")
+        .await;
     assert_eq!(status, 404);
     assert_eq!(body["error"]["code"], "not_found");
-    let (status, body) = app.get("/api/v1/streets/buji/plugins/health").await;
+    let (status, body) = app.get_admin("/api/v1/streets/buji/plugins/health").await;
     assert_eq!(status, 200);
     assert_eq!(body["plugins"], json!([]));
     assert!(body["notes"].to_string().contains("not measured"), "{body}");
@@ -247,6 +326,7 @@ async fn scrape(app: &TestApp) -> Metrics {
     let response = app
         .client
         .get(format!("{}/metrics", app.address))
+        .bearer_auth(ADMIN_TOKEN)
         .send()
         .await
         .unwrap();

@@ -84,7 +84,9 @@ async fn main() -> anyhow::Result<()> {
     );
     // The figure counts only if every event really met both plugins: no fault, and no call
     // skipped by an open circuit breaker.
-    let (_, health) = app.get("/api/v1/streets/bantian/plugins/health").await;
+    let (_, health) = app
+        .get_admin("/api/v1/streets/bantian/plugins/health")
+        .await;
     for plugin in health["plugins"].as_array().expect("plugins' health") {
         let h = &plugin["health"];
         println!(

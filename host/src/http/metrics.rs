@@ -13,6 +13,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde::Serialize;
 
+use super::auth::Caller;
 use super::error::ApiError;
 use crate::platform::Platform;
 use crate::runtime::{BreakerPolicy, FaultKind, HealthSnapshot, LoadedPlugin, PluginKind};
@@ -50,14 +51,19 @@ struct StreetHealth {
     notes: [&'static str; 2],
 }
 
-/// `GET /api/v1/streets/{street}/plugins/health`: the street's active versions.
+/// `GET /api/v1/streets/{street}/plugins/health`: the street's active versions. Needs a token
+/// that may read the street (a street admin reads only its own).
 async fn street_health(
+    caller: Caller,
     State(platform): State<Arc<Platform>>,
     Path(street): Path<String>,
 ) -> Result<Json<StreetHealth>, ApiError> {
     let street_code = platform
         .street_code(&street)
         .ok_or_else(|| ApiError::NotFound(format!("unknown street {street:?}")))?;
+    caller
+        .require_read(Some(&street_code), "read_metrics", "plugins/health")
+        .await?;
     let plugins = platform
         .registry()
         .active_in(&street_code)
@@ -75,12 +81,18 @@ async fn street_health(
     }))
 }
 
-/// `GET /metrics`.
-async fn metrics(State(platform): State<Arc<Platform>>) -> impl IntoResponse {
+/// `GET /metrics`, with a bearer token: every street's series for a district-wide token, only
+/// its own street's for a street-scoped one.
+async fn metrics(caller: Caller, State(platform): State<Arc<Platform>>) -> impl IntoResponse {
+    let only = caller.principal().street_code.clone();
     let active: Vec<(Arc<LoadedPlugin>, HealthSnapshot)> = platform
         .registry()
         .all()
         .into_iter()
+        .filter(|p| {
+            only.as_ref()
+                .is_none_or(|street| *street == p.meta.street_code)
+        })
         .map(|p| {
             let health = p.health.snapshot();
             (p, health)
