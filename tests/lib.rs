@@ -177,6 +177,33 @@ impl TestApp {
         send(self.client.get(format!("{}{path}", self.address))).await
     }
 
+    /// A token made the way `streetwise token create` makes it: its own connection to the
+    /// database this app uses.
+    pub async fn create_token(
+        &self,
+        scope: streetwise::auth::Scope,
+        street: Option<&str>,
+        label: &str,
+    ) -> String {
+        use streetwise::auth::tokens::{self, NewToken};
+        let db = streetwise::storage::Db::connect(&self.settings.database_url())
+            .await
+            .expect("the CLI connects");
+        let issued = tokens::create(
+            &db,
+            NewToken {
+                scope,
+                street: street.map(Into::into),
+                label: label.into(),
+                created_by: "cli:test".into(),
+            },
+        )
+        .await
+        .expect("the token is created");
+        db.close().await;
+        issued.token
+    }
+
     /// A GET with the admin token (metrics and health need a token).
     pub async fn get_admin(&self, path: &str) -> (StatusCode, Value) {
         send(

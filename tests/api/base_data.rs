@@ -64,7 +64,8 @@ async fn seed_base_data(app: &TestApp) {
     db.close().await;
 }
 
-async fn deploy_router(app: &TestApp, grants: &str) -> Value {
+/// Deploys the 坂田 router with these grants; returns the answer.
+async fn deploy_router_with(app: &TestApp, grants: &str) -> (StatusCode, Value) {
     let response = app
         .client
         .post(format!(
@@ -77,8 +78,13 @@ async fn deploy_router(app: &TestApp, grants: &str) -> Value {
         .send()
         .await
         .unwrap();
-    assert_eq!(response.status(), StatusCode::CREATED);
-    response.json().await.unwrap()
+    (response.status(), response.json().await.unwrap())
+}
+
+async fn deploy_router(app: &TestApp, grants: &str) -> Value {
+    let (status, body) = deploy_router_with(app, grants).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    body
 }
 
 async fn stall_at(app: &TestApp, address: &str) -> Value {
@@ -163,19 +169,7 @@ async fn without_the_grant_the_router_cannot_read_base_data_and_routes_by_road()
     );
     assert_eq!(base_data_reads(&app).await, 1);
 
-    let response = app
-        .client
-        .post(format!(
-            "{}/api/v1/streets/bantian/plugins?name=road-router&grants=population",
-            app.address
-        ))
-        .bearer_auth(ADMIN_TOKEN)
-        .header("content-type", "application/wasm")
-        .body(plugin_bytes("bantian_router"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let body: Value = response.json().await.unwrap();
+    let (status, body) = deploy_router_with(&app, "population").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(body["error"]["code"], "invalid_grants");
 }

@@ -233,26 +233,12 @@ async fn a_scenario_fixed_by_its_team_is_let_back_in_by_the_trial_call() {
 #[tokio::test]
 async fn metrics_need_a_token_and_a_street_admin_sees_only_its_street() {
     use streetwise::auth::Scope;
-    use streetwise::auth::tokens::{self, NewToken};
     let app = TestApp::spawn().await;
     app.deploy("buji", "urban-village", "buji_classifier").await;
     app.deploy("bantian", "road-router", "bantian_router").await;
-    let db = streetwise::storage::Db::connect(&app.settings.database_url())
-        .await
-        .unwrap();
-    let buji = tokens::create(
-        &db,
-        NewToken {
-            scope: Scope::StreetAdmin,
-            street: Some("buji".into()),
-            label: "布吉 team".into(),
-            created_by: "test".into(),
-        },
-    )
-    .await
-    .unwrap()
-    .token;
-    db.close().await;
+    let buji = app
+        .create_token(Scope::StreetAdmin, Some("buji"), "布吉 team")
+        .await;
 
     let (status, _) = app.get("/api/v1/streets/buji/plugins/health").await;
     assert_eq!(status, 401);

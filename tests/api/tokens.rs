@@ -27,23 +27,9 @@ macro_rules! on_both_backends {
     };
 }
 
-/// A token made the way `streetwise token create` makes it: its own connection to the
-/// database the running host uses.
+/// A token made the way `streetwise token create` makes it.
 async fn create_token(app: &TestApp, scope: Scope, street: Option<&str>, label: &str) -> String {
-    let db = cli_db(app).await;
-    let issued = tokens::create(
-        &db,
-        NewToken {
-            scope,
-            street: street.map(Into::into),
-            label: label.into(),
-            created_by: "cli:test".into(),
-        },
-    )
-    .await
-    .expect("the token is created");
-    db.close().await;
-    issued.token
+    app.create_token(scope, street, label).await
 }
 
 async fn cli_db(app: &TestApp) -> Db {

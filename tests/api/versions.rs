@@ -280,7 +280,6 @@ async fn activating_and_rolling_back_under_concurrent_intake_loses_and_misroutes
 #[tokio::test]
 async fn a_street_admin_rolls_back_its_own_street_and_is_refused_on_another() {
     use streetwise::auth::Scope;
-    use streetwise::auth::tokens::{self, NewToken};
     let app = TestApp::spawn().await;
     app.deploy("bantian", "road-router", "bantian_router").await;
     app.deploy("bantian", "road-router", "fixture_invalid_router")
@@ -288,22 +287,9 @@ async fn a_street_admin_rolls_back_its_own_street_and_is_refused_on_another() {
     app.deploy("buji", "urban-village", "buji_classifier").await;
     app.deploy("buji", "urban-village", "fixture_noop_classifier")
         .await;
-    let db = streetwise::storage::Db::connect(&app.settings.database_url())
-        .await
-        .unwrap();
-    let buji_admin = tokens::create(
-        &db,
-        NewToken {
-            scope: Scope::StreetAdmin,
-            street: Some("布吉".into()),
-            label: "布吉 team".into(),
-            created_by: "test".into(),
-        },
-    )
-    .await
-    .unwrap()
-    .token;
-    db.close().await;
+    let buji_admin = app
+        .create_token(Scope::StreetAdmin, Some("布吉"), "布吉 team")
+        .await;
     let as_buji = |path: &str| {
         app.client
             .post(format!("{}{path}", app.address))
