@@ -121,6 +121,15 @@ pub struct PluginLimits {
     #[arg(long, env = "STREETWISE_PLUGIN_MAX_OUTPUT_KIB", default_value_t = 16)]
     pub plugin_max_output_kib: usize,
 
+    /// Largest component accepted on deploy, in MiB (at most 64). Rust plugins are about
+    /// 50-70 KB; a Python plugin (componentize-py) carries its interpreter, about 18 MB.
+    #[arg(
+        long,
+        env = "STREETWISE_PLUGIN_MAX_COMPONENT_MIB",
+        default_value_t = 16
+    )]
+    pub plugin_max_component_mib: usize,
+
     /// Plugin calls running at once; more wait for a free slot.
     #[arg(long, env = "STREETWISE_PLUGIN_MAX_CONCURRENT", default_value_t = 64)]
     pub plugin_max_concurrent: u32,
@@ -192,6 +201,7 @@ impl Settings {
             max_concurrent_calls: self.plugins.plugin_max_concurrent,
             max_input_bytes: self.plugins.plugin_max_input_kib << 10,
             max_output_bytes: self.plugins.plugin_max_output_kib << 10,
+            max_component_bytes: self.plugins.plugin_max_component_mib.min(64) << 20,
             breaker: BreakerPolicy {
                 consecutive_faults: self.breaker.breaker_consecutive_faults,
                 window_faults: self.breaker.breaker_window_faults,

@@ -84,3 +84,29 @@ async fn a_deployed_plugin_is_versioned_hashed_and_survives_a_restart() {
         .await;
     assert_eq!(event["classification"]["decided_by"], "urban-village@2");
 }
+
+#[tokio::test]
+async fn a_component_above_the_configured_size_is_refused_before_it_is_compiled() {
+    let dir = streetwise_tests::temp_dir("size");
+    let mut settings = streetwise_tests::test_settings(&dir);
+    // Smaller than any component: 0 MiB.
+    settings.plugins.plugin_max_component_mib = 0;
+    let app = TestApp::spawn_with(settings).await;
+    let (status, body) = app
+        .deploy_as(
+            Some(ADMIN_TOKEN),
+            "buji",
+            "urban-village",
+            plugin_bytes("buji_classifier"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"]["code"], "component_too_large");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("STREETWISE_PLUGIN_MAX_COMPONENT_MIB")
+    );
+    assert_eq!(app.plugins("buji").await["plugins"], serde_json::json!([]));
+}

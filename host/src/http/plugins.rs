@@ -20,8 +20,9 @@ use crate::platform::{DeployFailure, Platform, VersionOptions};
 use crate::runtime::HealthSnapshot;
 use crate::storage::{DeployMode, PluginVersion, ShadowRun};
 
-/// Largest component accepted.
-const MAX_COMPONENT_BYTES: usize = 16 << 20;
+/// Largest body read on deploy at all; the configured limit (16 MiB by default) is checked
+/// against it in the handler.
+const MAX_COMPONENT_BYTES: usize = 64 << 20;
 
 pub fn router() -> Router<Arc<Platform>> {
     Router::new()
@@ -106,6 +107,17 @@ async fn deploy(
     caller
         .require_street(&street_code, "deploy", &target)
         .await?;
+    let max = platform.pipeline.runtime.limits().max_component_bytes;
+    if body.len() > max {
+        return Err(ApiError::Unprocessable {
+            code: "component_too_large",
+            message: format!(
+                "the component is {} bytes; this server accepts at most {max} \
+                 (STREETWISE_PLUGIN_MAX_COMPONENT_MIB)",
+                body.len()
+            ),
+        });
+    }
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())

@@ -21,6 +21,8 @@ pub struct Limits {
     pub max_output_bytes: usize,
     /// Plugin calls running at once across the host; further calls wait for a slot.
     pub max_concurrent_calls: u32,
+    /// Size of a component accepted on deploy, in bytes.
+    pub max_component_bytes: usize,
     /// How many faults take a plugin version out of the path, and for how long.
     pub breaker: BreakerPolicy,
 }
@@ -35,6 +37,7 @@ impl Default for Limits {
             max_input_bytes: 64 << 10,
             max_output_bytes: 16 << 10,
             max_concurrent_calls: 64,
+            max_component_bytes: 16 << 20,
             breaker: BreakerPolicy::default(),
         }
     }
