@@ -339,3 +339,56 @@ async fn a_street_admin_rolls_back_its_own_street_and_is_refused_on_another() {
         "{audit}"
     );
 }
+
+#[tokio::test]
+async fn a_scenario_runs_in_shadow_after_storage_and_replays_against_the_actions_it_took() {
+    let app = TestApp::spawn().await;
+    app.deploy("pinghu", "flood-season", "pinghu_scenario")
+        .await;
+    // The same rules as version 2, in shadow: it must agree with version 1 on every event.
+    deploy_shadow(&app, "pinghu", "flood-season", "pinghu_scenario", 10).await;
+    let mut ids = Vec::new();
+    for text in [
+        "山厦路口积水很深",
+        "山厦小学门口水浸",
+        "山厦工业区内涝，车被淹",
+    ] {
+        let event = app.submit(appeal(text, "平湖", Some("山厦"))).await;
+        let id = event["id"].as_str().unwrap().to_string();
+        app.event_after_scenarios(&id).await;
+        ids.push(id);
+    }
+    let path = "/api/v1/streets/pinghu/plugins/flood-season/versions/2/report";
+    let body = report_after(&app, path, 3).await;
+    assert_eq!(body["report"]["differing"], 0, "{body}");
+
+    // The street team lowers the threshold to two reports: replayed over the same history,
+    // version 2 would have warned at the second report, not the third.
+    app.configure("pinghu", "flood-season", json!({"threshold": "2"}))
+        .await;
+    let (status, replayed) = post_admin(
+        &app,
+        "/api/v1/streets/pinghu/plugins/flood-season/versions/2/replay",
+        json!({}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{replayed}");
+    let report = &replayed["report"];
+    assert_eq!(
+        report["compared"], 3,
+        "follow-ups are not replayed: {replayed}"
+    );
+    let examples = report["examples"].as_array().unwrap();
+    let second = examples
+        .iter()
+        .find(|e| e["event_id"] == ids[1].as_str())
+        .unwrap_or_else(|| panic!("the second report differs: {report}"));
+    assert_eq!(second["active"], "no actions");
+    assert!(
+        second["candidate"]
+            .as_str()
+            .unwrap()
+            .contains("follow-up pinghu.flood-control"),
+        "{second}"
+    );
+}

@@ -74,10 +74,6 @@ fn api_error(e: VersionError) -> ApiError {
             code: "not_shadow",
             message: e.to_string(),
         },
-        VersionError::NotReplayable { .. } => ApiError::Unprocessable {
-            code: "not_replayable",
-            message: e.to_string(),
-        },
         VersionError::Compile(_) => ApiError::Unprocessable {
             code: "invalid_component",
             message: e.to_string(),

@@ -15,8 +15,9 @@ use crate::domain::{
     Action, ActionRecord, Classification, Dispatch, Event, EventRecord, Source, TraceStep,
 };
 use crate::lifecycle::Flows;
-use crate::runtime::{LoadedPlugin, ScenarioAction};
+use crate::runtime::LoadedPlugin;
 use crate::storage::StoredEvent;
+use crate::versions::scenario_verdict;
 
 /// Events taken per round.
 const BATCH: u32 = 64;
@@ -87,6 +88,8 @@ impl ScenarioWorker {
         let event = &record.event;
         let mut trace = record.trace.clone();
         let reference = self.pipeline.reference.get();
+        // What each active scenario did, by name, for the shadow versions to be compared with.
+        let mut verdicts = std::collections::HashMap::new();
         for plugin in self
             .pipeline
             .registry
@@ -135,52 +138,35 @@ impl ScenarioWorker {
                 report.elapsed,
             ));
             let Ok(list) = report.result else { continue };
-            for action in list {
-                let action = match action {
-                    ScenarioAction::Warning {
-                        level,
-                        message,
-                        community,
-                    } => Action::EarlyWarning {
-                        level: level.into(),
-                        message,
-                        community,
-                    },
-                    ScenarioAction::Tag(tag) => Action::Tag { tag },
-                    ScenarioAction::Escalate { level, reason } => {
-                        Action::Escalate { level, reason }
-                    }
-                    ScenarioAction::FollowUp {
-                        unit_code,
-                        item_code,
-                        description,
-                        priority,
-                    } => {
-                        let item_code =
-                            item_code.unwrap_or_else(|| record.classification.item_code.clone());
-                        let follow_up = follow_up_event(
-                            &self.pipeline,
-                            &reference,
-                            &plugin,
-                            record,
-                            FollowUpOrder {
-                                unit_code: &unit_code,
-                                item_code: &item_code,
-                                description: &description,
-                                priority,
-                            },
-                        );
-                        let event_id = follow_up.event.id.clone();
-                        follow_ups.push(follow_up);
-                        Action::FollowUp {
-                            unit_code,
-                            item_code,
-                            description,
-                            priority,
-                            event_id: Some(event_id),
-                        }
-                    }
-                };
+            let list: Vec<Action> = list
+                .into_iter()
+                .map(|a| a.into_action(&record.classification.item_code))
+                .collect();
+            verdicts.insert(plugin.meta.name.clone(), scenario_verdict(&list));
+            for mut action in list {
+                if let Action::FollowUp {
+                    unit_code,
+                    item_code,
+                    description,
+                    priority,
+                    event_id,
+                } = &mut action
+                {
+                    let follow_up = follow_up_event(
+                        &self.pipeline,
+                        &reference,
+                        &plugin,
+                        record,
+                        FollowUpOrder {
+                            unit_code: unit_code.as_str(),
+                            item_code: item_code.as_str(),
+                            description: description.as_str(),
+                            priority: *priority,
+                        },
+                    );
+                    *event_id = Some(follow_up.event.id.clone());
+                    follow_ups.push(follow_up);
+                }
                 actions.push((
                     event.id.clone(),
                     ActionRecord {
@@ -191,6 +177,10 @@ impl ScenarioWorker {
                 ));
             }
         }
+        self.pipeline
+            .shadows
+            .scenarios(&self.pipeline, &reference, stored, &verdicts)
+            .await;
         trace
     }
 }

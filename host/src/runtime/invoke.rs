@@ -42,6 +42,39 @@ pub enum ScenarioAction {
     },
 }
 
+impl ScenarioAction {
+    /// The action in domain terms; a follow-up without an item takes `default_item` (the
+    /// triggering event's), and has no event yet.
+    pub fn into_action(self, default_item: &str) -> crate::domain::Action {
+        use crate::domain::Action;
+        match self {
+            ScenarioAction::Warning {
+                level,
+                message,
+                community,
+            } => Action::EarlyWarning {
+                level: level.into(),
+                message,
+                community,
+            },
+            ScenarioAction::Tag(tag) => Action::Tag { tag },
+            ScenarioAction::Escalate { level, reason } => Action::Escalate { level, reason },
+            ScenarioAction::FollowUp {
+                unit_code,
+                item_code,
+                description,
+                priority,
+            } => Action::FollowUp {
+                unit_code,
+                item_code: item_code.unwrap_or_else(|| default_item.to_string()),
+                description,
+                priority,
+                event_id: None,
+            },
+        }
+    }
+}
+
 impl Runtime {
     /// Runs a classifier. `Ok(None)` keeps the baseline.
     pub async fn classify(

@@ -213,6 +213,42 @@ impl Db {
         }
     }
 
+    /// The scenario actions stored for each of `events`, in the order they were stored.
+    pub async fn actions_of(&self, events: &mut [StoredEvent]) -> anyhow::Result<()> {
+        for chunk in events.chunks_mut(500) {
+            let list = (1..=chunk.len())
+                .map(|i| format!("${i}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let mut q = sqlx::query(AssertSqlSafe(format!(
+                "select event_id, plugin, body, created_at from event_actions \
+                 where event_id in ({list}) order by id"
+            )));
+            for stored in chunk.iter() {
+                q = q.bind(&stored.record.event.id);
+            }
+            let mut by_event: std::collections::HashMap<String, Vec<ActionRecord>> =
+                std::collections::HashMap::new();
+            for row in q.fetch_all(self.pool()).await? {
+                let body: String = row.try_get("body")?;
+                let plugin: String = row.try_get("plugin")?;
+                by_event
+                    .entry(row.try_get("event_id")?)
+                    .or_default()
+                    .push(ActionRecord {
+                        plugin: plugin.into(),
+                        created_at: from_millis(row.try_get("created_at")?),
+                        action: serde_json::from_str(&body)?,
+                    });
+            }
+            for stored in chunk.iter_mut() {
+                stored.record.actions =
+                    by_event.remove(&stored.record.event.id).unwrap_or_default();
+            }
+        }
+        Ok(())
+    }
+
     async fn with_actions(&self, mut stored: StoredEvent) -> anyhow::Result<StoredEvent> {
         let rows = sqlx::query(
             "select plugin, body, created_at from event_actions where event_id = $1 order by id",

@@ -10,4 +10,4 @@ mod shadow;
 pub use ops::VersionError;
 pub use replay::{MAX_EVENTS, Replayed, Selection};
 pub use report::{Comparison, EXAMPLES, Example, ItemDifferences, Report};
-pub use shadow::{ShadowPlugin, Shadows};
+pub use shadow::{ShadowPlugin, Shadows, scenario_verdict};

@@ -21,8 +21,6 @@ pub enum VersionError {
     NothingToRollBack(String),
     #[error("version {version} of {name:?} is not running in shadow")]
     NotShadow { name: String, version: u32 },
-    #[error("version {version} of {name:?} is a scenario: only classifiers and routers replay")]
-    NotReplayable { name: String, version: u32 },
     #[error("the stored component no longer compiles: {0}")]
     Compile(#[from] DeployError),
     #[error(transparent)]
@@ -148,12 +146,6 @@ impl Platform {
     ) -> Result<Replayed, VersionError> {
         let street_code = self.street_or(street)?;
         let row = self.stored_version(&street_code, name, version).await?;
-        if !row.meta.kind.single_per_street() {
-            return Err(VersionError::NotReplayable {
-                name: name.into(),
-                version,
-            });
-        }
         let candidate = self.load(row).await?;
         Ok(replay(&self.pipeline, candidate, selection, progress).await?)
     }

@@ -1,4 +1,4 @@
-//! Replay: a stored version decides a street's stored history again, in the real sandbox,
+//! Replay: a stored version (classifier, router or scenario) decides a street's stored history again, in the real sandbox,
 //! and the report says where it would have decided differently from what production did.
 //! Nothing is written: the replay reads events and calls the plugin, that is all.
 
@@ -8,7 +8,8 @@ use futures::StreamExt;
 use jiff::Timestamp;
 
 use super::report::{Comparison, Report};
-use super::shadow::{compare, item_verdict, unit_verdict, verdict};
+use super::shadow::{compare, item_verdict, run_scenario, scenario_verdict, unit_verdict, verdict};
+use crate::domain::{Action, DecidedBy};
 use crate::intake::{Pipeline, baseline};
 use crate::reference::Reference;
 use crate::runtime::{LoadedPlugin, PluginKind, wit};
@@ -55,7 +56,7 @@ pub async fn replay(
     let (mut events, mut skipped) = (0u64, 0u64);
     let mut before = None;
     while events < u64::from(wanted) {
-        let page = pipeline
+        let mut page = pipeline
             .db
             .street_history(
                 &street,
@@ -64,6 +65,9 @@ pub async fn replay(
                 PAGE.min(wanted - events as u32),
             )
             .await?;
+        if candidate.kind() == PluginKind::Scenario {
+            pipeline.db.actions_of(&mut page).await?;
+        }
         let Some(last) = page.last() else { break };
         before = Some(last.seq);
         events += page.len() as u64;
@@ -146,7 +150,35 @@ async fn decide(
             let active = unit_verdict(&record.dispatch.handling_unit.code);
             Some(compare(event, applied, active, verdict, &report))
         }
-        // Scenarios act after storage; their replay is not offered.
-        PluginKind::Scenario => None,
+        // Follow-ups opened by scenarios do not trigger scenarios.
+        PluginKind::Scenario if event.source == crate::domain::Source::Scenario => None,
+        PluginKind::Scenario => {
+            let report = run_scenario(pipeline, reference, candidate, &stored).await;
+            let verdict = verdict(&report, |actions| {
+                scenario_verdict(
+                    &actions
+                        .iter()
+                        .cloned()
+                        .map(|a| a.into_action(&applied.item_code))
+                        .collect::<Vec<_>>(),
+                )
+            });
+            // What the scenario of this name did then, whichever version it was.
+            let done: Vec<Action> = record
+                .actions
+                .iter()
+                .filter(|a| {
+                    matches!(&a.plugin, DecidedBy::Plugin { name, .. } if *name == candidate.meta.name)
+                })
+                .map(|a| a.action.clone())
+                .collect();
+            Some(compare(
+                event,
+                applied,
+                scenario_verdict(&done),
+                verdict,
+                &report,
+            ))
+        }
     }
 }

@@ -13,12 +13,12 @@ use tokio::sync::mpsc;
 use tracing::Instrument;
 
 use super::report::Comparison;
-use crate::domain::{Classification, Event};
+use crate::domain::{Action, Classification, Event};
 use crate::intake::Pipeline;
 use crate::intake::{plugin_span, record};
 use crate::reference::Reference;
-use crate::runtime::{CallReport, LoadedPlugin, PluginKind, wit};
-use crate::storage::{Db, ShadowRun};
+use crate::runtime::{CallReport, LoadedPlugin, PluginKind, ScenarioAction, wit};
+use crate::storage::{Db, ShadowRun, StoredEvent};
 
 /// A version running in shadow.
 pub struct ShadowPlugin {
@@ -182,6 +182,39 @@ impl Shadows {
         }
     }
 
+    /// Runs the street's shadow scenarios on a stored event and compares each with what the
+    /// active scenario of its name did (`verdicts`, by name; "no actions" when none is active).
+    pub async fn scenarios(
+        &self,
+        pipeline: &Pipeline,
+        reference: &Arc<Reference>,
+        stored: &StoredEvent,
+        verdicts: &HashMap<String, String>,
+    ) {
+        let record = &stored.record;
+        let event = &record.event;
+        let now = pipeline.clock.now();
+        for plugin in self.running(&event.location.street_code, PluginKind::Scenario, now) {
+            let report = run_scenario(pipeline, reference, &plugin, stored).await;
+            record_call(&plugin, &report);
+            let candidate = verdict(&report, |actions| {
+                scenario_verdict(
+                    &actions
+                        .iter()
+                        .cloned()
+                        .map(|a| a.into_action(&record.classification.item_code))
+                        .collect::<Vec<_>>(),
+                )
+            });
+            let active = verdicts
+                .get(&plugin.meta.name)
+                .cloned()
+                .unwrap_or_else(|| "no actions".into());
+            let comparison = compare(event, &record.classification, active, candidate, &report);
+            self.compared(&plugin, comparison, now);
+        }
+    }
+
     /// Runs the street's shadow routers on `event` and compares each choice with `applied`,
     /// the unit production chose. `default` is the first candidate (a router that keeps the
     /// default chooses it).
@@ -226,6 +259,64 @@ impl Shadows {
             self.compared(&plugin, comparison, now);
         }
     }
+}
+
+/// Calls a scenario on a stored event, counting only what was stored up to it.
+pub(crate) async fn run_scenario(
+    pipeline: &Pipeline,
+    reference: &Arc<Reference>,
+    plugin: &LoadedPlugin,
+    stored: &StoredEvent,
+) -> CallReport<Vec<ScenarioAction>> {
+    let record = &stored.record;
+    let mut ctx = pipeline.context(plugin, reference, &record.event);
+    ctx.stats.up_to_seq = Some(stored.seq);
+    pipeline
+        .runtime
+        .on_event_stored(
+            &plugin.compiled,
+            ctx,
+            &record.event,
+            &record.classification,
+            &record.dispatch.handling_unit.code,
+            record.dispatch.deadline,
+        )
+        .await
+}
+
+fn record_call<T>(plugin: &LoadedPlugin, report: &CallReport<T>) {
+    record(plugin, report, &plugin_span(plugin));
+}
+
+/// A scenario's actions as one comparable text: each action in a stable order ("follow-up
+/// pinghu.flood-control 06-003 urgent; tag 内涝; warning yellow 山厦"), or "no actions".
+pub fn scenario_verdict(actions: &[Action]) -> String {
+    let mut parts: Vec<String> = actions
+        .iter()
+        .map(|action| match action {
+            Action::EarlyWarning {
+                level, community, ..
+            } => format!(
+                "warning {level}{}",
+                community
+                    .as_deref()
+                    .map_or(String::new(), |c| format!(" {c}"))
+            ),
+            Action::FollowUp {
+                unit_code,
+                item_code,
+                priority,
+                ..
+            } => format!("follow-up {unit_code} {item_code} {}", priority.as_str()),
+            Action::Tag { tag } => format!("tag {tag}"),
+            Action::Escalate { level, .. } => format!("escalate {level}"),
+        })
+        .collect();
+    if parts.is_empty() {
+        return "no actions".into();
+    }
+    parts.sort();
+    parts.join("; ")
 }
 
 pub(crate) fn item_verdict(item_code: &str, priority: &str) -> String {
