@@ -65,19 +65,25 @@ enum Note {
 /// The shadow versions of every street, and the channel to their recorder.
 pub struct Shadows {
     streets: RwLock<HashMap<String, Vec<Arc<ShadowPlugin>>>>,
-    notes: mpsc::UnboundedSender<Note>,
+    notes: mpsc::Sender<Note>,
+    /// Comparisons dropped because the recorder fell behind (its queue was full).
+    dropped: AtomicU64,
 }
 
 /// Comparisons written per statement at most.
 const BATCH: usize = 256;
+/// Comparisons waiting for the recorder at most: beyond this, shadow evidence is dropped (and
+/// counted) rather than letting memory grow while the database is slow.
+const QUEUE: usize = 65_536;
 
 impl Shadows {
     /// The shadow registry and its recorder task writing to `db`.
     pub fn start(db: Db) -> Arc<Self> {
-        let (notes, queue) = mpsc::unbounded_channel();
+        let (notes, queue) = mpsc::channel(QUEUE);
         let shadows = Arc::new(Self {
             streets: RwLock::new(HashMap::new()),
             notes,
+            dropped: AtomicU64::new(0),
         });
         tokio::spawn(recorder(db, Arc::downgrade(&shadows), queue));
         shadows
@@ -126,18 +132,27 @@ impl Shadows {
                 running.push(shadow.plugin.clone());
             } else {
                 self.remove(street_code, &shadow.plugin.meta.name);
-                let _ = self.notes.send(Note::Over(shadow.plugin.clone()));
+                self.note(Note::Over(shadow.plugin.clone()));
             }
         }
         running
     }
 
     fn compared(&self, plugin: &Arc<LoadedPlugin>, comparison: Comparison, at: Timestamp) {
-        let _ = self.notes.send(Note::Compared {
+        self.note(Note::Compared {
             plugin: plugin.clone(),
             comparison,
             at,
         });
+    }
+
+    fn note(&self, note: Note) {
+        if let Err(mpsc::error::TrySendError::Full(_)) = self.notes.try_send(note) {
+            let dropped = self.dropped.fetch_add(1, Ordering::Relaxed) + 1;
+            if dropped.is_power_of_two() {
+                tracing::warn!(dropped, "shadow recorder behind: comparisons dropped");
+            }
+        }
     }
 
     /// Runs the street's shadow classifiers on `event` with the district's classification,
@@ -361,7 +376,7 @@ pub(crate) fn compare<T>(
 async fn recorder(
     db: Db,
     shadows: std::sync::Weak<Shadows>,
-    mut queue: mpsc::UnboundedReceiver<Note>,
+    mut queue: mpsc::Receiver<Note>,
 ) {
     let mut batch = Vec::with_capacity(BATCH);
     while let Some(first) = queue.recv().await {
