@@ -373,11 +373,7 @@ pub(crate) fn compare<T>(
 
 /// Writes comparisons in batches and ends runs that are over. Stops when the registry is
 /// gone (the host shuts down).
-async fn recorder(
-    db: Db,
-    shadows: std::sync::Weak<Shadows>,
-    mut queue: mpsc::Receiver<Note>,
-) {
+async fn recorder(db: Db, shadows: std::sync::Weak<Shadows>, mut queue: mpsc::Receiver<Note>) {
     let mut batch = Vec::with_capacity(BATCH);
     while let Some(first) = queue.recv().await {
         let mut notes = vec![first];
