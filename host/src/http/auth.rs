@@ -2,7 +2,7 @@
 //!
 //! ```ignore
 //! async fn activate(caller: Caller, State(platform): State<Arc<Platform>>, ...) -> Result<_, ApiError> {
-//!     let street = platform.street_code(&street).ok_or_else(|| ApiError::NotFound(..))?;
+//!     let street = known_street(&platform, &street)?;                  // 404 when unknown
 //!     let target = format!("plugin {name}@{version}");
 //!     caller.require_street(&street, "activate", &target).await?;   // 403 + audit when refused
 //!     /* ... do it ... */

@@ -15,6 +15,7 @@ use serde::Serialize;
 
 use super::auth::Caller;
 use super::error::ApiError;
+use super::known_street;
 use crate::platform::Platform;
 use crate::runtime::{BreakerPolicy, FaultKind, HealthSnapshot, LoadedPlugin, PluginKind};
 use crate::storage::PluginVersion;
@@ -58,9 +59,7 @@ async fn street_health(
     State(platform): State<Arc<Platform>>,
     Path(street): Path<String>,
 ) -> Result<Json<StreetHealth>, ApiError> {
-    let street_code = platform
-        .street_code(&street)
-        .ok_or_else(|| ApiError::NotFound(format!("unknown street {street:?}")))?;
+    let street_code = known_street(&platform, &street)?;
     caller
         .require_read(Some(&street_code), "read_metrics", "plugins/health")
         .await?;

@@ -24,6 +24,13 @@ pub use events::EventView;
 
 use crate::platform::Platform;
 
+/// The code of the street named in a path (code, slug or name), or `404`.
+fn known_street(platform: &Platform, street: &str) -> Result<String, ApiError> {
+    platform
+        .street_code(street)
+        .ok_or_else(|| ApiError::NotFound(format!("unknown street {street:?}")))
+}
+
 /// Largest JSON body accepted (an event is a few KB).
 const MAX_JSON_BYTES: usize = 256 << 10;
 

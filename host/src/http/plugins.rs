@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use super::auth::Caller;
 use super::error::ApiError;
+use super::known_street;
 use crate::base_data::Grant;
 use crate::platform::{DeployFailure, Platform, VersionOptions};
 use crate::runtime::HealthSnapshot;
@@ -175,12 +176,6 @@ async fn deploy(
 }
 
 /// The code of a street named by code, slug or name; `404` for an unknown one.
-fn known_street(platform: &Platform, street: &str) -> Result<String, ApiError> {
-    platform
-        .street_code(street)
-        .ok_or_else(|| ApiError::NotFound(format!("unknown street {street:?}")))
-}
-
 fn deploy_error(failure: DeployFailure) -> ApiError {
     match failure {
         DeployFailure::UnknownStreet(s) => ApiError::NotFound(format!("unknown street {s:?}")),

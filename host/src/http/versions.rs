@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::auth::Caller;
 use super::error::ApiError;
+use super::known_street;
 use crate::platform::Platform;
 use crate::storage::PluginVersion;
 use crate::versions::{MAX_EVENTS, Replayed, Report, Selection, VersionError};
@@ -41,12 +42,6 @@ pub fn router() -> Router<Arc<Platform>> {
             "/api/v1/streets/{street}/plugins/{name}/versions/{version}/replay",
             post(replay),
         )
-}
-
-fn street_of(platform: &Platform, street: &str) -> Result<String, ApiError> {
-    platform
-        .street_code(street)
-        .ok_or_else(|| ApiError::NotFound(format!("unknown street {street:?}")))
 }
 
 /// A read of `street`'s plugin data: open without a token; a presented token must cover it.
@@ -88,7 +83,7 @@ async fn list(
     State(platform): State<Arc<Platform>>,
     Path((street, name)): Path<(String, String)>,
 ) -> Result<Json<Vec<PluginVersion>>, ApiError> {
-    let street_code = street_of(&platform, &street)?;
+    let street_code = known_street(&platform, &street)?;
     may_read(caller, &street_code, &format!("plugin {name}")).await?;
     let versions: Vec<PluginVersion> = platform
         .db()
@@ -111,7 +106,7 @@ async fn activate(
     State(platform): State<Arc<Platform>>,
     Path((street, name, version)): Path<(String, String, u32)>,
 ) -> Result<Json<PluginVersion>, ApiError> {
-    let street_code = street_of(&platform, &street)?;
+    let street_code = known_street(&platform, &street)?;
     let target = format!("plugin {name}@{version}");
     caller
         .require_street(&street_code, "activate", &target)
@@ -132,7 +127,7 @@ async fn rollback(
     State(platform): State<Arc<Platform>>,
     Path((street, name)): Path<(String, String)>,
 ) -> Result<Json<PluginVersion>, ApiError> {
-    let street_code = street_of(&platform, &street)?;
+    let street_code = known_street(&platform, &street)?;
     caller
         .require_street(&street_code, "rollback", &format!("plugin {name}"))
         .await?;
@@ -153,7 +148,7 @@ async fn discard(
     State(platform): State<Arc<Platform>>,
     Path((street, name, version)): Path<(String, String, u32)>,
 ) -> Result<axum::http::StatusCode, ApiError> {
-    let street_code = street_of(&platform, &street)?;
+    let street_code = known_street(&platform, &street)?;
     let target = format!("plugin {name}@{version}");
     caller
         .require_street(&street_code, "discard_shadow", &target)
@@ -180,7 +175,7 @@ async fn report(
     State(platform): State<Arc<Platform>>,
     Path((street, name, version)): Path<(String, String, u32)>,
 ) -> Result<Json<ShadowReport>, ApiError> {
-    let street_code = street_of(&platform, &street)?;
+    let street_code = known_street(&platform, &street)?;
     may_read(caller, &street_code, &format!("plugin {name}@{version}")).await?;
     let (version, report) = platform
         .shadow_report(&street_code, &name, version)
@@ -207,7 +202,7 @@ async fn replay(
     Path((street, name, version)): Path<(String, String, u32)>,
     body: Result<Json<ReplayRequest>, JsonRejection>,
 ) -> Result<Json<Replayed>, ApiError> {
-    let street_code = street_of(&platform, &street)?;
+    let street_code = known_street(&platform, &street)?;
     // A replay reads the street's whole history: its admins (or the district's) only.
     caller
         .require_street(&street_code, "replay", &format!("plugin {name}@{version}"))

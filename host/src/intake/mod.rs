@@ -8,7 +8,7 @@ mod scenarios;
 mod writer;
 
 pub use pipeline::{Decision, Pipeline};
-pub(crate) use pipeline::{baseline, plugin_span, record};
+pub(crate) use pipeline::{baseline, plugin_span, record, wit_candidates};
 pub use request::{InvalidEvent, LocationRequest, NewEventRequest, ReporterRequest};
 pub use scenarios::ScenarioWorker;
 pub use writer::{Writer, Written};

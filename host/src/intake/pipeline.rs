@@ -15,9 +15,10 @@ use crate::domain::{
 use crate::lifecycle::Flows;
 use crate::reference::{Reference, SharedReference};
 use crate::runtime::{
-    Admission, CallContext, CallReport, LoadedPlugin, Registry, Runtime, Ticket, wit,
+    Admission, CallContext, CallReport, LoadedPlugin, Registry, Runtime, ScenarioAction, Ticket,
+    wit,
 };
-use crate::storage::{Db, StatsScope};
+use crate::storage::{Db, StatsScope, StoredEvent};
 use crate::timers::{self, Escalation};
 use crate::versions::Shadows;
 use crate::workloads::{Reservation, Workloads};
@@ -184,14 +185,7 @@ impl Pipeline {
 
         // A router is asked only when there is a choice to make.
         let wit_candidates: Vec<wit::Candidate> = if candidates.len() > 1 {
-            candidates
-                .iter()
-                .enumerate()
-                .map(|(i, unit)| wit::Candidate {
-                    unit: crate::runtime::wit_unit(unit),
-                    is_default: i == 0,
-                })
-                .collect()
+            wit_candidates(&candidates)
         } else {
             Vec::new()
         };
@@ -368,6 +362,51 @@ impl Pipeline {
             grants: plugin.meta.grants.clone(),
         }
     }
+
+    /// The call context of a plugin deciding about a stored event: counts as of that event,
+    /// nothing stored after it (scenarios, replays).
+    pub(crate) fn context_as_of(
+        &self,
+        plugin: &LoadedPlugin,
+        reference: &Arc<Reference>,
+        stored: &StoredEvent,
+    ) -> CallContext {
+        let mut ctx = self.context(plugin, reference, &stored.record.event);
+        ctx.stats.up_to_seq = Some(stored.seq);
+        ctx
+    }
+
+    /// Calls a scenario on a stored event (live, in shadow or in a replay).
+    pub(crate) async fn run_scenario(
+        &self,
+        reference: &Arc<Reference>,
+        plugin: &LoadedPlugin,
+        stored: &StoredEvent,
+    ) -> CallReport<Vec<ScenarioAction>> {
+        let record = &stored.record;
+        self.runtime
+            .on_event_stored(
+                &plugin.compiled,
+                self.context_as_of(plugin, reference, stored),
+                &record.event,
+                &record.classification,
+                &record.dispatch.handling_unit.code,
+                record.dispatch.deadline,
+            )
+            .await
+    }
+}
+
+/// The units a router chooses among, the responsibility list's default first.
+pub(crate) fn wit_candidates(units: &[&Unit]) -> Vec<wit::Candidate> {
+    units
+        .iter()
+        .enumerate()
+        .map(|(i, unit)| wit::Candidate {
+            unit: crate::runtime::wit_unit(unit),
+            is_default: i == 0,
+        })
+        .collect()
 }
 
 /// The district's keyword classification, or the fallback item when nothing matches.

@@ -103,21 +103,10 @@ impl ScenarioWorker {
             else {
                 continue;
             };
-            let mut ctx = self.pipeline.context(&plugin, &reference, event);
-            // Counts as of the triggering event: nothing stored after it.
-            ctx.stats.up_to_seq = Some(stored.seq);
             let span = plugin_span(&plugin);
             let report = self
                 .pipeline
-                .runtime
-                .on_event_stored(
-                    &plugin.compiled,
-                    ctx,
-                    event,
-                    &record.classification,
-                    &record.dispatch.handling_unit.code,
-                    record.dispatch.deadline,
-                )
+                .run_scenario(&reference, &plugin, stored)
                 .instrument(span.clone())
                 .await;
             plugin.settle(ticket, &report);

@@ -8,11 +8,14 @@ use futures::StreamExt;
 use jiff::Timestamp;
 
 use super::report::{Comparison, Report};
-use super::shadow::{compare, item_verdict, run_scenario, scenario_verdict, unit_verdict, verdict};
+use super::shadow::{
+    applied_verdict, classifier_verdict, compare, router_verdict, scenario_call_verdict,
+    scenario_verdict, unit_verdict,
+};
 use crate::domain::{Action, DecidedBy};
-use crate::intake::{Pipeline, baseline};
+use crate::intake::{Pipeline, baseline, wit_candidates};
 use crate::reference::Reference;
-use crate::runtime::{LoadedPlugin, PluginKind, wit};
+use crate::runtime::{LoadedPlugin, PluginKind};
 use crate::storage::StoredEvent;
 
 /// Most events one replay runs on.
@@ -102,9 +105,7 @@ async fn decide(
 ) -> Option<Comparison> {
     let record = &stored.record;
     let event = &record.event;
-    let mut ctx = pipeline.context(candidate, reference, event);
-    // Counts as the plugin would have seen them then: nothing stored after this event.
-    ctx.stats.up_to_seq = Some(stored.seq);
+    let ctx = pipeline.context_as_of(candidate, reference, &stored);
     let applied = &record.classification;
     match candidate.kind() {
         PluginKind::Classifier => {
@@ -113,15 +114,14 @@ async fn decide(
                 .runtime
                 .classify(&candidate.compiled, ctx, event, Some(&district))
                 .await;
-            let verdict = verdict(&report, |answer| match answer {
-                Some(answer) => item_verdict(
-                    &answer.item_code,
-                    crate::runtime::priority_from(answer.priority).as_str(),
-                ),
-                None => item_verdict(&district.item_code, district.priority.as_str()),
-            });
-            let active = item_verdict(&applied.item_code, applied.priority.as_str());
-            Some(compare(event, applied, active, verdict, &report))
+            let verdict = classifier_verdict(&report, &district);
+            Some(compare(
+                event,
+                applied,
+                applied_verdict(applied),
+                verdict,
+                &report,
+            ))
         }
         PluginKind::Router => {
             let street = reference.district.street(&event.location.street_code)?;
@@ -131,38 +131,25 @@ async fn decide(
             if units.len() < 2 {
                 return None;
             }
-            let candidates: Vec<wit::Candidate> = units
-                .iter()
-                .enumerate()
-                .map(|(i, unit)| wit::Candidate {
-                    unit: crate::runtime::wit_unit(unit),
-                    is_default: i == 0,
-                })
-                .collect();
-            let default = units[0].code.clone();
             let report = pipeline
                 .runtime
-                .route(&candidate.compiled, ctx, event, applied, candidates)
+                .route(
+                    &candidate.compiled,
+                    ctx,
+                    event,
+                    applied,
+                    wit_candidates(&units),
+                )
                 .await;
-            let verdict = verdict(&report, |choice| {
-                unit_verdict(choice.as_ref().map_or(&default, |c| &c.unit_code))
-            });
+            let verdict = router_verdict(&report, &units[0].code);
             let active = unit_verdict(&record.dispatch.handling_unit.code);
             Some(compare(event, applied, active, verdict, &report))
         }
         // Follow-ups opened by scenarios do not trigger scenarios.
         PluginKind::Scenario if event.source == crate::domain::Source::Scenario => None,
         PluginKind::Scenario => {
-            let report = run_scenario(pipeline, reference, candidate, &stored).await;
-            let verdict = verdict(&report, |actions| {
-                scenario_verdict(
-                    &actions
-                        .iter()
-                        .cloned()
-                        .map(|a| a.into_action(&applied.item_code))
-                        .collect::<Vec<_>>(),
-                )
-            });
+            let report = pipeline.run_scenario(reference, candidate, &stored).await;
+            let verdict = scenario_call_verdict(&report, &applied.item_code);
             // What the scenario of this name did then, whichever version it was.
             let done: Vec<Action> = record
                 .actions

@@ -179,20 +179,8 @@ impl Shadows {
                 .instrument(span.clone())
                 .await;
             record(&plugin, &report, &span);
-            let candidate = verdict(&report, |answer| match answer {
-                Some(answer) => item_verdict(
-                    &answer.item_code,
-                    crate::runtime::priority_from(answer.priority).as_str(),
-                ),
-                None => item_verdict(&district.item_code, district.priority.as_str()),
-            });
-            let comparison = compare(
-                event,
-                applied,
-                item_verdict(&applied.item_code, applied.priority.as_str()),
-                candidate,
-                &report,
-            );
+            let candidate = classifier_verdict(&report, district);
+            let comparison = compare(event, applied, applied_verdict(applied), candidate, &report);
             self.compared(&plugin, comparison, now);
         }
     }
@@ -206,26 +194,22 @@ impl Shadows {
         stored: &StoredEvent,
         verdicts: &HashMap<String, String>,
     ) {
-        let record = &stored.record;
-        let event = &record.event;
+        let event = &stored.record.event;
+        let applied = &stored.record.classification;
         let now = pipeline.clock.now();
         for plugin in self.running(&event.location.street_code, PluginKind::Scenario, now) {
-            let report = run_scenario(pipeline, reference, &plugin, stored).await;
-            record_call(&plugin, &report);
-            let candidate = verdict(&report, |actions| {
-                scenario_verdict(
-                    &actions
-                        .iter()
-                        .cloned()
-                        .map(|a| a.into_action(&record.classification.item_code))
-                        .collect::<Vec<_>>(),
-                )
-            });
+            let span = plugin_span(&plugin);
+            let report = pipeline
+                .run_scenario(reference, &plugin, stored)
+                .instrument(span.clone())
+                .await;
+            record(&plugin, &report, &span);
+            let candidate = scenario_call_verdict(&report, &applied.item_code);
             let active = verdicts
                 .get(&plugin.meta.name)
                 .cloned()
                 .unwrap_or_else(|| "no actions".into());
-            let comparison = compare(event, &record.classification, active, candidate, &report);
+            let comparison = compare(event, applied, active, candidate, &report);
             self.compared(&plugin, comparison, now);
         }
     }
@@ -243,10 +227,7 @@ impl Shadows {
         applied: &str,
     ) {
         let now = pipeline.clock.now();
-        let default = candidates
-            .first()
-            .map(|c| c.unit.code.clone())
-            .unwrap_or_default();
+        let default = candidates.first().map_or("", |c| c.unit.code.as_str());
         for plugin in self.running(&event.location.street_code, PluginKind::Router, now) {
             let span = plugin_span(&plugin);
             let report = pipeline
@@ -261,9 +242,7 @@ impl Shadows {
                 .instrument(span.clone())
                 .await;
             record(&plugin, &report, &span);
-            let candidate = verdict(&report, |choice| {
-                unit_verdict(choice.as_ref().map_or(&default, |c| &c.unit_code))
-            });
+            let candidate = router_verdict(&report, default);
             let comparison = compare(
                 event,
                 classification,
@@ -274,33 +253,6 @@ impl Shadows {
             self.compared(&plugin, comparison, now);
         }
     }
-}
-
-/// Calls a scenario on a stored event, counting only what was stored up to it.
-pub(crate) async fn run_scenario(
-    pipeline: &Pipeline,
-    reference: &Arc<Reference>,
-    plugin: &LoadedPlugin,
-    stored: &StoredEvent,
-) -> CallReport<Vec<ScenarioAction>> {
-    let record = &stored.record;
-    let mut ctx = pipeline.context(plugin, reference, &record.event);
-    ctx.stats.up_to_seq = Some(stored.seq);
-    pipeline
-        .runtime
-        .on_event_stored(
-            &plugin.compiled,
-            ctx,
-            &record.event,
-            &record.classification,
-            &record.dispatch.handling_unit.code,
-            record.dispatch.deadline,
-        )
-        .await
-}
-
-fn record_call<T>(plugin: &LoadedPlugin, report: &CallReport<T>) {
-    record(plugin, report, &plugin_span(plugin));
 }
 
 /// A scenario's actions as one comparable text: each action in a stable order ("follow-up
@@ -334,20 +286,65 @@ pub fn scenario_verdict(actions: &[Action]) -> String {
     parts.join("; ")
 }
 
-pub(crate) fn item_verdict(item_code: &str, priority: &str) -> String {
+fn item_verdict(item_code: &str, priority: &str) -> String {
     format!("item {item_code} {priority}")
 }
 
+/// The classification production applied, as a verdict.
+pub(crate) fn applied_verdict(applied: &Classification) -> String {
+    item_verdict(&applied.item_code, applied.priority.as_str())
+}
+
+/// The unit production chose, as a verdict.
 pub(crate) fn unit_verdict(unit_code: &str) -> String {
     format!("unit {unit_code}")
 }
 
 /// The candidate's verdict: its answer as `ok` makes it, or its fault.
-pub(crate) fn verdict<T>(report: &CallReport<T>, ok: impl FnOnce(&T) -> String) -> String {
+fn verdict<T>(report: &CallReport<T>, ok: impl FnOnce(&T) -> String) -> String {
     match &report.result {
         Ok(answer) => ok(answer),
         Err(fault) => format!("fault:{}", fault.kind.as_str()),
     }
+}
+
+/// A classifier's verdict: its classification, or the district's when it kept it.
+pub(crate) fn classifier_verdict(
+    report: &CallReport<Option<wit::Classification>>,
+    district: &Classification,
+) -> String {
+    verdict(report, |answer| match answer {
+        Some(answer) => item_verdict(
+            &answer.item_code,
+            crate::runtime::priority_from(answer.priority).as_str(),
+        ),
+        None => applied_verdict(district),
+    })
+}
+
+/// A router's verdict: the unit it chose, or `default` when it kept the default.
+pub(crate) fn router_verdict(
+    report: &CallReport<Option<wit::RoutingChoice>>,
+    default: &str,
+) -> String {
+    verdict(report, |choice| {
+        unit_verdict(choice.as_ref().map_or(default, |c| c.unit_code.as_str()))
+    })
+}
+
+/// A scenario's verdict: its actions (a follow-up without an item takes `default_item`).
+pub(crate) fn scenario_call_verdict(
+    report: &CallReport<Vec<ScenarioAction>>,
+    default_item: &str,
+) -> String {
+    verdict(report, |actions| {
+        let actions: Vec<Action> = actions
+            .iter()
+            .cloned()
+            .map(|a| a.into_action(default_item))
+            .collect();
+        scenario_verdict(&actions)
+    })
 }
 
 pub(crate) fn compare<T>(
