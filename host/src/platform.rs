@@ -23,7 +23,7 @@ use crate::runtime::{DeployError, LoadedPlugin, Registry, Runtime};
 use crate::settings::Settings;
 use crate::storage::{Db, DeployMode, NewVersion, PluginVersion};
 use crate::timers::{self, Fired};
-use crate::versions::{ShadowPlugin, Shadows};
+use crate::versions::{Shadows, VersionError, load_version};
 use crate::workloads::Workloads;
 use crate::{auth, seed};
 
@@ -278,17 +278,8 @@ impl Platform {
             shadow = meta.shadow.is_some(),
             "plugin deployed"
         );
-        let loaded = Arc::new(LoadedPlugin::new(meta.clone(), compiled, config));
-        match &meta.shadow {
-            Some(run) => self
-                .pipeline
-                .shadows
-                .install(ShadowPlugin::new(loaded, run)),
-            None => {
-                self.pipeline.shadows.remove(&street_code, name);
-                self.registry().activate(loaded);
-            }
-        }
+        self.pipeline
+            .install(Arc::new(LoadedPlugin::new(meta.clone(), compiled, config)));
         Ok(meta)
     }
 
@@ -415,34 +406,30 @@ async fn run_timers(pipeline: Pipeline, interval: std::time::Duration) {
     }
 }
 
+/// Loads the stored active and shadow versions: a version that no longer compiles is logged
+/// and left out (the district defaults apply), anything else stops the start.
 async fn load_active_plugins(pipeline: &Pipeline) -> anyhow::Result<()> {
     let mut rows = pipeline.db.active_plugins().await?;
     rows.extend(pipeline.db.shadow_plugins().await?);
     for row in rows {
-        let runtime = pipeline.runtime.clone();
-        let bytes = row.bytes;
-        let compiled = tokio::task::spawn_blocking(move || runtime.compile(&bytes)).await?;
-        match compiled {
-            Ok(compiled) => {
-                let config = pipeline
-                    .db
-                    .plugin_config(&row.meta.street_code, &row.meta.name)
-                    .await?;
-                tracing::info!(street = %row.meta.street_code, plugin = %row.meta.name, version = row.meta.version, shadow = row.meta.shadow.is_some(), "plugin loaded");
-                let run = row.meta.shadow.clone();
-                let loaded = Arc::new(LoadedPlugin::new(row.meta, compiled, config));
-                match run {
-                    Some(run) => pipeline.shadows.install(ShadowPlugin::new(loaded, &run)),
-                    None => pipeline.registry.activate(loaded),
-                }
+        let (street, name, version) = (
+            row.meta.street_code.clone(),
+            row.meta.name.clone(),
+            row.meta.version,
+        );
+        match load_version(pipeline, row).await {
+            Ok(loaded) => {
+                tracing::info!(%street, plugin = %name, version, shadow = loaded.meta.shadow.is_some(), "plugin loaded");
+                pipeline.install(loaded);
             }
-            Err(e) => tracing::error!(
-                street = %row.meta.street_code,
-                plugin = %row.meta.name,
-                version = row.meta.version,
+            Err(VersionError::Compile(e)) => tracing::error!(
+                %street,
+                plugin = %name,
+                version,
                 error = %e,
                 "stored plugin no longer compiles; the district defaults apply"
             ),
+            Err(e) => return Err(e.into()),
         }
     }
     Ok(())

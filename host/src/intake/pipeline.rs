@@ -20,7 +20,7 @@ use crate::runtime::{
 };
 use crate::storage::{Db, StatsScope, StoredEvent};
 use crate::timers::{self, Escalation};
-use crate::versions::Shadows;
+use crate::versions::{ShadowPlugin, Shadows};
 use crate::workloads::{Reservation, Workloads};
 
 /// The trace outcome of a plugin step skipped because the plugin's circuit breaker is open.
@@ -336,6 +336,14 @@ impl Pipeline {
                 ));
                 None
             }
+        }
+    }
+
+    /// Puts a loaded version in the path: active, or beside the active one in shadow.
+    pub(crate) fn install(&self, loaded: Arc<LoadedPlugin>) {
+        match loaded.meta.shadow.clone() {
+            Some(run) => self.shadows.install(ShadowPlugin::new(loaded, &run)),
+            None => self.registry.activate(loaded),
         }
     }
 

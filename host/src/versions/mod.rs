@@ -8,6 +8,7 @@ mod report;
 mod shadow;
 
 pub use ops::VersionError;
+pub(crate) use ops::load_version;
 pub use replay::{MAX_EVENTS, Replayed, Selection};
 pub use report::{Comparison, EXAMPLES, Example, ItemDifferences, Report};
 pub use shadow::{ShadowPlugin, Shadows, scenario_verdict};

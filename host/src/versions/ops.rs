@@ -7,6 +7,7 @@ use anyhow::Context;
 
 use super::replay::{Replayed, Selection, replay};
 use super::report::Report;
+use crate::intake::Pipeline;
 use crate::platform::Platform;
 use crate::runtime::{DeployError, LoadedPlugin};
 use crate::storage::{PluginRow, PluginVersion};
@@ -25,6 +26,23 @@ pub enum VersionError {
     Compile(#[from] DeployError),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
+}
+
+/// A stored version compiled and configured, not yet active anywhere.
+pub(crate) async fn load_version(
+    pipeline: &Pipeline,
+    row: PluginRow,
+) -> Result<Arc<LoadedPlugin>, VersionError> {
+    let runtime = pipeline.runtime.clone();
+    let bytes = row.bytes;
+    let compiled = tokio::task::spawn_blocking(move || runtime.compile(&bytes))
+        .await
+        .context("compiling the component")??;
+    let config = pipeline
+        .db
+        .plugin_config(&row.meta.street_code, &row.meta.name)
+        .await?;
+    Ok(Arc::new(LoadedPlugin::new(row.meta, compiled, config)))
 }
 
 impl Platform {
@@ -48,20 +66,6 @@ impl Platform {
             })
     }
 
-    /// A stored version compiled and configured, not yet active anywhere.
-    async fn load(&self, row: PluginRow) -> Result<Arc<LoadedPlugin>, VersionError> {
-        let runtime = self.pipeline.runtime.clone();
-        let bytes = row.bytes;
-        let compiled = tokio::task::spawn_blocking(move || runtime.compile(&bytes))
-            .await
-            .context("compiling the component")??;
-        let config = self
-            .db()
-            .plugin_config(&row.meta.street_code, &row.meta.name)
-            .await?;
-        Ok(Arc::new(LoadedPlugin::new(row.meta, compiled, config)))
-    }
-
     /// Makes a stored version the active one: promotes a shadow, or rolls back to any earlier
     /// version. Events being decided keep the snapshot they started with; the next ones use
     /// this version.
@@ -75,7 +79,7 @@ impl Platform {
         let row = self.stored_version(&street_code, name, version).await?;
         let was_shadow = row.meta.shadow.is_some();
         let kind = row.meta.kind;
-        let loaded = self.load(row).await?;
+        let loaded = load_version(&self.pipeline, row).await?;
         self.db()
             .activate_version(&street_code, name, version, kind)
             .await?;
@@ -146,7 +150,7 @@ impl Platform {
     ) -> Result<Replayed, VersionError> {
         let street_code = self.street_or(street)?;
         let row = self.stored_version(&street_code, name, version).await?;
-        let candidate = self.load(row).await?;
+        let candidate = load_version(&self.pipeline, row).await?;
         Ok(replay(&self.pipeline, candidate, selection, progress).await?)
     }
 }
