@@ -249,22 +249,10 @@ impl Db {
         Ok(())
     }
 
-    async fn with_actions(&self, mut stored: StoredEvent) -> anyhow::Result<StoredEvent> {
-        let rows = sqlx::query(
-            "select plugin, body, created_at from event_actions where event_id = $1 order by id",
-        )
-        .bind(&stored.record.event.id)
-        .fetch_all(self.pool())
-        .await?;
-        for row in rows {
-            let body: String = row.try_get("body")?;
-            let plugin: String = row.try_get("plugin")?;
-            stored.record.actions.push(ActionRecord {
-                plugin: plugin.into(),
-                created_at: from_millis(row.try_get("created_at")?),
-                action: serde_json::from_str(&body)?,
-            });
-        }
+    async fn with_actions(&self, stored: StoredEvent) -> anyhow::Result<StoredEvent> {
+        let mut one = [stored];
+        self.actions_of(&mut one).await?;
+        let [stored] = one;
         Ok(stored)
     }
 
@@ -348,7 +336,6 @@ impl Db {
             let status: String = row.try_get("status")?;
             let priority: String = row.try_get("priority")?;
             let alert: String = row.try_get("alert")?;
-            let level: i64 = row.try_get("supervision_level")?;
             events.push(EventSummary {
                 id: row.try_get("id")?,
                 source: Source::parse(&source).unwrap_or(Source::Other),
@@ -363,7 +350,7 @@ impl Db {
                 assignee: row.try_get("assignee")?,
                 deadline: from_millis(row.try_get("deadline")?),
                 alert: Alert::parse(&alert).unwrap_or_default(),
-                supervision_level: u8::try_from(level.clamp(0, 255)).unwrap_or(u8::MAX),
+                supervision_level: supervision_level(row)?,
             });
         }
         Ok(EventPage {
@@ -532,7 +519,6 @@ fn event_from_row(row: &AnyRow) -> anyhow::Result<StoredEvent> {
 pub(super) fn clock_from_row(row: &AnyRow) -> anyhow::Result<CaseClock> {
     let measure: String = row.try_get("clock_measure")?;
     let alert: String = row.try_get("alert")?;
-    let level: i64 = row.try_get("supervision_level")?;
     let optional = |column: &str| -> anyhow::Result<Option<Timestamp>> {
         Ok(row.try_get::<Option<i64>, _>(column)?.map(from_millis))
     };
@@ -544,7 +530,13 @@ pub(super) fn clock_from_row(row: &AnyRow) -> anyhow::Result<CaseClock> {
         remaining: row.try_get("clock_remaining")?,
         warn_at: optional("warn_at")?,
         alert: Alert::parse(&alert).with_context(|| format!("bad alert {alert:?}"))?,
-        supervision_level: u8::try_from(level.clamp(0, 255)).unwrap_or(u8::MAX),
+        supervision_level: supervision_level(row)?,
         timer_at: optional("timer_at")?,
     })
+}
+
+/// A case's supervision level (督办级别) from its row.
+fn supervision_level(row: &AnyRow) -> anyhow::Result<u8> {
+    let level: i64 = row.try_get("supervision_level")?;
+    Ok(u8::try_from(level.clamp(0, 255)).unwrap_or(u8::MAX))
 }

@@ -262,6 +262,24 @@ mod tests {
         Flows::shipped().for_source(crate::domain::Source::Hotline)
     }
 
+    /// `action` on a hotline case with a 10-working-hour limit.
+    fn act(
+        c: &WorkingCalendar,
+        clock: &CaseClock,
+        action: Action,
+        to: Status,
+        at: Timestamp,
+    ) -> CaseClock {
+        let turn = Turn {
+            flow: hotline(),
+            action,
+            to,
+            at,
+            extension: working_hours(10),
+        };
+        after_action(c, clock, turn, ESCALATION)
+    }
+
     const ESCALATION: Escalation = Escalation {
         delay: SignedDuration::from_hours(24),
     };
@@ -282,32 +300,16 @@ mod tests {
         // 8 of 10 working hours: Tuesday 10:00.
         assert_eq!(clock.warn_at, Some(at("2026-12-01T10:00:00+08:00")));
         let signed_at = at("2026-11-30T16:00:00+08:00");
-        let signed = after_action(
-            &c,
-            &clock,
-            Turn {
-                flow: hotline(),
-                action: Action::Sign,
-                to: Status::Signed,
-                at: signed_at,
-                extension: working_hours(10),
-            },
-            ESCALATION,
-        );
+        let signed = act(&c, &clock, Action::Sign, Status::Signed, signed_at);
         assert_eq!(signed.started_at, Some(signed_at));
         assert_eq!(signed.deadline, at("2026-12-02T10:00:00+08:00"));
         // Starting work does not move it again.
-        let started = after_action(
+        let started = act(
             &c,
             &signed,
-            Turn {
-                flow: hotline(),
-                action: Action::Start,
-                to: Status::InProgress,
-                at: at("2026-12-01T09:00:00+08:00"),
-                extension: working_hours(10),
-            },
-            ESCALATION,
+            Action::Start,
+            Status::InProgress,
+            at("2026-12-01T09:00:00+08:00"),
         );
         assert_eq!(started, signed);
     }
@@ -323,32 +325,22 @@ mod tests {
             ESCALATION,
         );
         // Parked Monday 11:00 with 8 working hours left.
-        let parked = after_action(
+        let parked = act(
             &c,
             &clock,
-            Turn {
-                flow: hotline(),
-                action: Action::Park,
-                to: Status::Parked,
-                at: at("2026-11-30T11:00:00+08:00"),
-                extension: working_hours(10),
-            },
-            ESCALATION,
+            Action::Park,
+            Status::Parked,
+            at("2026-11-30T11:00:00+08:00"),
         );
         assert_eq!(parked.remaining, Some(8 * 3600));
         assert_eq!(next_timer(&parked, ESCALATION), None);
         // Unparked a week later, Monday 09:00: 8 working hours → Tuesday 10:00.
-        let unparked = after_action(
+        let unparked = act(
             &c,
             &parked,
-            Turn {
-                flow: hotline(),
-                action: Action::Unpark,
-                to: Status::InProgress,
-                at: at("2026-12-07T09:00:00+08:00"),
-                extension: working_hours(10),
-            },
-            ESCALATION,
+            Action::Unpark,
+            Status::InProgress,
+            at("2026-12-07T09:00:00+08:00"),
         );
         assert_eq!(unparked.deadline, at("2026-12-08T10:00:00+08:00"));
         assert!(unparked.is_running());
@@ -399,17 +391,12 @@ mod tests {
             Due::Overdue,
             ESCALATION,
         );
-        let reassigned = after_action(
+        let reassigned = act(
             &c,
             &late,
-            Turn {
-                flow: hotline(),
-                action: Action::ApproveReturn,
-                to: Status::Dispatched,
-                at: at("2026-12-02T09:00:00+08:00"),
-                extension: working_hours(10),
-            },
-            ESCALATION,
+            Action::ApproveReturn,
+            Status::Dispatched,
+            at("2026-12-02T09:00:00+08:00"),
         );
         assert_eq!(reassigned.started_at, None);
         assert_eq!(reassigned.deadline, at("2026-12-03T12:00:00+08:00"));
@@ -428,30 +415,20 @@ mod tests {
             true,
             ESCALATION,
         );
-        let handled = after_action(
+        let handled = act(
             &c,
             &clock,
-            Turn {
-                flow: hotline(),
-                action: Action::Finish,
-                to: Status::Handled,
-                at: at("2026-11-30T17:00:00+08:00"),
-                extension: working_hours(10),
-            },
-            ESCALATION,
+            Action::Finish,
+            Status::Handled,
+            at("2026-11-30T17:00:00+08:00"),
         );
         assert_eq!(handled.remaining, Some(4 * 3600));
-        let rework = after_action(
+        let rework = act(
             &c,
             &handled,
-            Turn {
-                flow: hotline(),
-                action: Action::VerifyFail,
-                to: Status::InProgress,
-                at: at("2026-12-01T14:00:00+08:00"),
-                extension: working_hours(10),
-            },
-            ESCALATION,
+            Action::VerifyFail,
+            Status::InProgress,
+            at("2026-12-01T14:00:00+08:00"),
         );
         assert_eq!(rework.deadline, at("2026-12-01T18:00:00+08:00"));
     }
