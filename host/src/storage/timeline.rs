@@ -180,22 +180,18 @@ impl Db {
         }
         // The case's open workload follows its assignee: off it when the case closes or is
         // rejected, from one person to another when it is reassigned.
-        let current: Option<String> = sqlx::query("select assignee from events where id = $1")
+        let row = sqlx::query("select assignee, dispatch from events where id = $1")
             .bind(event_id)
             .fetch_one(&mut *tx)
-            .await?
-            .try_get("assignee")?;
+            .await?;
+        let current: Option<String> = row.try_get("assignee")?;
         let mut workloads = std::collections::HashMap::new();
         let assign = match transition.assign {
             Assign::To(assignee) => Some(assignee),
             Assign::Keep => None,
         };
         if transition.reassign.is_some() || assign.is_some() {
-            let dispatch: String = sqlx::query("select dispatch from events where id = $1")
-                .bind(event_id)
-                .fetch_one(&mut *tx)
-                .await?
-                .try_get("dispatch")?;
+            let dispatch: String = row.try_get("dispatch")?;
             let mut dispatch: Dispatch = serde_json::from_str(&dispatch)?;
             if let Some(unit) = transition.reassign {
                 dispatch.handling_unit = unit.clone();
