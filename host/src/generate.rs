@@ -57,24 +57,10 @@ struct Route {
     limit: TimeLimit,
 }
 
-/// The database's reference data, seeded first when it has none.
-pub async fn stored_reference(db: &Db) -> anyhow::Result<Reference> {
-    let parts = match db.load_reference().await? {
-        Some(parts) => parts,
-        None => {
-            let parts = crate::seed::parts()?;
-            db.save_reference(&parts, &|_| {}).await?;
-            parts
-        }
-    };
-    Reference::new(parts)
-        .map_err(|errors| anyhow::anyhow!("the stored reference data is inconsistent: {errors:?}"))
-}
-
 /// `streetwise generate cases`: writes `count` closed cases, with a progress bar.
 pub async fn cases(settings: &Settings, count: u64, seed: u64) -> anyhow::Result<()> {
     let db = Db::connect(&settings.database_url()).await?;
-    let reference = stored_reference(&db).await?;
+    let (reference, _) = crate::seed::stored_or_seeded(&db).await?;
     let mut generator = Generator::new(&reference, seed, Timestamp::now(), count);
     anyhow::ensure!(
         !generator.places.is_empty(),

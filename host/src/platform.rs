@@ -80,33 +80,17 @@ impl Platform {
     /// plugins, and starts the writer and the scenario worker.
     pub async fn start(settings: &Settings) -> anyhow::Result<Arc<Self>> {
         let db = Db::connect(&settings.database_url()).await?;
-        let reference = match db.load_reference().await? {
-            Some(parts) => Reference::new(parts).map_err(|errors| {
-                anyhow::anyhow!(
-                    "stored reference data is inconsistent:\n{}",
-                    errors.join("\n")
-                )
-            })?,
-            None => {
-                tracing::info!("empty database: loading the seed data");
-                let parts = seed::parts()?;
-                db.save_reference(&parts, &|_| {}).await?;
-                let reference = Reference::new(parts).map_err(|errors| {
-                    anyhow::anyhow!("the seed data is inconsistent:\n{}", errors.join("\n"))
-                })?;
-                let per_community = settings.seed_buildings_per_community;
-                if per_community > 0 {
-                    let (buildings, entities) =
-                        crate::base_data::generate::seed(&db, &reference, per_community).await?;
-                    tracing::info!(
-                        buildings,
-                        entities,
-                        "generated base data seeded (streetwise generate buildings writes more)"
-                    );
-                }
-                reference
-            }
-        };
+        let (reference, seeded) = seed::stored_or_seeded(&db).await?;
+        let per_community = settings.seed_buildings_per_community;
+        if seeded && per_community > 0 {
+            let (buildings, entities) =
+                crate::base_data::generate::seed(&db, &reference, per_community).await?;
+            tracing::info!(
+                buildings,
+                entities,
+                "generated base data seeded (streetwise generate buildings writes more)"
+            );
+        }
         for year in reference.calendar.years() {
             tracing::debug!(year = year.year, "working calendar loaded");
         }

@@ -8,7 +8,7 @@ use crate::calendar::CalendarYear;
 use crate::domain::{
     Bounds, Catalog, Community, District, LatLon, Responsibility, Section, Staff, Street, Unit,
 };
-use crate::reference::ReferenceParts;
+use crate::reference::{Reference, ReferenceParts};
 
 const AREAS: &str = include_str!("../../seed/areas.json");
 const UNITS: &str = include_str!("../../seed/units.json");
@@ -16,6 +16,27 @@ const CATALOG: &str = include_str!("../../seed/catalog.json");
 const RESPONSIBILITIES: &str = include_str!("../../seed/responsibilities.json");
 const CALENDAR_2026: &str = include_str!("../../seed/calendar/2026.json");
 const STAFF: &str = include_str!("../../seed/staff.json");
+
+/// The database's reference data, seeded first when it has none; `true` when it was seeded.
+pub async fn stored_or_seeded(db: &crate::storage::Db) -> anyhow::Result<(Reference, bool)> {
+    let (parts, seeded) = match db.load_reference().await? {
+        Some(parts) => (parts, false),
+        None => {
+            tracing::info!("empty database: loading the seed data");
+            let parts = parts()?;
+            db.save_reference(&parts, &|_| {}).await?;
+            (parts, true)
+        }
+    };
+    let reference = Reference::new(parts).map_err(|errors| {
+        anyhow::anyhow!(
+            "the {} reference data is inconsistent:\n{}",
+            if seeded { "seed" } else { "stored" },
+            errors.join("\n")
+        )
+    })?;
+    Ok((reference, seeded))
+}
 
 /// The shipped seed data.
 pub fn parts() -> anyhow::Result<ReferenceParts> {

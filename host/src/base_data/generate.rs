@@ -64,7 +64,7 @@ const SURNAMES: [&str; 10] = ["陈", "李", "张", "黄", "林", "吴", "刘", "
 /// district, with their entities, one transaction per community, with a progress bar.
 pub async fn run(settings: &Settings, per_community: u32, seed: u64) -> anyhow::Result<()> {
     let db = Db::connect(&settings.database_url()).await?;
-    let reference = crate::generate::stored_reference(&db).await?;
+    let (reference, _) = crate::seed::stored_or_seeded(&db).await?;
     let communities: Vec<_> = reference
         .district
         .streets
