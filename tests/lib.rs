@@ -314,7 +314,7 @@ impl TestApp {
 }
 
 /// Sends a request; returns its status and JSON body (`null` when the body is not JSON).
-async fn send(request: reqwest::RequestBuilder) -> (StatusCode, Value) {
+pub async fn send(request: reqwest::RequestBuilder) -> (StatusCode, Value) {
     let response = request.send().await.expect("request sent");
     let status = response.status();
     (status, response.json().await.unwrap_or(Value::Null))

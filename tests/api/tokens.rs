@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use streetwise::auth::Scope;
 use streetwise::auth::tokens::{self, NewToken};
 use streetwise::storage::Db;
-use streetwise_tests::{ADMIN_TOKEN, Backend, TestApp, plugin_bytes};
+use streetwise_tests::{ADMIN_TOKEN, Backend, TestApp, plugin_bytes, send};
 
 const BUJI: &str = "440307014";
 const BANTIAN: &str = "440307013";
@@ -54,7 +54,7 @@ async fn configure_as(
     if let Some(token) = token {
         request = request.bearer_auth(token);
     }
-    answer(request).await
+    send(request).await
 }
 
 async fn get_as(app: &TestApp, token: Option<&str>, path: &str) -> (StatusCode, Value) {
@@ -62,13 +62,7 @@ async fn get_as(app: &TestApp, token: Option<&str>, path: &str) -> (StatusCode, 
     if let Some(token) = token {
         request = request.bearer_auth(token);
     }
-    answer(request).await
-}
-
-async fn answer(request: reqwest::RequestBuilder) -> (StatusCode, Value) {
-    let response = request.send().await.expect("request sent");
-    let status = response.status();
-    (status, response.json().await.unwrap_or(Value::Null))
+    send(request).await
 }
 
 /// The public id of a `sw_<id>_<secret>` token.

@@ -5,17 +5,11 @@ use std::sync::Arc;
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use streetwise_tests::{ADMIN_TOKEN, TestApp, appeal, plugin_bytes};
+use streetwise_tests::{ADMIN_TOKEN, TestApp, appeal, plugin_bytes, send};
 
 const FIRE_LANE: &str = "木棉湾村里的消防通道被电动车和杂物堵住了";
 const GARBAGE: &str = "垃圾堆没人清";
 const MAIN_ROAD_STALL: &str = "五和大道天桥下有流动摊贩占道经营";
-
-async fn send(request: reqwest::RequestBuilder) -> (StatusCode, Value) {
-    let response = request.send().await.expect("request sent");
-    let status = response.status();
-    (status, response.json().await.unwrap_or(Value::Null))
-}
 
 /// Deploys `component` as a new version of `name` in shadow for `events` events.
 async fn deploy_shadow(
