@@ -262,6 +262,18 @@ mod tests {
         Flows::shipped().for_source(crate::domain::Source::Hotline)
     }
 
+    /// A 10-working-hour case taken in on Monday 30 November 2026 at 09:00, its clock
+    /// running or not.
+    fn monday_nine(c: &WorkingCalendar, running: bool) -> CaseClock {
+        at_intake(
+            c,
+            working_hours(10),
+            at("2026-11-30T09:00:00+08:00"),
+            running,
+            ESCALATION,
+        )
+    }
+
     /// `action` on a hotline case with a 10-working-hour limit.
     fn act(
         c: &WorkingCalendar,
@@ -288,13 +300,7 @@ mod tests {
     fn before_sign_for_the_deadline_is_provisional_and_sign_for_restarts_it() {
         let c = calendar();
         // Monday 09:00, 10 working hours: Tuesday 12:00.
-        let clock = at_intake(
-            &c,
-            working_hours(10),
-            at("2026-11-30T09:00:00+08:00"),
-            false,
-            ESCALATION,
-        );
+        let clock = monday_nine(&c, false);
         assert_eq!(clock.started_at, None);
         assert_eq!(clock.deadline, at("2026-12-01T12:00:00+08:00"));
         // 8 of 10 working hours: Tuesday 10:00.
@@ -317,13 +323,7 @@ mod tests {
     #[test]
     fn parking_stops_the_clock_and_unparking_gives_back_the_time_that_was_left() {
         let c = calendar();
-        let clock = at_intake(
-            &c,
-            working_hours(10),
-            at("2026-11-30T09:00:00+08:00"),
-            true,
-            ESCALATION,
-        );
+        let clock = monday_nine(&c, true);
         // Parked Monday 11:00 with 8 working hours left.
         let parked = act(
             &c,
@@ -349,13 +349,7 @@ mod tests {
     #[test]
     fn an_approved_extension_moves_the_deadline_by_its_length() {
         let c = calendar();
-        let clock = at_intake(
-            &c,
-            working_hours(10),
-            at("2026-11-30T09:00:00+08:00"),
-            true,
-            ESCALATION,
-        );
+        let clock = monday_nine(&c, true);
         let extended = after_action(
             &c,
             &clock,
@@ -379,13 +373,7 @@ mod tests {
     #[test]
     fn a_reassigned_case_gets_the_whole_time_limit_from_the_new_units_sign_for() {
         let c = calendar();
-        let clock = at_intake(
-            &c,
-            working_hours(10),
-            at("2026-11-30T09:00:00+08:00"),
-            true,
-            ESCALATION,
-        );
+        let clock = monday_nine(&c, true);
         let late = fire(
             &fire(&clock, Due::Warn, ESCALATION),
             Due::Overdue,
@@ -408,13 +396,7 @@ mod tests {
     #[test]
     fn finishing_stops_the_clock_and_rework_restarts_it_with_what_was_left() {
         let c = calendar();
-        let clock = at_intake(
-            &c,
-            working_hours(10),
-            at("2026-11-30T09:00:00+08:00"),
-            true,
-            ESCALATION,
-        );
+        let clock = monday_nine(&c, true);
         let handled = act(
             &c,
             &clock,
