@@ -369,7 +369,7 @@ pub async fn timeline(db: &Db, event_id: &str) -> anyhow::Result<Option<Timeline
     // moved in the same transaction as every append, can.
     if broken.is_none()
         && let Some(last) = entries.last()
-        && (last.to != head.status.as_str() || last.event_id != event_id)
+        && (last.draft.to != head.status.as_str() || last.event_id != event_id)
     {
         broken = Some(ChainBroken {
             index: entries.len() - 1,

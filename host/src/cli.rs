@@ -207,12 +207,12 @@ pub async fn verify(settings: &Settings, event_id: &str) -> anyhow::Result<()> {
         println!(
             "{:>3}  {}  {:<22} {} → {}  {} ({})  {}",
             e.seq,
-            crate::calendar::rfc3339(e.at),
-            e.action,
-            e.from,
-            e.to,
-            e.actor,
-            e.role,
+            crate::calendar::rfc3339(e.draft.at),
+            e.draft.action,
+            e.draft.from,
+            e.draft.to,
+            e.draft.actor,
+            e.draft.role,
             &e.hash[..16],
         );
     }

@@ -9,7 +9,7 @@ use sha2::{Digest, Sha256};
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
 /// A transition about to be appended: everything but its place in the chain.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Draft {
     pub actor: String,
     pub role: String,
@@ -23,7 +23,9 @@ pub struct Draft {
     /// The staff id of the person the case was (re)assigned to (承办人), when it changed.
     pub assignee: Option<String>,
     /// The case's deadline as this entry set it, when it moved (sign-for, extension...).
+    #[serde(with = "crate::calendar::cst::option")]
     pub deadline: Option<Timestamp>,
+    #[serde(with = "crate::calendar::cst")]
     pub at: Timestamp,
 }
 
@@ -34,19 +36,9 @@ pub struct Entry {
     pub event_id: String,
     /// Position in the case's timeline, from 0.
     pub seq: i64,
-    pub actor: String,
-    pub role: String,
-    pub action: String,
-    pub from: String,
-    pub to: String,
-    pub reason: Option<String>,
-    pub note: Option<String>,
-    pub unit: Option<String>,
-    pub assignee: Option<String>,
-    #[serde(with = "crate::calendar::cst::option")]
-    pub deadline: Option<Timestamp>,
-    #[serde(with = "crate::calendar::cst")]
-    pub at: Timestamp,
+    /// Who did what, when and why: the transition as it was appended.
+    #[serde(flatten)]
+    pub draft: Draft,
     pub prev_hash: String,
     pub hash: String,
 }
@@ -57,17 +49,7 @@ impl Draft {
         let mut entry = Entry {
             event_id: event_id.into(),
             seq: prev.map_or(0, |p| p.seq + 1),
-            actor: self.actor,
-            role: self.role,
-            action: self.action,
-            from: self.from,
-            to: self.to,
-            reason: self.reason,
-            note: self.note,
-            unit: self.unit,
-            assignee: self.assignee,
-            deadline: self.deadline,
-            at: self.at,
+            draft: self,
             prev_hash: prev.map_or(GENESIS_HASH.into(), |p| p.hash.clone()),
             hash: String::new(),
         };
@@ -85,24 +67,25 @@ impl Entry {
     /// is), so an entry without them hashes exactly as it did before, and arrays of different
     /// lengths cannot be confused.
     pub fn compute_hash(&self) -> String {
+        let d = &self.draft;
         let mut fields = serde_json::json!([
             self.event_id,
             self.seq,
-            self.actor,
-            self.role,
-            self.action,
-            self.from,
-            self.to,
-            self.reason,
-            self.note,
-            self.unit,
-            self.at.as_millisecond(),
+            d.actor,
+            d.role,
+            d.action,
+            d.from,
+            d.to,
+            d.reason,
+            d.note,
+            d.unit,
+            d.at.as_millisecond(),
         ]);
         if let Some(fields) = fields.as_array_mut() {
-            if self.assignee.is_some() || self.deadline.is_some() {
-                fields.push(self.assignee.clone().into());
+            if d.assignee.is_some() || d.deadline.is_some() {
+                fields.push(d.assignee.clone().into());
             }
-            if let Some(deadline) = self.deadline {
+            if let Some(deadline) = d.deadline {
                 fields.push(deadline.as_millisecond().into());
             }
         }
@@ -140,7 +123,7 @@ pub fn verify_chain(entries: &[Entry]) -> Result<(), ChainBroken> {
             Some(p) if entry.event_id != p.event_id => {
                 return broken("the entry belongs to another case");
             }
-            Some(p) if entry.from != p.to => {
+            Some(p) if entry.draft.from != p.draft.to => {
                 return broken("the entry does not start where the one before ended");
             }
             _ => {}
@@ -198,14 +181,14 @@ mod tests {
     #[test]
     fn an_altered_entry_is_detected_where_it_was_altered() {
         let mut entries = chain();
-        entries[1].actor = "李四".into();
+        entries[1].draft.actor = "李四".into();
         assert_eq!(verify_chain(&entries).unwrap_err().index, 1);
     }
 
     #[test]
     fn an_altered_entry_with_a_recomputed_hash_breaks_the_next_link() {
         let mut entries = chain();
-        entries[1].note = Some("已处理".into());
+        entries[1].draft.note = Some("已处理".into());
         entries[1].hash = entries[1].compute_hash();
         let err = verify_chain(&entries).unwrap_err();
         assert_eq!(err.index, 2);
@@ -252,9 +235,9 @@ mod tests {
         d.assignee = Some("buji.law-enforcement.003".into());
         let mut entry = d.seal("e1", None);
         assert_eq!(verify_chain(std::slice::from_ref(&entry)), Ok(()));
-        entry.assignee = Some("buji.law-enforcement.004".into());
+        entry.draft.assignee = Some("buji.law-enforcement.004".into());
         assert!(verify_chain(&[entry.clone()]).is_err());
-        entry.assignee = None;
+        entry.draft.assignee = None;
         assert!(verify_chain(&[entry]).is_err());
     }
 
@@ -264,9 +247,9 @@ mod tests {
         d.deadline = Some(Timestamp::from_millisecond(9_000).unwrap());
         let mut entry = d.seal("e1", None);
         assert_eq!(verify_chain(std::slice::from_ref(&entry)), Ok(()));
-        entry.deadline = Some(Timestamp::from_millisecond(99_000).unwrap());
+        entry.draft.deadline = Some(Timestamp::from_millisecond(99_000).unwrap());
         assert!(verify_chain(std::slice::from_ref(&entry)).is_err());
-        entry.deadline = None;
+        entry.draft.deadline = None;
         assert!(verify_chain(&[entry]).is_err());
     }
 

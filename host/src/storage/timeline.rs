@@ -260,19 +260,19 @@ async fn insert_entry(tx: &mut sqlx::Transaction<'_, sqlx::Any>, e: &Entry) -> a
     )))
     .bind(&e.event_id)
     .bind(e.seq)
-    .bind(&e.actor)
-    .bind(&e.role)
-    .bind(&e.action)
-    .bind(&e.from)
-    .bind(&e.to)
-    .bind(&e.reason)
-    .bind(&e.note)
-    .bind(&e.unit)
-    .bind(millis(e.at))
+    .bind(&e.draft.actor)
+    .bind(&e.draft.role)
+    .bind(&e.draft.action)
+    .bind(&e.draft.from)
+    .bind(&e.draft.to)
+    .bind(&e.draft.reason)
+    .bind(&e.draft.note)
+    .bind(&e.draft.unit)
+    .bind(millis(e.draft.at))
     .bind(&e.prev_hash)
     .bind(&e.hash)
-    .bind(&e.assignee)
-    .bind(e.deadline.map(millis))
+    .bind(&e.draft.assignee)
+    .bind(e.draft.deadline.map(millis))
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -282,18 +282,20 @@ fn entry_from_row(row: &AnyRow) -> anyhow::Result<Entry> {
     Ok(Entry {
         event_id: row.try_get("event_id")?,
         seq: row.try_get("seq")?,
-        actor: row.try_get("actor")?,
-        role: row.try_get("role")?,
-        action: row.try_get("action")?,
-        from: row.try_get("from_state")?,
-        to: row.try_get("to_state")?,
-        reason: row.try_get("reason")?,
-        note: row.try_get("note")?,
-        unit: row.try_get("unit")?,
-        at: from_millis(row.try_get("at")?),
+        draft: Draft {
+            actor: row.try_get("actor")?,
+            role: row.try_get("role")?,
+            action: row.try_get("action")?,
+            from: row.try_get("from_state")?,
+            to: row.try_get("to_state")?,
+            reason: row.try_get("reason")?,
+            note: row.try_get("note")?,
+            unit: row.try_get("unit")?,
+            assignee: row.try_get("assignee")?,
+            deadline: row.try_get::<Option<i64>, _>("deadline")?.map(from_millis),
+            at: from_millis(row.try_get("at")?),
+        },
         prev_hash: row.try_get("prev_hash")?,
         hash: row.try_get("hash")?,
-        assignee: row.try_get("assignee")?,
-        deadline: row.try_get::<Option<i64>, _>("deadline")?.map(from_millis),
     })
 }
