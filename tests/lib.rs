@@ -34,6 +34,8 @@ pub struct TestApp {
     pub dir: PathBuf,
     stop: Option<oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+    /// Staff tokens made for `act`, by staff id.
+    people: std::sync::Mutex<std::collections::HashMap<String, String>>,
 }
 
 /// A fresh, unique temporary directory.
@@ -133,6 +135,7 @@ impl TestApp {
             settings,
             stop: Some(stop),
             server: Some(server),
+            people: Default::default(),
         }
     }
 
@@ -147,10 +150,12 @@ impl TestApp {
         self.settings.clone()
     }
 
+    /// Posts an event with the admin token (a district-wide intake).
     pub async fn post_event(&self, body: Value) -> (StatusCode, Value) {
         send(
             self.client
                 .post(format!("{}/api/v1/events", self.address))
+                .bearer_auth(ADMIN_TOKEN)
                 .json(&body),
         )
         .await
@@ -167,13 +172,30 @@ impl TestApp {
         send(
             self.client
                 .post(format!("{}/api/v1/events", self.address))
+                .bearer_auth(ADMIN_TOKEN)
                 .header("content-type", content_type)
                 .body(body.to_string()),
         )
         .await
     }
 
+    /// A GET with the admin token, which sees the whole district.
     pub async fn get(&self, path: &str) -> (StatusCode, Value) {
+        self.get_as(ADMIN_TOKEN, path).await
+    }
+
+    /// A GET with `token`.
+    pub async fn get_as(&self, token: &str, path: &str) -> (StatusCode, Value) {
+        send(
+            self.client
+                .get(format!("{}{path}", self.address))
+                .bearer_auth(token),
+        )
+        .await
+    }
+
+    /// A GET with no credentials at all.
+    pub async fn get_anonymous(&self, path: &str) -> (StatusCode, Value) {
         send(self.client.get(format!("{}{path}", self.address))).await
     }
 
@@ -181,7 +203,7 @@ impl TestApp {
     /// database this app uses.
     pub async fn create_token(
         &self,
-        scope: streetwise::auth::Scope,
+        scope: streetwise::domain::Scope,
         street: Option<&str>,
         label: &str,
     ) -> String {
@@ -196,6 +218,8 @@ impl TestApp {
                 street: street.map(Into::into),
                 label: label.into(),
                 created_by: "cli:test".into(),
+                staff_id: None,
+                sources: Vec::new(),
             },
         )
         .await
@@ -277,11 +301,93 @@ impl TestApp {
         assert_eq!(response.status(), StatusCode::NO_CONTENT);
     }
 
-    /// Posts a lifecycle action on a case.
-    pub async fn act(&self, id: &str, body: Value) -> (StatusCode, Value) {
+    /// A token that acts as the staff member `staff_id` (made once per person).
+    pub async fn staff_token(&self, staff_id: &str) -> String {
+        if let Some(token) = self.people.lock().unwrap().get(staff_id) {
+            return token.clone();
+        }
+        use streetwise::auth::tokens::{self, NewToken};
+        let issued = tokens::create(
+            self.platform.db(),
+            NewToken {
+                scope: streetwise::domain::Scope::Staff,
+                street: None,
+                label: format!("test: {staff_id}"),
+                created_by: "cli:test".into(),
+                staff_id: Some(staff_id.into()),
+                sources: Vec::new(),
+            },
+        )
+        .await
+        .expect("a staff token is created");
+        self.people
+            .lock()
+            .unwrap()
+            .insert(staff_id.into(), issued.token.clone());
+        issued.token
+    }
+
+    /// The person who takes an action as lifecycle `role` on the case `id`: the case's own
+    /// handler (or another handler of its unit), a chief or admin of its unit, the centre's
+    /// dispatcher, the district's inspector, or the district leader.
+    pub async fn person_for(&self, id: &str, role: &str) -> String {
+        let event = self.event(id).await;
+        let unit = event["dispatch"]["handling_unit"]["code"]
+            .as_str()
+            .expect("a handling unit")
+            .to_string();
+        let reference = self.platform.reference();
+        let of_unit = |post: &str| {
+            reference
+                .staff_of(&unit)
+                .find(|p| p.role.as_str() == post)
+                .map(|p| p.id.clone())
+                .unwrap_or_else(|| panic!("{unit} has no {post}"))
+        };
+        // The centre's people work district-wide.
+        let of_centre = |post: &str| {
+            reference
+                .staff_of("district.command-centre")
+                .find(|p| p.role.as_str() == post)
+                .map(|p| p.id.clone())
+                .unwrap_or_else(|| panic!("the centre has no {post}"))
+        };
+        match role {
+            "handler" => event["dispatch"]["assignee"]["id"]
+                .as_str()
+                .map(Into::into)
+                .unwrap_or_else(|| of_unit("handler")),
+            "unit_admin" | "section_chief" => of_unit(role),
+            "centre" => of_centre("dispatcher"),
+            "inspector" => of_centre("inspector"),
+            "leader" => of_centre("district_leader"),
+            other => panic!("no person acts as {other}"),
+        }
+    }
+
+    /// Posts a lifecycle action on a case. `body` names the lifecycle `role` to act in (a
+    /// test's shorthand): the request is sent by a person holding it, without `actor` and
+    /// `role`, which the server takes from the caller.
+    pub async fn act(&self, id: &str, mut body: Value) -> (StatusCode, Value) {
+        let role = body
+            .as_object_mut()
+            .and_then(|b| {
+                b.remove("actor");
+                b.remove("role")
+            })
+            .and_then(|r| r.as_str().map(String::from))
+            .unwrap_or_else(|| "handler".into());
+        let person = self.person_for(id, &role).await;
+        let token = self.staff_token(&person).await;
+        self.act_as(&token, id, body).await
+    }
+
+    /// Posts a lifecycle action on a case with `token`.
+    pub async fn act_as(&self, token: &str, id: &str, body: Value) -> (StatusCode, Value) {
         send(
             self.client
                 .post(format!("{}/api/v1/events/{id}/actions", self.address))
+                .bearer_auth(token)
                 .json(&body),
         )
         .await
@@ -290,7 +396,7 @@ impl TestApp {
     /// Takes `action` as `role` (with `extra` fields such as a reason); it must be applied.
     /// Returns the case's new status.
     pub async fn step(&self, id: &str, action: &str, role: &str, extra: Value) -> String {
-        let mut body = json!({ "action": action, "actor": format!("{role}-1"), "role": role });
+        let mut body = json!({ "action": action, "role": role });
         if let (Some(body), Some(extra)) = (body.as_object_mut(), extra.as_object()) {
             body.extend(extra.clone());
         }

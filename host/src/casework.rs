@@ -4,10 +4,11 @@
 
 use std::sync::Arc;
 
-use jiff::Timestamp;
+use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
 
-use crate::domain::{Assignee, SectionRef, Status, TimeLimit, UnitRef};
+use crate::auth::{Refusal, policy};
+use crate::domain::{Assignee, CaseScope, Principal, SectionRef, Status, TimeLimit, UnitRef};
 use crate::lifecycle::{
     self, Action, ChainBroken, Draft, Entry, Flow, Flows, NotAllowed, Requires, Role,
 };
@@ -16,16 +17,15 @@ use crate::storage::{Assign, CaseHead, Db, Transition};
 use crate::timers::{self, Escalation, Turn};
 use crate::workloads::Workloads;
 
-/// Longest actor name, and longest reason or note, in characters.
-const MAX_ACTOR: usize = 100;
+/// Longest reason or note, in characters.
 const MAX_TEXT: usize = 4000;
 
-/// An action someone takes on a case.
+/// An action someone takes on a case. Who acts is the signed-in caller; in which role is
+/// decided here, from the transition table and [`policy`], never taken from a request.
 #[derive(Clone, Debug)]
 pub struct Act {
     pub action: Action,
-    pub actor: String,
-    pub role: Role,
+    pub by: Principal,
     pub reason: Option<String>,
     pub note: Option<String>,
     /// The unit to reassign to (`approve_return`).
@@ -54,6 +54,9 @@ pub enum ActError {
     Invalid { code: &'static str, message: String },
     #[error(transparent)]
     NotAllowed(NotAllowed),
+    /// The caller holds no role the table allows here, or the case is outside their reach.
+    #[error(transparent)]
+    Refused(Refusal),
     /// Another action moved the case between reading and writing; nothing was written.
     #[error("the case moved to {} while {} was applied; nothing was changed", .0.current, .0.action)]
     Changed(NotAllowed),
@@ -69,6 +72,8 @@ pub struct Context<'a> {
     pub reference: &'a Reference,
     pub workloads: &'a Arc<Workloads>,
     pub escalation: Escalation,
+    /// How long a closed case keeps its reporter's name and phone.
+    pub retention: SignedDuration,
     pub now: Timestamp,
 }
 
@@ -112,11 +117,15 @@ pub async fn act(cx: Context<'_>, event_id: &str, act: Act) -> Result<Applied, A
 }
 
 fn changed(act: &Act, current: Status) -> ActError {
+    let role = policy::roles(&act.by)
+        .first()
+        .copied()
+        .unwrap_or(Role::System);
     ActError::Changed(NotAllowed {
         current,
         action: act.action,
-        role: act.role,
-        allowed: lifecycle::allowed(current, act.role),
+        role,
+        allowed: lifecycle::allowed(current, role),
     })
 }
 
@@ -144,6 +153,28 @@ pub(crate) fn millisecond(t: Timestamp) -> Timestamp {
     Timestamp::from_millisecond(t.as_millisecond()).unwrap_or(t)
 }
 
+/// The role `act.by` takes `act.action` in on this case: one the table allows in the case's
+/// state, that the caller holds, on a case within their reach.
+fn acting_role(act: &Act, head: &CaseHead) -> Result<Role, ActError> {
+    let scope = CaseScope {
+        street: &head.street_code,
+        unit: Some(&head.handling_unit),
+        source: head.source,
+        assignee: head.assignee.as_deref(),
+    };
+    match lifecycle::rule(head.status, act.action) {
+        Some(rule) => policy::acting_role(&act.by, &scope, rule.roles).map_err(ActError::Refused),
+        // No row at all: the table's refusal names the actions the caller's role has here.
+        None => match policy::roles_on(&act.by, &scope).first() {
+            Some(role) => Ok(*role),
+            None if policy::roles(&act.by).is_empty() => {
+                Err(ActError::Refused(Refusal::NoCaseRole))
+            }
+            None => Err(ActError::Refused(Refusal::OutsideReach)),
+        },
+    }
+}
+
 /// Decides and writes `act` once from `head`; `None` when the case was written meanwhile.
 async fn attempt(
     cx: Context<'_>,
@@ -156,8 +187,8 @@ async fn attempt(
     } = cx;
     let act = act.clone();
     let flow = Flows::shipped().for_source(head.source);
-    let to =
-        lifecycle::next(head.status, act.action, act.role, flow).map_err(ActError::NotAllowed)?;
+    let role = acting_role(&act, head)?;
+    let to = lifecycle::next(head.status, act.action, role, flow).map_err(ActError::NotAllowed)?;
     let requires =
         lifecycle::rule(head.status, act.action).map_or(Requires::Nothing, |r| r.requires);
     let invalid = |code, message: String| Err(ActError::Invalid { code, message });
@@ -265,9 +296,19 @@ async fn attempt(
         extension: act.extension.unwrap_or(head.time_limit),
     };
     let clock = timers::after_action(&reference.calendar, &head.clock, turn, cx.escalation);
+    let actor = act.by.staff_id().unwrap_or(&act.by.id).to_string();
+    let mut audit = crate::auth::audit_entry(
+        &act.by,
+        Some(&head.street_code),
+        act.action.as_str(),
+        &format!("event {event_id}"),
+        "ok",
+    );
+    audit.event_id = Some(event_id.into());
+    audit.at = now;
     let entry = Draft {
-        actor: act.actor,
-        role: act.role.as_str().into(),
+        actor,
+        role: role.as_str().into(),
         action: act.action.as_str().into(),
         from: head.status.as_str().into(),
         to: to.as_str().into(),
@@ -291,6 +332,8 @@ async fn attempt(
         clock: &clock,
         reassign: reassign.as_ref(),
         assign,
+        audit: Some(&audit),
+        erase_personal_at: (to.is_final() && !head.status.is_final()).then(|| now + cx.retention),
     };
     let applied = db.apply_transition(event_id, transition).await?;
     if applied.is_some() {
@@ -312,19 +355,6 @@ async fn attempt(
 
 /// Trims the texts, drops empty ones and refuses oversized ones.
 fn checked(mut act: Act) -> Result<Act, ActError> {
-    act.actor = act.actor.trim().to_string();
-    if act.actor.is_empty() {
-        return Err(ActError::Invalid {
-            code: "missing_actor",
-            message: "name the actor: who takes this action".into(),
-        });
-    }
-    if act.actor.chars().count() > MAX_ACTOR {
-        return Err(ActError::Invalid {
-            code: "actor_too_long",
-            message: format!("the actor is at most {MAX_ACTOR} characters"),
-        });
-    }
     for text in [
         &mut act.reason,
         &mut act.note,

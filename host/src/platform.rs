@@ -6,11 +6,13 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::Context;
+use jiff::SignedDuration;
 use sha2::{Digest, Sha256};
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 use uuid::Uuid;
 
+use crate::auth::sessions::Lifetimes;
 use crate::base_data::Grant;
 use crate::casework::{self, Act, ActError, Applied};
 use crate::domain::EventRecord;
@@ -34,6 +36,10 @@ pub struct Platform {
     pub admin_token: String,
     /// The weights of the rankings' combined score.
     pub weights: Weights,
+    lifetimes: Lifetimes,
+    secure_cookies: bool,
+    /// How long an ended case keeps its reporter's personal data.
+    retention: SignedDuration,
     scenario_task: JoinHandle<()>,
     timer_task: JoinHandle<()>,
 }
@@ -141,17 +147,39 @@ impl Platform {
             writer,
             admin_token,
             weights: settings.weights(),
+            lifetimes: settings.people.lifetimes(),
+            secure_cookies: settings.people.secure_cookies,
+            retention: settings.people.retention(),
             scenario_task,
             timer_task,
         });
         if let Some(manifest) = &settings.examples {
             platform.deploy_manifest(manifest).await?;
         }
+        if settings.people.demo_accounts {
+            crate::auth::demo::ensure(platform.db(), &platform.reference(), &settings.data_dir)
+                .await?;
+        }
         Ok(platform)
     }
 
     pub fn db(&self) -> &Db {
         &self.pipeline.db
+    }
+
+    /// The bootstrap admin token.
+    pub fn admin_token(&self) -> &str {
+        &self.admin_token
+    }
+
+    /// How long browser sessions live.
+    pub fn lifetimes(&self) -> Lifetimes {
+        self.lifetimes
+    }
+
+    /// Whether session cookies are always marked `Secure`.
+    pub fn secure_cookies(&self) -> bool {
+        self.secure_cookies
     }
 
     pub fn reference(&self) -> Arc<Reference> {
@@ -346,6 +374,7 @@ impl Platform {
             reference: &reference,
             workloads: &self.pipeline.workloads,
             escalation: self.pipeline.escalation,
+            retention: self.retention,
             now: self.pipeline.clock.now(),
         };
         casework::act(cx, event_id, act).await
@@ -382,6 +411,7 @@ async fn run_timers(pipeline: Pipeline, interval: std::time::Duration) {
                 warnings = fired.warnings,
                 overdue = fired.overdue,
                 escalations = fired.escalations,
+                erased = fired.erased,
                 "case timers fired"
             ),
             Ok(_) => {}

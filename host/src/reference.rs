@@ -339,7 +339,7 @@ fn check_staff(parts: &ReferenceParts, community_codes: &[&str], errors: &mut Ve
                 )),
                 Some(_) => {}
             },
-            None if person.role != StaffRole::UnitAdmin => {
+            None if person.role.is_unit_post() && person.role != StaffRole::UnitAdmin => {
                 errors.push(format!("{row}: a {} needs a section", person.role.as_str()))
             }
             None => {}

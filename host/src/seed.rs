@@ -154,7 +154,11 @@ mod tests {
     #[test]
     fn every_seeded_unit_has_an_admin_and_an_on_duty_handler() {
         let reference = Reference::new(parts().unwrap()).unwrap();
-        for unit in reference.units() {
+        // The command centre dispatches cases; it is never given one to handle.
+        for unit in reference
+            .units()
+            .filter(|u| u.code != "district.command-centre")
+        {
             let staff: Vec<_> = reference.staff_of(&unit.code).collect();
             assert!(
                 staff

@@ -68,6 +68,9 @@ pub struct Settings {
     pub escalation_hours: u32,
 
     #[command(flatten)]
+    pub people: PeopleSettings,
+
+    #[command(flatten)]
     pub plugins: PluginLimits,
 
     #[command(flatten)]
@@ -96,6 +99,47 @@ pub struct ScoreWeights {
     /// Weight of 返工率 (handled cases reworked), subtracted.
     #[arg(long, env = "STREETWISE_SCORE_WEIGHT_REWORK", default_value_t = 0.1)]
     pub score_weight_rework: f64,
+}
+
+/// Sign-in sessions and personal data.
+#[derive(Args, Clone, Debug)]
+pub struct PeopleSettings {
+    /// Minutes a browser session stays signed in without being used.
+    #[arg(long, env = "STREETWISE_SESSION_IDLE_MINUTES", default_value_t = 30)]
+    pub session_idle_minutes: u32,
+
+    /// Hours a browser session lasts at most, used or not.
+    #[arg(long, env = "STREETWISE_SESSION_MAX_HOURS", default_value_t = 12)]
+    pub session_max_hours: u32,
+
+    /// Mark session cookies `Secure` even when the request did not say it came over TLS
+    /// (set it when a TLS proxy in front does not send `X-Forwarded-Proto`).
+    #[arg(long, env = "STREETWISE_SECURE_COOKIES", default_value_t = false, action = clap::ArgAction::Set)]
+    pub secure_cookies: bool,
+
+    /// Days a closed or rejected case keeps its reporter's name and phone before a stored
+    /// timer erases them.
+    #[arg(long, env = "STREETWISE_PERSONAL_DATA_DAYS", default_value_t = 180)]
+    pub personal_data_days: u32,
+
+    /// At start on an empty account table, create demo accounts (a dispatcher, a handler, a
+    /// street admin, an inspector, district IT) with generated passwords written to
+    /// `demo-accounts.txt` in the data directory. The README's run command turns it on.
+    #[arg(long, env = "STREETWISE_DEMO_ACCOUNTS", default_value_t = false, action = clap::ArgAction::Set)]
+    pub demo_accounts: bool,
+}
+
+impl PeopleSettings {
+    pub fn lifetimes(&self) -> crate::auth::sessions::Lifetimes {
+        crate::auth::sessions::Lifetimes {
+            idle: jiff::SignedDuration::from_mins(i64::from(self.session_idle_minutes.max(1))),
+            absolute: jiff::SignedDuration::from_hours(i64::from(self.session_max_hours.max(1))),
+        }
+    }
+
+    pub fn retention(&self) -> jiff::SignedDuration {
+        jiff::SignedDuration::from_hours(24 * i64::from(self.personal_data_days))
+    }
 }
 
 /// The sandbox's limits, as flags.

@@ -232,7 +232,7 @@ async fn a_scenario_fixed_by_its_team_is_let_back_in_by_the_trial_call() {
 
 #[tokio::test]
 async fn metrics_need_a_token_and_a_street_admin_sees_only_its_street() {
-    use streetwise::auth::Scope;
+    use streetwise::domain::Scope;
     let app = TestApp::spawn().await;
     app.deploy("buji", "urban-village", "buji_classifier").await;
     app.deploy("bantian", "road-router", "bantian_router").await;
@@ -240,7 +240,9 @@ async fn metrics_need_a_token_and_a_street_admin_sees_only_its_street() {
         .create_token(Scope::StreetAdmin, Some("buji"), "布吉 team")
         .await;
 
-    let (status, _) = app.get("/api/v1/streets/buji/plugins/health").await;
+    let (status, _) = app
+        .get_anonymous("/api/v1/streets/buji/plugins/health")
+        .await;
     assert_eq!(status, 401);
     let status = app
         .client

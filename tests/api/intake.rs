@@ -2,7 +2,7 @@
 
 use reqwest::StatusCode;
 use serde_json::json;
-use streetwise_tests::{TestApp, appeal};
+use streetwise_tests::{ADMIN_TOKEN, TestApp, appeal};
 
 #[tokio::test]
 async fn an_appeal_is_classified_routed_and_stored_with_its_trace() {
@@ -217,7 +217,13 @@ async fn futures_join(app: &TestApp, body: serde_json::Value, n: usize) -> Vec<s
         let url = format!("{}/api/v1/events", app.address);
         let body = body.clone();
         handles.push(tokio::spawn(async move {
-            let response = client.post(url).json(&body).send().await.unwrap();
+            let response = client
+                .post(url)
+                .bearer_auth(ADMIN_TOKEN)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
             assert!(response.status().is_success());
             response.json::<serde_json::Value>().await.unwrap()
         }));

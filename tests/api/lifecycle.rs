@@ -75,7 +75,12 @@ async fn a_hotline_appeal_walks_from_dispatch_to_closed_on_a_timeline_that_verif
     let entries = timeline["entries"].as_array().unwrap();
     assert_eq!(entries[0]["from"], "accepted");
     assert_eq!(entries[0]["unit"], "buji.law-enforcement");
-    assert_eq!(entries[3]["actor"], "handler-1");
+    // The actor is the signed-in handler of the case, not a name the request made up.
+    assert_eq!(
+        entries[3]["actor"],
+        app.person_for(&id, "handler").await.as_str()
+    );
+    assert_eq!(entries[3]["role"], "handler");
     assert_eq!(entries[3]["note"], "垃圾已清运，附处理前后照片");
     assert_eq!(entries[5]["prev_hash"], entries[4]["hash"]);
 
@@ -222,14 +227,14 @@ async fn an_extension_request_is_approved_and_the_case_goes_on() {
         .await,
         "extension_requested"
     );
-    // Only the centre decides on an extension.
+    // Only the centre decides on an extension: the handler's role may not.
     let (status, body) = app
         .act(
             &id,
-            json!({"action": "approve_extension", "actor": "王五", "role": "handler"}),
+            json!({"action": "approve_extension", "role": "handler"}),
         )
         .await;
-    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
     assert_eq!(
         app.step(&id, "approve_extension", "centre", json!({}))
             .await,
@@ -364,29 +369,22 @@ async fn a_disallowed_action_answers_409_naming_the_current_state_and_the_allowe
     assert_eq!(timeline["entries"], json!([]));
     assert_eq!(app.event(&id).await["status"], "dispatched");
 
+    let handler = app.staff_token(&app.person_for(&id, "handler").await).await;
     for (body, code) in [
+        (json!({"action": "teleport"}), "unknown_action"),
+        (json!({"note": "x"}), "missing_action"),
+        // Who acts, and in which role, is the caller's sign-in: a body may not claim either.
         (
-            json!({"action": "teleport", "actor": "王五", "role": "handler"}),
-            "unknown_action",
-        ),
-        (
-            json!({"action": "sign", "actor": "王五", "role": "mayor"}),
-            "unknown_role",
-        ),
-        (
-            json!({"action": "sign", "role": "handler"}),
-            "missing_actor",
+            json!({"action": "sign", "actor": "王五", "role": "centre"}),
+            "actor_from_caller",
         ),
     ] {
-        let (status, answer) = app.act(&id, body).await;
+        let (status, answer) = app.act_as(&handler, &id, body).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");
         assert_eq!(answer["error"]["code"], code);
     }
     let (status, _) = app
-        .act(
-            "no-such-event",
-            json!({"action": "sign", "actor": "王五", "role": "handler"}),
-        )
+        .act_as(&handler, "no-such-event", json!({"action": "sign"}))
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     let (status, _) = app.get("/api/v1/events/no-such-event/timeline").await;
@@ -411,18 +409,26 @@ async fn concurrent_conflicting_actions(backend: Backend) {
     app.step(&id, "sign", "handler", json!({})).await;
     app.step(&id, "start", "handler", json!({})).await;
 
-    // Eight people act on the same case at once: half finish it, half ask for more time.
+    // Eight requests of the unit at once: half finish the case, half ask for more time.
+    let token = app.staff_token(&app.person_for(&id, "handler").await).await;
     let mut requests = tokio::task::JoinSet::new();
     for i in 0..8 {
         let client = app.client.clone();
         let url = format!("{}/api/v1/events/{id}/actions", app.address);
+        let token = token.clone();
         let body = if i % 2 == 0 {
-            json!({"action": "finish", "actor": format!("办理人{i}"), "role": "handler", "note": "已处理"})
+            json!({"action": "finish", "note": "已处理"})
         } else {
-            json!({"action": "request_extension", "actor": format!("办理人{i}"), "role": "handler", "reason": "需协调"})
+            json!({"action": "request_extension", "reason": "需协调"})
         };
         requests.spawn(async move {
-            let response = client.post(url).json(&body).send().await.unwrap();
+            let response = client
+                .post(url)
+                .bearer_auth(token)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
             let status = response.status();
             (status, response.json::<Value>().await.unwrap())
         });

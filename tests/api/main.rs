@@ -1,6 +1,7 @@
 //! Black-box tests of the Streetwise API: the real application, real databases, real plugins.
 
 mod assignment;
+mod authz;
 mod base_data;
 mod devkit;
 mod example_plugins;
@@ -8,6 +9,7 @@ mod health;
 mod import;
 mod intake;
 mod lifecycle;
+mod people;
 mod plugins;
 mod postgres;
 mod rankings;

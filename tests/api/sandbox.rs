@@ -3,7 +3,7 @@
 //! in the plugin's counters, and the host keeps answering.
 
 use serde_json::{Value, json};
-use streetwise_tests::{TestApp, appeal, temp_dir, test_settings};
+use streetwise_tests::{ADMIN_TOKEN, TestApp, appeal, temp_dir, test_settings};
 
 /// Deploys `component` as 布吉's classifier and posts an exposed-garbage appeal.
 async fn classify_with(app: &TestApp, component: &str) -> Value {
@@ -185,7 +185,14 @@ async fn many_events_at_once_against_a_looping_plugin_all_route_by_default() {
         let url = format!("{}/api/v1/events", app.address);
         handles.push(tokio::spawn(async move {
             let body = appeal(&format!("垃圾堆没人清 {i}"), "布吉", None);
-            client.post(url).json(&body).send().await.unwrap().status()
+            client
+                .post(url)
+                .bearer_auth(ADMIN_TOKEN)
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+                .status()
         }));
     }
     // Other streets are served meanwhile.

@@ -38,6 +38,7 @@ fn fired(warnings: u64, overdue: u64, escalations: u64) -> Fired {
         warnings,
         overdue,
         escalations,
+        erased: 0,
     }
 }
 

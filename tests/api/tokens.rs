@@ -4,8 +4,8 @@
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use streetwise::auth::Scope;
 use streetwise::auth::tokens::{self, NewToken};
+use streetwise::domain::Scope;
 use streetwise::storage::Db;
 use streetwise_tests::{ADMIN_TOKEN, Backend, TestApp, plugin_bytes, send};
 
@@ -200,9 +200,9 @@ async fn read_only_scope(backend: Backend) {
         1
     );
 
-    // Reading without a token stays open; a presented token must be a valid one.
+    // Reading needs a caller too; a presented token must be a valid one.
     let (status, _) = get_as(&app, None, "/api/v1/streets/buji/plugins").await;
-    assert_eq!(status, StatusCode::OK);
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
     let (status, body) = get_as(
         &app,
         Some("sw_000000000000_00"),
@@ -340,6 +340,8 @@ async fn cli_operations(backend: Backend) {
         street: street.map(Into::into),
         label: "a team".into(),
         created_by: "cli:test".into(),
+        staff_id: None,
+        sources: Vec::new(),
     };
     let error = |e: anyhow::Error| format!("{e:#}");
     let unknown = tokens::create(&db, request(Scope::StreetAdmin, Some("atlantis")))

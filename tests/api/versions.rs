@@ -273,7 +273,7 @@ async fn activating_and_rolling_back_under_concurrent_intake_loses_and_misroutes
 
 #[tokio::test]
 async fn a_street_admin_rolls_back_its_own_street_and_is_refused_on_another() {
-    use streetwise::auth::Scope;
+    use streetwise::domain::Scope;
     let app = TestApp::spawn().await;
     app.deploy("bantian", "road-router", "bantian_router").await;
     app.deploy("bantian", "road-router", "fixture_invalid_router")

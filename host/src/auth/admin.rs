@@ -40,7 +40,7 @@ fn generate() -> String {
     hex::encode(bytes)
 }
 
-fn write_private(path: &Path, token: &str) -> anyhow::Result<()> {
+pub(super) fn write_private(path: &Path, token: &str) -> anyhow::Result<()> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }

@@ -5,9 +5,9 @@ use anyhow::Context;
 use jiff::Timestamp;
 
 use super::admin::token_matches;
-use super::scope::{Principal, Scope};
 use super::secret;
-use crate::domain::{District, Street};
+use crate::domain::{District, Principal, Reach, Scope, Source, Street};
+use crate::reference::Reference;
 use crate::storage::Db;
 use crate::storage::tokens::AccessToken;
 
@@ -21,6 +21,10 @@ pub struct NewToken {
     pub label: String,
     /// Who created it (the CLI records `cli:<user>`).
     pub created_by: String,
+    /// The person a `staff` token acts as (a staff id); refused for other scopes.
+    pub staff_id: Option<String>,
+    /// The sources a `channel` token may submit from; refused for other scopes.
+    pub sources: Vec<Source>,
 }
 
 /// A created token: `token` is the only time its secret exists outside the caller's hands.
@@ -53,9 +57,32 @@ pub async fn create(db: &Db, request: NewToken) -> anyhow::Result<Issued> {
         (Scope::StreetAdmin, None) => {
             anyhow::bail!("a street_admin token needs its street: --street <code, slug or name>")
         }
+        (Scope::Staff | Scope::Channel, Some(_)) => {
+            anyhow::bail!("a staff or channel token takes no --street")
+        }
         (_, Some(key)) => Some(street(db, key).await?),
         (_, None) => None,
     };
+    match (request.scope, &request.staff_id) {
+        (Scope::Staff, None) => {
+            anyhow::bail!("a staff token acts as one person: --staff <staff id>")
+        }
+        (Scope::Staff, Some(id)) => {
+            let parts = parts(db).await?;
+            if !parts.staff.iter().any(|p| p.id == *id) {
+                anyhow::bail!("{id:?} is not in the staff directory");
+            }
+        }
+        (_, Some(_)) => anyhow::bail!("only a staff token names a person"),
+        (_, None) => {}
+    }
+    match (request.scope, request.sources.is_empty()) {
+        (Scope::Channel, true) => {
+            anyhow::bail!("a channel token needs the sources it may submit: --sources hotline,web")
+        }
+        (Scope::Channel, false) | (_, true) => {}
+        (_, false) => anyhow::bail!("only a channel token names sources"),
+    }
     let minted = secret::mint();
     let record = AccessToken {
         id: minted.id,
@@ -65,6 +92,8 @@ pub async fn create(db: &Db, request: NewToken) -> anyhow::Result<Issued> {
         created_at: Timestamp::now(),
         created_by: request.created_by,
         revoked_at: None,
+        staff_id: request.staff_id,
+        sources: request.sources,
     };
     db.insert_token(&record, &minted.secret_sha256)
         .await
@@ -99,9 +128,11 @@ pub async fn list(db: &Db) -> anyhow::Result<Vec<AccessToken>> {
 }
 
 /// The holder of a presented bearer token: the bootstrap admin, or a stored token that is not
-/// revoked and whose secret hashes to the stored hash. `None` for anything else.
+/// revoked and whose secret hashes to the stored hash. `None` for anything else, and for a
+/// staff token whose person has left the directory.
 pub async fn authenticate(
     db: &Db,
+    reference: &Reference,
     admin_token: &str,
     presented: &str,
 ) -> anyhow::Result<Option<Principal>> {
@@ -117,10 +148,29 @@ pub async fn authenticate(
     if !token_matches(&secret::hash(secret), &stored_hash) || token.revoked_at.is_some() {
         return Ok(None);
     }
+    let reach = match (token.scope, token.street_code) {
+        (Scope::Staff, _) => {
+            let Some(staff_id) = token.staff_id.as_deref() else {
+                return Ok(None);
+            };
+            let Ok(mut principal) = super::accounts::principal_of(reference, staff_id) else {
+                return Ok(None);
+            };
+            principal.id = token.id;
+            principal.scope = Some(Scope::Staff);
+            return Ok(Some(principal));
+        }
+        (Scope::Channel, _) => Reach::Sources {
+            sources: token.sources,
+        },
+        (_, Some(street)) => Reach::Street { street },
+        (_, None) => Reach::District,
+    };
     Ok(Some(Principal {
-        token_id: token.id,
-        scope: token.scope,
-        street_code: token.street_code,
+        id: token.id,
+        scope: Some(token.scope),
+        person: None,
+        reach,
     }))
 }
 
@@ -143,8 +193,12 @@ async fn street(db: &Db, key: &str) -> anyhow::Result<Street> {
 }
 
 async fn district(db: &Db) -> anyhow::Result<District> {
+    Ok(parts(db).await?.district)
+}
+
+async fn parts(db: &Db) -> anyhow::Result<crate::reference::ReferenceParts> {
     match db.load_reference().await? {
-        Some(parts) => Ok(parts.district),
-        None => Ok(crate::seed::parts()?.district),
+        Some(parts) => Ok(parts),
+        None => crate::seed::parts(),
     }
 }

@@ -104,6 +104,40 @@ pub struct Reporter {
     pub phone: Option<String>,
 }
 
+impl Reporter {
+    /// The reporter as those who work the case see them: the family name and the phone's
+    /// first three and last four digits (张*, 138****8000).
+    pub fn masked(&self) -> Reporter {
+        Reporter {
+            name: self.name.as_deref().map(mask_name),
+            phone: self.phone.as_deref().map(mask_phone),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.name.is_none() && self.phone.is_none()
+    }
+}
+
+fn mask_name(name: &str) -> String {
+    let mut chars = name.trim().chars();
+    match chars.next() {
+        Some(first) if chars.next().is_some() => format!("{first}*"),
+        Some(_) | None => "*".into(),
+    }
+}
+
+fn mask_phone(phone: &str) -> String {
+    let digits: Vec<char> = phone.chars().filter(char::is_ascii_digit).collect();
+    let n = digits.len();
+    if n < 8 {
+        return "*".repeat(n.max(1));
+    }
+    let head: String = digits[..3].iter().collect();
+    let tail: String = digits[n - 4..].iter().collect();
+    format!("{head}{}{tail}", "*".repeat(n - 7))
+}
+
 /// A validated event whose street is known, before any decision about it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Event {
@@ -121,4 +155,26 @@ pub struct Event {
     pub attributes: BTreeMap<String, String>,
     /// The event that caused this one, for follow-ups opened by scenarios.
     pub parent_id: Option<String>,
+}
+
+#[cfg(test)]
+mod masking_tests {
+    use super::*;
+
+    #[test]
+    fn a_reporter_is_shown_masked() {
+        let reporter = Reporter {
+            name: Some("张先生".into()),
+            phone: Some("138 0013 8000".into()),
+        };
+        let masked = reporter.masked();
+        assert_eq!(masked.name.as_deref(), Some("张*"));
+        assert_eq!(masked.phone.as_deref(), Some("138****8000"));
+        let short = Reporter {
+            name: Some("李".into()),
+            phone: Some("12345".into()),
+        };
+        assert_eq!(short.masked().name.as_deref(), Some("*"));
+        assert_eq!(short.masked().phone.as_deref(), Some("*****"));
+    }
 }

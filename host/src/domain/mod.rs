@@ -2,6 +2,7 @@
 //! decisions taken about an event, as plain Rust types. Nothing here knows about HTTP, SQL or
 //! WebAssembly; the adapters depend on these types, never the reverse.
 
+mod access;
 mod area;
 mod case_clock;
 mod catalog;
@@ -11,6 +12,7 @@ mod staff;
 mod time_limit;
 mod unit;
 
+pub use access::{CaseScope, Person, Principal, Reach, Scope};
 pub use area::{Bounds, Community, District, LatLon, Street};
 pub use case_clock::{Alert, CaseClock};
 pub use catalog::{Catalog, Category, HandlingRef, Item, Responsibility};

@@ -4,31 +4,80 @@ use serde::{Deserialize, Serialize};
 
 use super::Item;
 
-/// What a staff member does in a unit.
+/// The post a person holds (岗位): what they do and, with their unit, how far they reach.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum StaffRole {
-    /// 承办人: handles cases; the only role cases are assigned to automatically.
+    /// 承办人: handles cases; the only post cases are assigned to automatically.
     Handler,
     /// 科室负责人/中队长: leads a section; may reassign.
     SectionChief,
     /// 单位管理员: picks up what nobody could be assigned; may reassign.
     UnitAdmin,
+    /// 指挥中心调度员: dispatch, adjudication, follow-up calls, supervision, district-wide.
+    Dispatcher,
+    /// 核查员: checks a handled case on site.
+    Inspector,
+    /// 街道领导: supervises the cases of their street.
+    StreetLeader,
+    /// 区领导: supervises across the district.
+    DistrictLeader,
+    /// 街道系统管理员: the street's plugins (versions, shadow runs, replays, rollbacks).
+    StreetAdmin,
+    /// 区信息化管理员 (district IT): accounts, tokens, imports.
+    DistrictIt,
 }
 
 impl StaffRole {
+    pub const ALL: [StaffRole; 9] = [
+        Self::Handler,
+        Self::SectionChief,
+        Self::UnitAdmin,
+        Self::Dispatcher,
+        Self::Inspector,
+        Self::StreetLeader,
+        Self::DistrictLeader,
+        Self::StreetAdmin,
+        Self::DistrictIt,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             StaffRole::Handler => "handler",
             StaffRole::SectionChief => "section_chief",
             StaffRole::UnitAdmin => "unit_admin",
+            StaffRole::Dispatcher => "dispatcher",
+            StaffRole::Inspector => "inspector",
+            StaffRole::StreetLeader => "street_leader",
+            StaffRole::DistrictLeader => "district_leader",
+            StaffRole::StreetAdmin => "street_admin",
+            StaffRole::DistrictIt => "district_it",
+        }
+    }
+
+    /// The post's Chinese name, as the console shows it.
+    pub fn label(self) -> &'static str {
+        match self {
+            StaffRole::Handler => "承办人",
+            StaffRole::SectionChief => "科室负责人",
+            StaffRole::UnitAdmin => "单位管理员",
+            StaffRole::Dispatcher => "指挥中心调度员",
+            StaffRole::Inspector => "核查员",
+            StaffRole::StreetLeader => "街道领导",
+            StaffRole::DistrictLeader => "区领导",
+            StaffRole::StreetAdmin => "街道系统管理员",
+            StaffRole::DistrictIt => "区信息化管理员",
         }
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        [Self::Handler, Self::SectionChief, Self::UnitAdmin]
-            .into_iter()
-            .find(|r| r.as_str() == s)
+        Self::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+
+    /// Whether the post works the cases of its own unit only (the unit's people), rather than
+    /// a street's or the district's.
+    pub fn is_unit_post(self) -> bool {
+        matches!(self, Self::Handler | Self::SectionChief | Self::UnitAdmin)
     }
 }
 

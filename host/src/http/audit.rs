@@ -1,4 +1,4 @@
-//! `GET /api/v1/audit?street=&outcome=&limit=`: the audit log, newest first. District admins
+//! `GET /api/v1/audit?street=&outcome=&event=&limit=`: the audit log, newest first. District admins
 //! read all of it (or one street's); a street admin reads its own street's entries (requests
 //! about the street, and its own requests elsewhere).
 
@@ -12,9 +12,9 @@ use serde::{Deserialize, Serialize};
 
 use super::auth::Caller;
 use super::error::ApiError;
-use crate::auth::Scope;
+use crate::domain::Reach;
 use crate::platform::Platform;
-use crate::storage::tokens::{AuditEntry, AuditFilter};
+use crate::storage::audit::{AuditEntry, AuditFilter};
 
 const DEFAULT_LIMIT: u32 = 100;
 const MAX_LIMIT: u32 = 1000;
@@ -28,8 +28,10 @@ pub fn router() -> Router<Arc<Platform>> {
 struct AuditQuery {
     /// Code, slug or name.
     street: Option<String>,
-    /// `ok` or `denied`.
+    /// `ok`, `denied` or `failed` (a failed sign-in).
     outcome: Option<String>,
+    /// An event id: the entries about that case (its actions and reveals).
+    event: Option<String>,
     limit: Option<u32>,
 }
 
@@ -50,23 +52,24 @@ async fn list(
                 .street_code(street)
                 .ok_or_else(|| ApiError::NotFound(format!("unknown street {street:?}")))?,
         ),
-        // A street admin asking for "everything" means its own street.
-        None if caller.principal().scope == Scope::StreetAdmin => {
-            caller.principal().street_code.clone()
+        // Someone limited to a street asking for "everything" means their own street.
+        None if caller.principal().reach != Reach::District => {
+            caller.principal().own_street().map(Into::into)
         }
         None => None,
     };
     caller.require_audit(street_code.as_deref()).await?;
     if let Some(outcome) = query.outcome.as_deref()
-        && !matches!(outcome, "ok" | "denied")
+        && !matches!(outcome, "ok" | "denied" | "failed")
     {
         return Err(ApiError::Unprocessable {
             code: "invalid_outcome",
-            message: format!("outcome is ok or denied, not {outcome:?}"),
+            message: format!("outcome is ok, denied or failed, not {outcome:?}"),
         });
     }
     let filter = AuditFilter {
         street_code,
+        event_id: query.event,
         outcome: query.outcome,
         limit: query.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT),
     };

@@ -9,11 +9,13 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 
+use super::auth::Caller;
 use super::error::ApiError;
 use crate::casework::{self, Act, ActError, Applied, Timeline};
-use crate::domain::TimeLimit;
-use crate::lifecycle::{Action, NotAllowed, Role};
+use crate::domain::{CaseScope, TimeLimit};
+use crate::lifecycle::{Action, NotAllowed};
 use crate::platform::Platform;
+use crate::storage::CaseHead;
 
 pub fn router() -> Router<Arc<Platform>> {
     Router::new()
@@ -27,8 +29,9 @@ pub fn router() -> Router<Arc<Platform>> {
 #[serde(deny_unknown_fields)]
 struct ActionRequest {
     action: Option<String>,
-    actor: Option<String>,
-    role: Option<String>,
+    /// Refused: who acts, and in which role, comes from the caller's sign-in.
+    actor: Option<serde_json::Value>,
+    role: Option<serde_json::Value>,
     reason: Option<String>,
     note: Option<String>,
     /// The unit code to reassign to, for `approve_return`.
@@ -48,13 +51,40 @@ fn names<T: Copy>(all: &[T], name: impl Fn(T) -> &'static str) -> String {
     all.iter().map(|v| name(*v)).collect::<Vec<_>>().join(", ")
 }
 
+/// The case's scope for access checks, or `404`.
+pub(super) async fn case_scope(platform: &Platform, id: &str) -> Result<CaseHead, ApiError> {
+    platform
+        .db()
+        .case_head(id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no event {id}")))
+}
+
+pub(super) fn scope_of(head: &CaseHead) -> CaseScope<'_> {
+    CaseScope {
+        street: &head.street_code,
+        unit: Some(&head.handling_unit),
+        source: head.source,
+        assignee: head.assignee.as_deref(),
+    }
+}
+
 /// `POST /api/v1/events/{id}/actions`: 200 with the case's new state and the appended entry.
 async fn act(
+    caller: Caller,
     State(platform): State<Arc<Platform>>,
     Path(id): Path<String>,
     body: Result<Json<ActionRequest>, JsonRejection>,
 ) -> Result<Json<Applied>, ApiError> {
     let Json(request) = body?;
+    if request.actor.is_some() || request.role.is_some() {
+        return Err(unprocessable(
+            "actor_from_caller",
+            "leave out actor and role: who acts, and in which role, comes from your sign-in \
+             (操作人和角色取自登录身份)"
+                .into(),
+        ));
+    }
     let action = request
         .action
         .ok_or_else(|| unprocessable("missing_action", "name the action".into()))?;
@@ -67,35 +97,35 @@ async fn act(
             ),
         )
     })?;
-    let role = request
-        .role
-        .ok_or_else(|| unprocessable("missing_role", "name the actor's role".into()))?;
-    let role = Role::parse(&role).ok_or_else(|| {
-        unprocessable(
-            "unknown_role",
-            format!(
-                "unknown role {role:?}; one of {}",
-                names(Role::ALL, Role::as_str)
-            ),
-        )
-    })?;
+    let head = case_scope(&platform, &id).await?;
+    caller
+        .require_case(&id, &scope_of(&head), action.as_str())
+        .await?;
     let act = Act {
         action,
-        actor: request.actor.unwrap_or_default(),
-        role,
+        by: caller.principal().clone(),
         reason: request.reason,
         note: request.note,
         unit: request.unit,
         assignee: request.assignee,
         extension: request.extension,
     };
-    platform.act(&id, act).await.map(Json).map_err(|e| match e {
-        ActError::NotFound(_) => ApiError::NotFound(e.to_string()),
-        ActError::Invalid { code, message } => unprocessable(code, message),
-        ActError::NotAllowed(ref refused) => conflict("transition_not_allowed", &e, refused),
-        ActError::Changed(ref refused) => conflict("state_changed", &e, refused),
-        ActError::Internal(cause) => ApiError::Internal(cause),
-    })
+    match platform.act(&id, act).await {
+        Ok(applied) => Ok(Json(applied)),
+        Err(e) => Err(match e {
+            ActError::Refused(refusal) => {
+                let street = Some(head.street_code.as_str());
+                caller
+                    .refuse(refusal, street, Some(&id), action.as_str(), &id)
+                    .await
+            }
+            ActError::NotFound(_) => ApiError::NotFound(e.to_string()),
+            ActError::Invalid { code, message } => unprocessable(code, message),
+            ActError::NotAllowed(ref refused) => conflict("transition_not_allowed", &e, refused),
+            ActError::Changed(ref refused) => conflict("state_changed", &e, refused),
+            ActError::Internal(cause) => ApiError::Internal(cause),
+        }),
+    }
 }
 
 fn conflict(code: &'static str, error: &ActError, refused: &NotAllowed) -> ApiError {
@@ -113,9 +143,14 @@ fn conflict(code: &'static str, error: &ActError, refused: &NotAllowed) -> ApiEr
 
 /// `GET /api/v1/events/{id}/timeline`: the entries in order and whether their chain verifies.
 async fn timeline(
+    caller: Caller,
     State(platform): State<Arc<Platform>>,
     Path(id): Path<String>,
 ) -> Result<Json<Timeline>, ApiError> {
+    let head = case_scope(&platform, &id).await?;
+    caller
+        .require_case(&id, &scope_of(&head), "read_timeline")
+        .await?;
     casework::timeline(platform.db(), &id)
         .await?
         .map(Json)

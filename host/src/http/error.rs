@@ -26,8 +26,14 @@ pub enum ApiError {
         current: String,
         allowed: Vec<String>,
     },
-    #[error("a valid bearer token is required")]
+    #[error("sign in, or send a valid bearer token (请先登录)")]
     Unauthorized,
+    /// A wrong username or password.
+    #[error("{0}")]
+    SignIn(String),
+    /// A locked or disabled account.
+    #[error("{0}")]
+    Locked(String),
     /// A valid token whose scope does not cover the request.
     #[error("{0}")]
     Forbidden(String),
@@ -48,6 +54,8 @@ impl ApiError {
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             ApiError::Conflict { code, .. } => (StatusCode::CONFLICT, code),
             ApiError::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),
+            ApiError::SignIn(_) => (StatusCode::UNAUTHORIZED, "wrong_credentials"),
+            ApiError::Locked(_) => (StatusCode::LOCKED, "account_locked"),
             ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
             ApiError::UnsupportedMediaType(_) => {
                 (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")

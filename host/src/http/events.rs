@@ -9,10 +9,12 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 
+use super::auth::Caller;
 use super::error::ApiError;
+use crate::auth::policy;
 use crate::domain::{
-    ActionRecord, Alert, CaseClock, Classification, Dispatch, EventRecord, Source, Status,
-    TraceStep,
+    ActionRecord, Alert, CaseClock, CaseScope, Classification, Dispatch, EventRecord, Reach,
+    Reporter, Source, Status, TraceStep,
 };
 use crate::intake::NewEventRequest;
 use crate::platform::{Platform, SubmitError, Submitted};
@@ -24,7 +26,7 @@ pub fn router() -> Router<Arc<Platform>> {
         .route("/api/v1/events/{id}", get(show))
 }
 
-/// An event as the API shows it. The reporter's personal data is never included.
+/// An event as the API shows it. The reporter's personal data only ever masked.
 #[derive(Debug, Serialize)]
 pub struct EventView {
     pub id: String,
@@ -37,6 +39,8 @@ pub struct EventView {
     pub community: Option<Named>,
     pub location: LocationView,
     pub attributes: std::collections::BTreeMap<String, String>,
+    /// The reporter, masked (张*, 138****8000); `POST .../reporter` reveals it to those allowed.
+    pub reporter: Option<Reporter>,
     pub parent_id: Option<String>,
     pub status: Status,
     pub classification: Classification,
@@ -88,6 +92,7 @@ impl From<EventRecord> for EventView {
                 grid: l.grid,
             },
             attributes: e.attributes,
+            reporter: (!e.reporter.is_empty()).then(|| e.reporter.masked()),
             parent_id: e.parent_id,
             status: r.status,
             classification: r.classification,
@@ -103,10 +108,19 @@ impl From<EventRecord> for EventView {
 /// `POST /api/v1/events`: 201 with the decision, or 200 with the original event when the
 /// channel sends the same (source, external_id) again.
 async fn submit(
+    caller: Caller,
     State(platform): State<Arc<Platform>>,
     body: Result<Json<NewEventRequest>, JsonRejection>,
 ) -> Result<(StatusCode, Json<EventView>), ApiError> {
     let Json(request) = body?;
+    // An unknown source is the validation's to answer (422); a known one must be the caller's.
+    if let Some(source) = Source::parse(&request.source)
+        && let Err(refusal) = policy::may_submit(caller.principal(), source)
+    {
+        return Err(caller
+            .refuse(refusal, None, None, "submit_event", source.as_str())
+            .await);
+    }
     match platform.submit(request).await {
         Ok(Submitted::Created(record)) => Ok((StatusCode::CREATED, Json(record.into()))),
         Ok(Submitted::Existing(record)) => Ok((StatusCode::OK, Json(record.into()))),
@@ -119,12 +133,26 @@ async fn submit(
 }
 
 async fn show(
+    caller: Caller,
     State(platform): State<Arc<Platform>>,
     Path(id): Path<String>,
 ) -> Result<Json<EventView>, ApiError> {
-    match platform.db().event(&id).await? {
-        Some(stored) => Ok(Json(stored.record.into())),
-        None => Err(ApiError::NotFound(format!("no event {id}"))),
+    let Some(stored) = platform.db().event(&id).await? else {
+        return Err(ApiError::NotFound(format!("no event {id}")));
+    };
+    caller
+        .require_case(&id, &scope_of(&stored.record), "read_event")
+        .await?;
+    Ok(Json(stored.record.into()))
+}
+
+/// What an access check needs of a stored case.
+pub(super) fn scope_of(record: &EventRecord) -> CaseScope<'_> {
+    CaseScope {
+        street: &record.event.location.street_code,
+        unit: Some(&record.dispatch.handling_unit.code),
+        source: record.event.source,
+        assignee: record.dispatch.assignee.as_ref().map(|a| a.id.as_str()),
     }
 }
 
@@ -139,6 +167,8 @@ struct ListQuery {
     alert: Option<String>,
     /// A staff id: the cases assigned to that person.
     assignee: Option<String>,
+    /// `true`: only cases under supervision (督办).
+    supervised: Option<bool>,
     /// RFC 3339: events received at or after.
     from: Option<String>,
     /// RFC 3339: events received before.
@@ -150,6 +180,7 @@ struct ListQuery {
 }
 
 async fn list(
+    caller: Caller,
     State(platform): State<Arc<Platform>>,
     query: Result<Query<ListQuery>, QueryRejection>,
 ) -> Result<Json<EventPage>, ApiError> {
@@ -210,12 +241,37 @@ async fn list(
             "limit must be 1 to 500".into(),
         ));
     }
+    // The caller's reach narrows every listing: a street asked for outside it is refused.
+    let (street_code, handling_unit, sources) = match &caller.principal().reach {
+        Reach::District => (street_code, None, Vec::new()),
+        Reach::Street { street } => match street_code {
+            Some(asked) if asked != *street => {
+                return Err(caller
+                    .refuse(
+                        crate::auth::Refusal::OtherStreet {
+                            own: street.clone(),
+                        },
+                        Some(&asked),
+                        None,
+                        "list_events",
+                        &asked,
+                    )
+                    .await);
+            }
+            _ => (Some(street.clone()), None, Vec::new()),
+        },
+        Reach::Unit { unit, .. } => (street_code, Some(unit.clone()), Vec::new()),
+        Reach::Sources { sources } => (street_code, None, sources.clone()),
+    };
     let filter = EventFilter {
         street_code,
         status,
         item_code: q.item,
         alert,
         assignee: q.assignee,
+        handling_unit,
+        sources,
+        supervised: q.supervised.unwrap_or(false),
         from: time("from", q.from)?,
         to: time("to", q.to)?,
         before_seq,

@@ -82,8 +82,14 @@ async fn street_health(
 
 /// `GET /metrics`, with a bearer token: every street's series for a district-wide token, only
 /// its own street's for a street-scoped one.
-async fn metrics(caller: Caller, State(platform): State<Arc<Platform>>) -> impl IntoResponse {
-    let only = caller.principal().street_code.clone();
+async fn metrics(
+    caller: Caller,
+    State(platform): State<Arc<Platform>>,
+) -> Result<impl IntoResponse, ApiError> {
+    let only = caller.principal().own_street().map(String::from);
+    caller
+        .require_read(only.as_deref(), "read_metrics", "metrics")
+        .await?;
     let active: Vec<(Arc<LoadedPlugin>, HealthSnapshot)> = platform
         .registry()
         .all()
@@ -97,13 +103,13 @@ async fn metrics(caller: Caller, State(platform): State<Arc<Platform>>) -> impl 
             (p, health)
         })
         .collect();
-    (
+    Ok((
         [(
             header::CONTENT_TYPE,
             "text/plain; version=0.0.4; charset=utf-8",
         )],
         render(&active),
-    )
+    ))
 }
 
 /// The Prometheus text exposition of these versions' health.

@@ -1,6 +1,7 @@
 //! The HTTP API (axum). Each resource module exposes its own `router()`; this one merges
 //! them and adds tracing, body limits and a health check.
 
+mod accounts;
 mod audit;
 pub mod auth;
 mod cases;
@@ -9,6 +10,8 @@ mod events;
 mod metrics;
 mod plugins;
 mod rankings;
+mod reporter;
+mod session;
 mod versions;
 
 use std::sync::Arc;
@@ -42,6 +45,9 @@ pub fn router(platform: Arc<Platform>) -> Router {
         .merge(audit::router())
         .merge(metrics::router())
         .merge(rankings::router())
+        .merge(reporter::router())
+        .merge(session::router().layer(DefaultBodyLimit::max(MAX_JSON_BYTES)))
+        .merge(accounts::router().layer(DefaultBodyLimit::max(MAX_JSON_BYTES)))
         .merge(cases::router().layer(DefaultBodyLimit::max(MAX_JSON_BYTES)))
         .route("/healthz", get(|| async { "ok" }))
         .layer(

@@ -209,16 +209,14 @@ struct PluginList {
 }
 
 async fn list(
-    caller: Option<Caller>,
+    caller: Caller,
     State(platform): State<Arc<Platform>>,
     Path(street): Path<String>,
 ) -> Result<Json<PluginList>, ApiError> {
     let street_code = known_street(&platform, &street)?;
-    if let Some(caller) = caller {
-        caller
-            .require_read(Some(&street_code), "list_plugins", "plugins")
-            .await?;
-    }
+    caller
+        .require_read(Some(&street_code), "list_plugins", "plugins")
+        .await?;
     let active = platform.registry().active_in(&street_code);
     let plugins = platform
         .db()

@@ -10,6 +10,7 @@ use axum::{Json, Router};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
+use super::auth::Caller;
 use super::error::ApiError;
 use crate::indicators::{Counts, Level, Period, Ranked, rank};
 use crate::platform::Platform;
@@ -67,9 +68,11 @@ fn time(name: &str, value: Option<String>) -> Result<Timestamp, ApiError> {
 
 /// Answers `422` for an unknown level or a missing, unreadable or empty period.
 async fn rankings(
+    caller: Caller,
     State(platform): State<Arc<Platform>>,
     query: Result<Query<RankingQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Rankings>, ApiError> {
+    caller.require_rankings().await?;
     let Query(query) = query?;
     let level = query.level.unwrap_or_default();
     let level = Level::parse(&level).ok_or_else(|| {

@@ -44,16 +44,11 @@ pub fn router() -> Router<Arc<Platform>> {
         )
 }
 
-/// A read of `street`'s plugin data: open without a token; a presented token must cover it.
-async fn may_read(caller: Option<Caller>, street: &str, target: &str) -> Result<(), ApiError> {
-    match caller {
-        Some(caller) => {
-            caller
-                .require_read(Some(street), "read_versions", target)
-                .await
-        }
-        None => Ok(()),
-    }
+/// A read of `street`'s plugin data: the caller must reach the street.
+async fn may_read(caller: Caller, street: &str, target: &str) -> Result<(), ApiError> {
+    caller
+        .require_read(Some(street), "read_versions", target)
+        .await
 }
 
 fn api_error(e: VersionError) -> ApiError {
@@ -79,7 +74,7 @@ fn api_error(e: VersionError) -> ApiError {
 
 /// `GET .../versions`: every version of the plugin, newest first.
 async fn list(
-    caller: Option<Caller>,
+    caller: Caller,
     State(platform): State<Arc<Platform>>,
     Path((street, name)): Path<(String, String)>,
 ) -> Result<Json<Vec<PluginVersion>>, ApiError> {
@@ -171,7 +166,7 @@ struct ShadowReport {
 
 /// `GET .../versions/{version}/report`: where the shadow run decided differently.
 async fn report(
-    caller: Option<Caller>,
+    caller: Caller,
     State(platform): State<Arc<Platform>>,
     Path((street, name, version)): Path<(String, String, u32)>,
 ) -> Result<Json<ShadowReport>, ApiError> {

@@ -20,6 +20,9 @@ pub struct Flow {
     pub sources: Vec<Source>,
     pub skip: Vec<Status>,
     pub clock_starts: ClockStart,
+    /// The handling unit calls the reporter itself (先行联系诉求人), so the case's handler may
+    /// reveal the reporter's number; otherwise only the centre may.
+    pub unit_calls_reporter: bool,
 }
 
 /// When a case's handling clock starts.
@@ -47,7 +50,13 @@ impl Flow {
             sources,
             skip,
             clock_starts: ClockStart::Sign,
+            unit_calls_reporter: false,
         })
+    }
+
+    pub fn with_unit_calls_reporter(mut self, unit_calls_reporter: bool) -> Self {
+        self.unit_calls_reporter = unit_calls_reporter;
+        self
     }
 
     pub fn with_clock_start(mut self, clock_starts: ClockStart) -> Self {
@@ -122,6 +131,8 @@ struct FlowEntry {
     skip: Vec<Status>,
     #[serde(default)]
     clock_starts: ClockStart,
+    #[serde(default)]
+    unit_calls_reporter: bool,
 }
 
 impl Flows {
@@ -133,7 +144,9 @@ impl Flows {
             .into_iter()
             .map(|f| {
                 Ok::<_, String>(
-                    Flow::new(&f.name, f.sources, f.skip)?.with_clock_start(f.clock_starts),
+                    Flow::new(&f.name, f.sources, f.skip)?
+                        .with_clock_start(f.clock_starts)
+                        .with_unit_calls_reporter(f.unit_calls_reporter),
                 )
             })
             .collect::<Result<Vec<_>, _>>()?;

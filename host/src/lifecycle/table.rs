@@ -97,6 +97,8 @@ named! {
         Centre = "centre",
         /// An on-site inspector (核查员).
         Inspector = "inspector",
+        /// A street or district leader (领导): supervises (督办) within their reach.
+        Leader = "leader",
         /// The platform itself: intake, automatic sign-for, timers.
         System = "system",
     }
@@ -152,6 +154,7 @@ const UNIT_OR_SYSTEM: &[Role] = &[R::Handler, R::UnitAdmin, R::System];
 const INSPECTOR: &[Role] = &[R::Inspector];
 const CENTRE: &[Role] = &[R::Centre];
 const CENTRE_OR_SYSTEM: &[Role] = &[R::Centre, R::System];
+const SUPERVISION: &[Role] = &[R::Centre, R::Leader, R::System];
 const SUPERVISORS: &[Role] = &[R::UnitAdmin, R::SectionChief, R::Centre];
 const SYSTEM: &[Role] = &[R::System];
 
@@ -184,14 +187,14 @@ pub const TRANSITIONS: &[Rule] = &[
     rule_row(S::FollowUp,           A::FollowUpUnsatisfied, S::InProgress,         CENTRE,           Q::Reason),
     rule_row(S::FollowUp,           A::Close,               S::Closed,             CENTRE,           Q::Reason),
     // 督办 flags an open case without moving it; it is on the timeline like any transition.
-    rule_row(S::Dispatched,         A::Supervise,           S::Dispatched,         CENTRE_OR_SYSTEM, Q::Reason),
-    rule_row(S::Signed,             A::Supervise,           S::Signed,             CENTRE_OR_SYSTEM, Q::Reason),
-    rule_row(S::InProgress,         A::Supervise,           S::InProgress,         CENTRE_OR_SYSTEM, Q::Reason),
-    rule_row(S::ReturnRequested,    A::Supervise,           S::ReturnRequested,    CENTRE_OR_SYSTEM, Q::Reason),
-    rule_row(S::ExtensionRequested, A::Supervise,           S::ExtensionRequested, CENTRE_OR_SYSTEM, Q::Reason),
-    rule_row(S::Parked,             A::Supervise,           S::Parked,             CENTRE_OR_SYSTEM, Q::Reason),
-    rule_row(S::Handled,            A::Supervise,           S::Handled,            CENTRE_OR_SYSTEM, Q::Reason),
-    rule_row(S::FollowUp,           A::Supervise,           S::FollowUp,           CENTRE_OR_SYSTEM, Q::Reason),
+    rule_row(S::Dispatched,         A::Supervise,           S::Dispatched,         SUPERVISION,      Q::Reason),
+    rule_row(S::Signed,             A::Supervise,           S::Signed,             SUPERVISION,      Q::Reason),
+    rule_row(S::InProgress,         A::Supervise,           S::InProgress,         SUPERVISION,      Q::Reason),
+    rule_row(S::ReturnRequested,    A::Supervise,           S::ReturnRequested,    SUPERVISION,      Q::Reason),
+    rule_row(S::ExtensionRequested, A::Supervise,           S::ExtensionRequested, SUPERVISION,      Q::Reason),
+    rule_row(S::Parked,             A::Supervise,           S::Parked,             SUPERVISION,      Q::Reason),
+    rule_row(S::Handled,            A::Supervise,           S::Handled,            SUPERVISION,      Q::Reason),
+    rule_row(S::FollowUp,           A::Supervise,           S::FollowUp,           SUPERVISION,      Q::Reason),
     // 预警 from the timers, in the states where the handling clock runs.
     rule_row(S::Dispatched,         A::Warn,                S::Dispatched,         SYSTEM,           Q::Nothing),
     rule_row(S::Signed,             A::Warn,                S::Signed,             SYSTEM,           Q::Nothing),

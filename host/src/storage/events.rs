@@ -38,6 +38,12 @@ pub struct EventFilter {
     pub item_code: Option<String>,
     pub alert: Option<Alert>,
     pub assignee: Option<String>,
+    /// Only the cases this unit handles (the caller's reach, or a filter).
+    pub handling_unit: Option<String>,
+    /// Only events from these sources; empty for any.
+    pub sources: Vec<Source>,
+    /// Only cases under supervision (督办).
+    pub supervised: bool,
     pub from: Option<Timestamp>,
     pub to: Option<Timestamp>,
     /// Only events stored before this sequence number (the page cursor).
@@ -279,6 +285,16 @@ impl Db {
         if filter.assignee.is_some() {
             clauses.push(format!("assignee = {}", next()));
         }
+        if filter.handling_unit.is_some() {
+            clauses.push(format!("handling_unit = {}", next()));
+        }
+        if !filter.sources.is_empty() {
+            let list: Vec<String> = filter.sources.iter().map(|_| next()).collect();
+            clauses.push(format!("source in ({})", list.join(", ")));
+        }
+        if filter.supervised {
+            clauses.push("supervision_level > 0".into());
+        }
         if filter.from.is_some() {
             clauses.push(format!("received_at >= {}", next()));
         }
@@ -316,6 +332,12 @@ impl Db {
         }
         if let Some(v) = &filter.assignee {
             q = q.bind(v);
+        }
+        if let Some(v) = &filter.handling_unit {
+            q = q.bind(v);
+        }
+        for source in &filter.sources {
+            q = q.bind(source.as_str());
         }
         if let Some(v) = filter.from {
             q = q.bind(millis(v));

@@ -3,6 +3,8 @@
 //! Owns the schema (migrations per backend) and every query; the rest of the host sees only
 //! domain types.
 
+pub mod accounts;
+pub mod audit;
 mod base_data;
 mod events;
 mod indicators;

@@ -5,6 +5,7 @@ use anyhow::Context;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
+use super::audit::{AuditEntry, insert_audit};
 use super::events::clock_from_row;
 use super::indicators::marks_sql;
 use super::{Db, from_millis, millis};
@@ -20,6 +21,8 @@ const ENTRY_COLUMNS: &str = "event_id, seq, actor, role, action, from_state, to_
 pub struct CaseHead {
     pub status: Status,
     pub source: Source,
+    /// The street's code.
+    pub street_code: String,
     pub handling_unit: String,
     pub received_at: jiff::Timestamp,
     pub item_code: String,
@@ -60,12 +63,16 @@ pub struct Transition<'a> {
     /// The unit the case is reassigned to.
     pub reassign: Option<&'a UnitRef>,
     pub assign: Assign<'a>,
+    /// The audit entry of the person who acted, written in the same transaction.
+    pub audit: Option<&'a AuditEntry>,
+    /// When the reporter's personal data is to be erased, for a transition that ends the case.
+    pub erase_personal_at: Option<jiff::Timestamp>,
 }
 
 impl Db {
     pub async fn case_head(&self, event_id: &str) -> anyhow::Result<Option<CaseHead>> {
         let row = sqlx::query(
-            "select status, source, handling_unit, received_at, item_code, community_code, \
+            "select status, source, street_code, handling_unit, received_at, item_code, community_code, \
              assignee, dispatch, rev, deadline, clock_measure, clock_budget, clock_started_at, \
              clock_remaining, warn_at, alert, supervision_level, timer_at from events where id = $1",
         )
@@ -80,6 +87,7 @@ impl Db {
         Ok(Some(CaseHead {
             status: Status::parse(&status).with_context(|| format!("bad status {status:?}"))?,
             source: Source::parse(&source).with_context(|| format!("bad source {source:?}"))?,
+            street_code: row.try_get("street_code")?,
             handling_unit: row.try_get("handling_unit")?,
             received_at: from_millis(row.try_get("received_at")?),
             item_code: row.try_get("item_code")?,
@@ -248,6 +256,16 @@ impl Db {
         };
         let entry = transition.entry.seal(event_id, Some(&tail));
         insert_entry(&mut tx, &entry).await?;
+        if let Some(at) = transition.erase_personal_at {
+            sqlx::query("update events set erase_personal_at = $1 where id = $2")
+                .bind(millis(at))
+                .bind(event_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        if let Some(audit) = transition.audit {
+            insert_audit(&mut *tx, audit).await?;
+        }
         tx.commit().await?;
         Ok(Some(entry))
     }

@@ -1,14 +1,12 @@
-//! Access tokens (their hashes, never their secrets) and the append-only audit log of
-//! administrative requests.
+//! Access tokens: their hashes, never their secrets.
 
 use jiff::Timestamp;
-use serde::Serialize;
 use sqlx::AssertSqlSafe;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use super::{Db, from_millis, millis};
-use crate::auth::Scope;
+use crate::domain::{Scope, Source};
 
 /// A stored token, without anything that would let one use it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -22,43 +20,14 @@ pub struct AccessToken {
     pub created_at: Timestamp,
     pub created_by: String,
     pub revoked_at: Option<Timestamp>,
+    /// The person a `staff` token acts as.
+    pub staff_id: Option<String>,
+    /// The sources a `channel` token may submit from.
+    pub sources: Vec<Source>,
 }
 
-/// One line of the audit log.
-#[derive(Clone, Debug, Serialize)]
-pub struct AuditEntry {
-    pub id: i64,
-    #[serde(with = "crate::calendar::cst")]
-    pub at: Timestamp,
-    /// The token's id, or `"admin"` for the bootstrap admin token.
-    pub token_id: String,
-    pub scope: String,
-    /// The street the token is limited to, if any.
-    pub token_street: Option<String>,
-    /// The street the request was about, if any.
-    pub street_code: Option<String>,
-    /// What was asked: `deploy`, `configure`, `list_plugins`, `read_audit`...
-    pub action: String,
-    /// What it was asked on, such as a plugin name.
-    pub target: String,
-    /// `ok` (an administrative write that succeeded) or `denied` (refused with 403).
-    pub outcome: String,
-    pub reason: Option<String>,
-}
-
-/// Which audit entries to read, newest first.
-#[derive(Clone, Debug, Default)]
-pub struct AuditFilter {
-    /// Entries about this street or by a token limited to it.
-    pub street_code: Option<String>,
-    pub outcome: Option<String>,
-    pub limit: u32,
-}
-
-const TOKEN_COLUMNS: &str =
-    "id, scope, street_code, label, created_at, created_by, revoked_at, secret_sha256";
-const AUDIT_COLUMNS: &str = "id, at, token_id, scope, token_street, street_code, action, target, \
-                             outcome, reason";
+const TOKEN_COLUMNS: &str = "id, scope, street_code, label, created_at, created_by, revoked_at, secret_sha256, staff_id, \
+     sources";
 
 impl Db {
     /// Stores a new token with the hash of its secret.
@@ -69,7 +38,8 @@ impl Db {
     ) -> anyhow::Result<()> {
         sqlx::query(
             "insert into access_tokens (id, secret_sha256, scope, street_code, label, \
-             created_at, created_by, revoked_at) values ($1, $2, $3, $4, $5, $6, $7, $8)",
+             created_at, created_by, revoked_at, staff_id, sources) \
+             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         )
         .bind(&token.id)
         .bind(secret_sha256)
@@ -79,6 +49,8 @@ impl Db {
         .bind(millis(token.created_at))
         .bind(&token.created_by)
         .bind(token.revoked_at.map(millis))
+        .bind(token.staff_id.as_deref())
+        .bind(sources_text(&token.sources))
         .execute(self.pool())
         .await?;
         Ok(())
@@ -121,47 +93,6 @@ impl Db {
         .await?;
         Ok(self.token_with_hash(id).await?.map(|(token, _)| token))
     }
-
-    /// Appends an entry to the audit log (its `id` is ignored: the database numbers it).
-    pub async fn record_audit(&self, entry: &AuditEntry) -> anyhow::Result<()> {
-        sqlx::query(
-            "insert into audit_log (at, token_id, scope, token_street, street_code, action, \
-             target, outcome, reason) values ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-        )
-        .bind(millis(entry.at))
-        .bind(&entry.token_id)
-        .bind(&entry.scope)
-        .bind(entry.token_street.as_deref())
-        .bind(entry.street_code.as_deref())
-        .bind(&entry.action)
-        .bind(&entry.target)
-        .bind(&entry.outcome)
-        .bind(entry.reason.as_deref())
-        .execute(self.pool())
-        .await?;
-        Ok(())
-    }
-
-    /// Audit entries, newest first.
-    pub async fn audit_entries(&self, filter: &AuditFilter) -> anyhow::Result<Vec<AuditEntry>> {
-        let mut sql = format!("select {AUDIT_COLUMNS} from audit_log where 1 = 1");
-        let mut n = 0;
-        if filter.street_code.is_some() {
-            n += 1;
-            sql.push_str(&format!(" and (street_code = ${n} or token_street = ${n})"));
-        }
-        if filter.outcome.is_some() {
-            n += 1;
-            sql.push_str(&format!(" and outcome = ${n}"));
-        }
-        sql.push_str(&format!(" order by id desc limit {}", filter.limit));
-        let mut q = sqlx::query(AssertSqlSafe(sql));
-        for value in [&filter.street_code, &filter.outcome].into_iter().flatten() {
-            q = q.bind(value);
-        }
-        let rows = q.fetch_all(self.pool()).await?;
-        rows.iter().map(audit_from_row).collect()
-    }
 }
 
 fn token_from_row(row: &AnyRow) -> anyhow::Result<AccessToken> {
@@ -176,20 +107,23 @@ fn token_from_row(row: &AnyRow) -> anyhow::Result<AccessToken> {
         revoked_at: row
             .try_get::<Option<i64>, _>("revoked_at")?
             .map(from_millis),
+        staff_id: row.try_get("staff_id")?,
+        sources: row
+            .try_get::<Option<String>, _>("sources")?
+            .unwrap_or_default()
+            .split(',')
+            .filter(|s| !s.is_empty())
+            .map(|s| Source::parse(s).ok_or_else(|| anyhow::anyhow!("bad token source {s:?}")))
+            .collect::<anyhow::Result<_>>()?,
     })
 }
 
-fn audit_from_row(row: &AnyRow) -> anyhow::Result<AuditEntry> {
-    Ok(AuditEntry {
-        id: row.try_get("id")?,
-        at: from_millis(row.try_get("at")?),
-        token_id: row.try_get("token_id")?,
-        scope: row.try_get("scope")?,
-        token_street: row.try_get("token_street")?,
-        street_code: row.try_get("street_code")?,
-        action: row.try_get("action")?,
-        target: row.try_get("target")?,
-        outcome: row.try_get("outcome")?,
-        reason: row.try_get("reason")?,
+fn sources_text(sources: &[Source]) -> Option<String> {
+    (!sources.is_empty()).then(|| {
+        sources
+            .iter()
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join(",")
     })
 }

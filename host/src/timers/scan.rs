@@ -14,6 +14,7 @@ use super::rules::{Due, Escalation, fire, level_name, next_timer};
 use crate::calendar::rfc3339;
 use crate::casework::{genesis, millisecond};
 use crate::lifecycle::{self, Action, Draft, Flows, Role};
+use crate::storage::audit::AuditEntry;
 use crate::storage::{Assign, Db, Transition};
 
 /// Cases read per round of a scan.
@@ -25,11 +26,13 @@ pub struct Fired {
     pub warnings: u64,
     pub overdue: u64,
     pub escalations: u64,
+    /// Ended cases whose reporter's personal data was erased (the retention timer).
+    pub erased: u64,
 }
 
 impl Fired {
     pub fn total(&self) -> u64 {
-        self.warnings + self.overdue + self.escalations
+        self.warnings + self.overdue + self.escalations + self.erased
     }
 
     fn count(&mut self, due: Due) {
@@ -43,7 +46,10 @@ impl Fired {
 
 /// Fires every timer due at `now`, including those that came due while no host was running.
 pub async fn fire_due(db: &Db, escalation: Escalation, now: Timestamp) -> anyhow::Result<Fired> {
-    let mut fired = Fired::default();
+    let mut fired = Fired {
+        erased: db.erase_personal_data(now).await?,
+        ..Fired::default()
+    };
     loop {
         let due = db.due_timers(now, ROUND).await?;
         let mut moved = false;
@@ -128,6 +134,15 @@ async fn fire_one(
         deadline: None,
         at: millisecond(now),
     };
+    let audit = AuditEntry {
+        event_id: Some(event_id.into()),
+        at: millisecond(now),
+        ..AuditEntry::system(
+            Some(&head.street_code),
+            action.as_str(),
+            &format!("event {event_id}"),
+        )
+    };
     let transition = Transition {
         from: head.status,
         to,
@@ -137,6 +152,9 @@ async fn fire_one(
         clock: &clock,
         reassign: None,
         assign: Assign::Keep,
+        audit: Some(&audit),
+        // A timer never ends a case.
+        erase_personal_at: None,
     };
     Ok(db
         .apply_transition(event_id, transition)

@@ -1,12 +1,14 @@
 //! The command line: `streetwise serve`, `streetwise import`, `streetwise verify`,
-//! `streetwise generate` and `streetwise token`.
+//! `streetwise generate`, and district IT's `streetwise account` and `streetwise token`
+//! ([`people`]).
+
+mod people;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::auth::{Scope, tokens};
 use crate::import::{self, ImportKind};
 use crate::settings::Settings;
 
@@ -58,39 +60,16 @@ enum Command {
         #[command(subcommand)]
         what: crate::devkit::PluginCommand,
     },
-    /// Create, list and revoke access tokens (district admin, street admin, read-only).
+    /// Create, list and revoke access tokens (district admin, street admin, read-only, a
+    /// person's, a channel's).
     Token {
         #[command(subcommand)]
-        what: Token,
+        what: people::Token,
     },
-}
-
-#[derive(Subcommand, Debug)]
-enum Token {
-    /// Create a token and print it once (on stdout; only its hash is stored).
-    Create {
-        #[arg(long, value_enum)]
-        scope: Scope,
-        /// The street (code, slug or name such as 布吉): required for street_admin, optional
-        /// for read_only.
-        #[arg(long)]
-        street: Option<String>,
-        /// Who holds it and what for, e.g. "布吉 team".
-        #[arg(long)]
-        label: String,
-        #[command(flatten)]
-        settings: Settings,
-    },
-    /// List tokens: id, scope, street, label, created, revoked. Never their secrets.
-    List {
-        #[command(flatten)]
-        settings: Settings,
-    },
-    /// Revoke a token by its id (or the whole token); it is refused from the next request on.
-    Revoke {
-        id: String,
-        #[command(flatten)]
-        settings: Settings,
+    /// Staff accounts: create with a one-time password, reset, disable, enable, list.
+    Account {
+        #[command(subcommand)]
+        what: people::Account,
     },
 }
 
@@ -169,7 +148,8 @@ pub fn main() -> ExitCode {
                         settings,
                     },
             } => crate::base_data::generate::run(&settings, per_community, seed).await,
-            Command::Token { what } => token(what).await,
+            Command::Token { what } => people::token(what).await,
+            Command::Account { what } => people::account(what).await,
             Command::Plugin { what } => crate::devkit::run_command(what).await,
         }
     });
@@ -186,13 +166,37 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     let app = crate::Application::build(&settings).await?;
     let address = app.address();
     tracing::info!(%address, database = %crate::storage::redact(&settings.database_url()), "streetwise is serving");
+    let demo = std::fs::read_to_string(settings.data_dir.join(crate::auth::demo::FILE))
+        .ok()
+        .filter(|_| settings.people.demo_accounts);
     println!(
-        "\nStreetwise is serving on http://{address}\n\
+        "\nStreetwise is serving on http://{address}\n\n\
+         Console (控制台): http://{address}/\n"
+    );
+    match demo {
+        Some(accounts) => println!(
+            "Demo sign-ins (演示账号; kept in {}):\n{}\n",
+            settings.data_dir.join(crate::auth::demo::FILE).display(),
+            accounts
+                .lines()
+                .filter(|l| !l.starts_with('#'))
+                .map(|l| format!("  {l}"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        ),
+        None => {
+            println!("Sign-ins: create accounts with `streetwise account create <staff id>`.\n")
+        }
+    }
+    println!(
+        "API: every call needs a sign-in or a token; the admin token is in {}.\n\
          Post a first event (a waterlogging appeal in 平湖 山厦 community):\n\n  \
-         curl -s -X POST http://{address}/api/v1/events -H 'content-type: application/json' \\\n    \
+         curl -s -X POST http://{address}/api/v1/events -H \"authorization: Bearer $(cat {})\" \\\n    \
+         -H 'content-type: application/json' \\\n    \
          -d '{{\"source\":\"hotline\",\"description\":\"山厦社区路口积水很深，车辆无法通行\",\"location\":{{\"street\":\"平湖\",\"community\":\"山厦\"}}}}'\n\n\
-         Then read it back with GET /api/v1/events/<id>, or list with GET /api/v1/events.\n\
-         Stop with Ctrl-C.\n"
+         Stop with Ctrl-C.\n",
+        settings.data_dir.join(crate::auth::TOKEN_FILE).display(),
+        settings.data_dir.join(crate::auth::TOKEN_FILE).display(),
     );
     app.run(shutdown_signal()).await
 }
@@ -227,78 +231,6 @@ pub async fn verify(settings: &Settings, event_id: &str) -> anyhow::Result<()> {
         }
         Some(broken) => anyhow::bail!("the timeline of {event_id} is broken: {broken}"),
     }
-}
-
-async fn token(command: Token) -> anyhow::Result<()> {
-    let settings = match &command {
-        Token::Create { settings, .. }
-        | Token::List { settings }
-        | Token::Revoke { settings, .. } => settings,
-    };
-    let db = crate::storage::Db::connect(&settings.database_url()).await?;
-    let result = match command {
-        Token::Create {
-            scope,
-            street,
-            label,
-            ..
-        } => {
-            let user = std::env::var("USER").unwrap_or_else(|_| "unknown".into());
-            let request = tokens::NewToken {
-                scope,
-                street,
-                label,
-                created_by: format!("cli:{user}"),
-            };
-            tokens::create(&db, request).await.map(|issued| {
-                let t = &issued.record;
-                eprintln!(
-                    "created token {} ({}{}, \"{}\"). It is shown once, below: store it now.",
-                    t.id,
-                    t.scope.as_str(),
-                    issued
-                        .street_name
-                        .as_deref()
-                        .zip(t.street_code.as_deref())
-                        .map(|(name, code)| format!(" of {name} {code}"))
-                        .unwrap_or_default(),
-                    t.label
-                );
-                println!("{}", issued.token);
-            })
-        }
-        Token::List { .. } => tokens::list(&db).await.map(|all| {
-            println!(
-                "{:<12}  {:<14}  {:<9}  {:<25}  {:<25}  {:<16}  label",
-                "id", "scope", "street", "created", "revoked", "by"
-            );
-            for t in all {
-                println!(
-                    "{:<12}  {:<14}  {:<9}  {:<25}  {:<25}  {:<16}  {}",
-                    t.id,
-                    t.scope.as_str(),
-                    t.street_code.as_deref().unwrap_or("-"),
-                    crate::calendar::rfc3339(t.created_at),
-                    t.revoked_at.map_or("-".into(), crate::calendar::rfc3339),
-                    t.created_by,
-                    t.label
-                );
-            }
-        }),
-        Token::Revoke { id, .. } => tokens::revoke(&db, &id).await.map(|revoked| {
-            let at = revoked
-                .record
-                .revoked_at
-                .map_or(String::new(), crate::calendar::rfc3339);
-            if revoked.already {
-                println!("token {} was already revoked at {at}", revoked.record.id);
-            } else {
-                println!("token {} revoked at {at}", revoked.record.id);
-            }
-        }),
-    };
-    db.close().await;
-    result
 }
 
 async fn shutdown_signal() {

@@ -1,0 +1,74 @@
+//! `POST /api/v1/events/{id}/reporter`: revealing the reporter's full name and phone for the
+//! follow-up call (回访). An explicit, audited action allowed to the centre, and to the case's
+//! own handler where the case's flow has the unit call the reporter. Nothing else returns it.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, State};
+use axum::routing::post;
+use axum::{Json, Router};
+use serde::Serialize;
+
+use super::auth::Caller;
+use super::error::ApiError;
+use super::events::scope_of;
+use crate::auth::policy;
+use crate::lifecycle::Flows;
+use crate::platform::Platform;
+
+pub fn router() -> Router<Arc<Platform>> {
+    Router::new().route("/api/v1/events/{id}/reporter", post(reveal))
+}
+
+#[derive(Debug, Serialize)]
+struct Revealed {
+    event_id: String,
+    name: Option<String>,
+    phone: Option<String>,
+    /// When the personal data was erased under the retention rule, if it was.
+    erased_at: Option<String>,
+}
+
+async fn reveal(
+    caller: Caller,
+    State(platform): State<Arc<Platform>>,
+    Path(id): Path<String>,
+) -> Result<Json<Revealed>, ApiError> {
+    let Some(stored) = platform.db().event(&id).await? else {
+        return Err(ApiError::NotFound(format!("no event {id}")));
+    };
+    let scope = scope_of(&stored.record);
+    let unit_calls = Flows::shipped()
+        .for_source(stored.record.event.source)
+        .unit_calls_reporter;
+    if let Err(refusal) = policy::may_reveal(caller.principal(), &scope, unit_calls) {
+        return Err(caller
+            .refuse(
+                refusal,
+                Some(scope.street),
+                Some(&id),
+                "reveal_reporter",
+                &id,
+            )
+            .await);
+    }
+    let mut audit = caller.entry(
+        Some(scope.street),
+        "reveal_reporter",
+        &format!("event {id}"),
+        "ok",
+        None,
+    );
+    audit.event_id = Some(id.clone());
+    let (reporter, erased_at) = platform
+        .db()
+        .reveal_reporter(&id, &audit)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no event {id}")))?;
+    Ok(Json(Revealed {
+        event_id: id,
+        name: reporter.name,
+        phone: reporter.phone,
+        erased_at: erased_at.map(crate::calendar::rfc3339),
+    }))
+}

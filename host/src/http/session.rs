@@ -1,0 +1,174 @@
+//! `/api/v1/session`: signing in and out with a password, who am I, and changing one's own
+//! password. The console's pages use the same calls through their forms.
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::extract::rejection::JsonRejection;
+use axum::http::header::SET_COOKIE;
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+
+use super::auth::Caller;
+use super::error::ApiError;
+use crate::auth::accounts::{self, PasswordError, SignInError};
+use crate::auth::sessions::{self, COOKIE, Started};
+use crate::domain::Principal;
+use crate::platform::Platform;
+
+pub fn router() -> Router<Arc<Platform>> {
+    Router::new()
+        .route("/api/v1/session", post(sign_in).get(me).delete(sign_out))
+        .route("/api/v1/session/password", post(change_password))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct Credentials {
+    pub username: String,
+    pub password: String,
+}
+
+#[derive(Debug, Serialize)]
+struct Me {
+    principal: Principal,
+    /// The token state-changing requests must echo in `x-csrf-token` (sessions only).
+    csrf: Option<String>,
+    must_change_password: bool,
+}
+
+/// `POST /api/v1/session`: `200` with the caller and the CSRF token, and the session cookie.
+async fn sign_in(
+    State(platform): State<Arc<Platform>>,
+    headers: HeaderMap,
+    body: Result<Json<Credentials>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    let Json(credentials) = body?;
+    let started = start(&platform, &credentials).await?;
+    let cookie = session_cookie(&started.secret, &headers, &platform);
+    let me = Me {
+        principal: started.principal,
+        csrf: Some(started.csrf),
+        must_change_password: started.must_change,
+    };
+    Ok(([(SET_COOKIE, cookie)], Json(me)).into_response())
+}
+
+/// Signs in: the session, or the API error a person reads (`401` for a wrong password,
+/// `423` for a locked or disabled account).
+pub(super) async fn start(
+    platform: &Platform,
+    credentials: &Credentials,
+) -> Result<Started, ApiError> {
+    let reference = platform.reference();
+    sessions::sign_in(
+        platform.db(),
+        &reference,
+        platform.lifetimes(),
+        &credentials.username,
+        &credentials.password,
+    )
+    .await
+    .map_err(|e| match e {
+        SignInError::Wrong => ApiError::SignIn(e.to_string()),
+        SignInError::Locked { .. } | SignInError::Disabled => ApiError::Locked(e.to_string()),
+        SignInError::Internal(cause) => ApiError::Internal(cause),
+    })
+}
+
+/// The `Set-Cookie` value of a new session: HttpOnly, SameSite=Strict, `Secure` when the
+/// request came over TLS (directly or through a proxy that says so).
+pub(super) fn session_cookie(
+    secret: &str,
+    headers: &HeaderMap,
+    platform: &Platform,
+) -> HeaderValue {
+    let secure = platform.secure_cookies()
+        || headers
+            .get("x-forwarded-proto")
+            .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"https"));
+    let max_age = platform.lifetimes().absolute.as_secs();
+    let value = format!(
+        "{COOKIE}={secret}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{}",
+        if secure { "; Secure" } else { "" }
+    );
+    HeaderValue::from_str(&value).expect("a cookie of hex digits is a valid header")
+}
+
+/// The `Set-Cookie` value that removes the session cookie.
+pub(super) fn cleared_cookie() -> HeaderValue {
+    HeaderValue::from_static("sw_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0")
+}
+
+/// `GET /api/v1/session`: who is calling.
+async fn me(caller: Caller) -> Json<Me> {
+    Json(Me {
+        principal: caller.principal().clone(),
+        csrf: caller.session().map(|s| s.csrf.clone()),
+        must_change_password: caller.session().is_some_and(|s| s.must_change),
+    })
+}
+
+/// `DELETE /api/v1/session`: ends the session on the server and clears the cookie.
+async fn sign_out(
+    caller: Caller,
+    State(platform): State<Arc<Platform>>,
+) -> Result<Response, ApiError> {
+    let Some(live) = caller.session() else {
+        return Err(ApiError::Unprocessable {
+            code: "not_a_session",
+            message: "a token has no session to end: revoke it with `streetwise token revoke`"
+                .into(),
+        });
+    };
+    sessions::sign_out(platform.db(), live).await?;
+    Ok((StatusCode::NO_CONTENT, [(SET_COOKIE, cleared_cookie())]).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PasswordChange {
+    current: String,
+    new: String,
+}
+
+/// `POST /api/v1/session/password`: `204` once the new password is set.
+async fn change_password(
+    caller: Caller,
+    State(platform): State<Arc<Platform>>,
+    body: Result<Json<PasswordChange>, JsonRejection>,
+) -> Result<StatusCode, ApiError> {
+    let Json(change) = body?;
+    set_password(&platform, &caller, &change.current, &change.new).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub(super) async fn set_password(
+    platform: &Platform,
+    caller: &Caller,
+    current: &str,
+    new: &str,
+) -> Result<(), ApiError> {
+    if caller.session().is_none() {
+        return Err(ApiError::Unprocessable {
+            code: "not_a_session",
+            message: "sign in with a password to change it".into(),
+        });
+    }
+    accounts::change_password(platform.db(), caller.principal(), current, new)
+        .await
+        .map_err(|e| match e {
+            PasswordError::WrongCurrent => ApiError::Unprocessable {
+                code: "wrong_password",
+                message: e.to_string(),
+            },
+            PasswordError::Weak(_) => ApiError::Unprocessable {
+                code: "weak_password",
+                message: e.to_string(),
+            },
+            PasswordError::Internal(cause) => ApiError::Internal(cause),
+        })
+}
