@@ -4,6 +4,7 @@ mod assignment;
 mod base_data;
 mod devkit;
 mod example_plugins;
+mod hardening;
 mod health;
 mod import;
 mod intake;

@@ -1,5 +1,5 @@
 //! The HTTP API (axum). Each resource module exposes its own `router()`; this one merges
-//! them and adds tracing, body limits and a health check.
+//! them and adds tracing, body limits, panic recovery and a health check.
 
 mod audit;
 pub mod auth;
@@ -7,6 +7,7 @@ mod cases;
 mod error;
 mod events;
 mod metrics;
+mod panic;
 mod plugins;
 mod rankings;
 mod versions;
@@ -44,6 +45,7 @@ pub fn router(platform: Arc<Platform>) -> Router {
         .merge(rankings::router())
         .merge(cases::router().layer(DefaultBodyLimit::max(MAX_JSON_BYTES)))
         .route("/healthz", get(|| async { "ok" }))
+        .layer(panic::layer())
         .layer(
             TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
                 let path = request
