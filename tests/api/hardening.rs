@@ -2,4 +2,5 @@
 //! and what it gets now.
 
 mod connections;
+mod examples;
 mod extensions;
