@@ -4,3 +4,4 @@
 mod connections;
 mod examples;
 mod extensions;
+mod validation;

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
@@ -10,6 +10,7 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 
 use super::error::ApiError;
+use super::json::JsonBody;
 use crate::domain::{
     ActionRecord, Alert, CaseClock, Classification, Dispatch, EventRecord, Source, Status,
     TraceStep,
@@ -104,9 +105,8 @@ impl From<EventRecord> for EventView {
 /// channel sends the same (source, external_id) again.
 async fn submit(
     State(platform): State<Arc<Platform>>,
-    body: Result<Json<NewEventRequest>, JsonRejection>,
+    JsonBody(request): JsonBody<NewEventRequest>,
 ) -> Result<(StatusCode, Json<EventView>), ApiError> {
-    let Json(request) = body?;
     match platform.submit(request).await {
         Ok(Submitted::Created(record)) => Ok((StatusCode::CREATED, Json(record.into()))),
         Ok(Submitted::Existing(record)) => Ok((StatusCode::OK, Json(record.into()))),

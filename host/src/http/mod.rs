@@ -7,6 +7,7 @@ pub mod auth;
 mod cases;
 mod error;
 mod events;
+mod json;
 mod limits;
 mod metrics;
 mod panic;

@@ -2,7 +2,11 @@
 //! route, set the deadline), durable storage in group commits, and the scenarios that run
 //! after an event is stored.
 
+mod fields;
+mod locate;
 mod pipeline;
+#[cfg(test)]
+mod props;
 mod request;
 mod scenarios;
 mod writer;
