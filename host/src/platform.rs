@@ -15,7 +15,7 @@ use crate::casework::{self, Act, ActError, Applied};
 use crate::domain::EventRecord;
 use crate::indicators::Weights;
 use crate::intake::{
-    Decision, InvalidEvent, NewEventRequest, Pipeline, ScenarioWorker, Writer, Written,
+    Decision, InvalidEvent, NewEventRequest, Pipeline, ScenarioWorker, StoreError, Writer, Written,
 };
 use crate::reference::{Reference, SharedReference};
 use crate::runtime::{CompiledPlugin, DeployError, LoadedPlugin, Registry, Runtime};
@@ -58,6 +58,10 @@ pub enum Submitted {
 pub enum SubmitError {
     #[error(transparent)]
     Invalid(#[from] InvalidEvent),
+    /// The database refused this event's data (it passed validation, so this is a gap in
+    /// validation, not the caller's fault alone); the other events of its commit are stored.
+    #[error("the event could not be stored: {0}")]
+    Refused(String),
     #[error("the event could not be stored: {0}")]
     Storage(String),
 }
@@ -199,7 +203,8 @@ impl Platform {
                     .ok_or_else(|| SubmitError::Storage("duplicate vanished".into()))?;
                 Ok(Submitted::Existing(existing.record))
             }
-            Err(e) => Err(SubmitError::Storage(e)),
+            Err(StoreError::Refused(cause)) => Err(SubmitError::Refused(cause)),
+            Err(StoreError::Unavailable(cause)) => Err(SubmitError::Storage(cause)),
         }
     }
 

@@ -4,4 +4,5 @@
 mod connections;
 mod examples;
 mod extensions;
+mod storage;
 mod validation;

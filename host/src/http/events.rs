@@ -114,6 +114,15 @@ async fn submit(
             code: invalid.code,
             message: invalid.message,
         }),
+        Err(SubmitError::Refused(cause)) => {
+            tracing::warn!(error = %cause, "a valid event was refused by the database");
+            Err(ApiError::Unprocessable {
+                code: "refused_by_storage",
+                message: "the database refused this event's content; nothing was stored. \
+                          Check its text for characters a database cannot hold (数据库拒绝了该事件)"
+                    .into(),
+            })
+        }
         Err(SubmitError::Storage(cause)) => Err(ApiError::Unavailable(cause)),
     }
 }

@@ -15,4 +15,4 @@ pub use pipeline::{Decision, Pipeline};
 pub(crate) use pipeline::{baseline, plugin_span, record, wit_candidates};
 pub use request::{InvalidEvent, LocationRequest, NewEventRequest, ReporterRequest};
 pub use scenarios::ScenarioWorker;
-pub use writer::{Writer, Written};
+pub use writer::{StoreError, Writer, Written};
