@@ -1,19 +1,21 @@
 //! The application: the platform behind a bound listener. Exposes the port it actually bound,
-//! so tests can ask for port 0.
+//! so tests can ask for port 0. How connections are served is [`crate::http::serve`].
 
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
 use tokio::net::TcpListener;
 
 use crate::platform::Platform;
-use crate::settings::Settings;
+use crate::settings::{HttpLimits, Settings};
 
 pub struct Application {
     listener: TcpListener,
     platform: Arc<Platform>,
+    limits: HttpLimits,
 }
 
 impl Application {
@@ -23,7 +25,11 @@ impl Application {
         let listener = TcpListener::bind(&settings.bind)
             .await
             .with_context(|| format!("cannot listen on {}", settings.bind))?;
-        Ok(Self { listener, platform })
+        Ok(Self {
+            listener,
+            platform,
+            limits: settings.http.clone(),
+        })
     }
 
     pub fn address(&self) -> SocketAddr {
@@ -42,11 +48,9 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
-        let router = crate::http::router(self.platform.clone());
-        axum::serve(self.listener, router)
-            .with_graceful_shutdown(shutdown)
-            .await
-            .context("serving HTTP")?;
+        let body_read_timeout = Duration::from_secs(self.limits.body_read_timeout_secs);
+        let router = crate::http::router(self.platform.clone(), body_read_timeout);
+        crate::http::serve::serve(self.listener, router, &self.limits, shutdown).await;
         self.platform.shutdown().await;
         Ok(())
     }

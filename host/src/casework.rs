@@ -374,6 +374,13 @@ fn checked(mut act: Act) -> Result<Act, ActError> {
             });
         }
     }
+    // An absurd extension would move the deadline past any calendar (or overflow it).
+    if let Some(extension) = act.extension {
+        extension.check().map_err(|why| ActError::Invalid {
+            code: "invalid_extension",
+            message: format!("extension {why}"),
+        })?;
+    }
     Ok(act)
 }
 

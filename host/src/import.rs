@@ -255,7 +255,7 @@ fn time_limit(get: &dyn Fn(&str) -> String) -> Result<Option<TimeLimit>, String>
     let unit = TimeUnit::parse(&unit).ok_or_else(|| {
         format!("time_limit_unit {unit:?}: use urgent_hours, working_hours, working_days or calendar_days")
     })?;
-    Ok(Some(TimeLimit { value, unit }))
+    TimeLimit { value, unit }.check().map(Some)
 }
 
 fn list(value: &str) -> Vec<String> {

@@ -18,6 +18,7 @@
 //! - [`indicators`]: 结案率, 按期处置率 and the rest per street and unit, the score and the
 //!   ranking; [`generate`] writes a large history of closed cases to measure them on.
 //! - [`import`], [`seed`]: reference data in and out. [`settings`], [`cli`]: configuration.
+//!   [`examples`]: the example plugins deployed at start, into streets without their own.
 //! - [`devkit`]: `streetwise plugin new|test|deploy` for street teams writing plugins.
 
 pub mod app;
@@ -31,6 +32,7 @@ pub mod cli;
 pub mod clock;
 pub mod devkit;
 pub mod domain;
+pub mod examples;
 pub mod generate;
 pub mod http;
 pub mod import;

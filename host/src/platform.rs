@@ -2,7 +2,6 @@
 //! HTTP API and the command line offer on them.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::Context;
@@ -18,10 +17,10 @@ use crate::casework::{self, Act, ActError, Applied};
 use crate::domain::EventRecord;
 use crate::indicators::Weights;
 use crate::intake::{
-    Decision, InvalidEvent, NewEventRequest, Pipeline, ScenarioWorker, Writer, Written,
+    Decision, InvalidEvent, NewEventRequest, Pipeline, ScenarioWorker, StoreError, Writer, Written,
 };
 use crate::reference::{Reference, SharedReference};
-use crate::runtime::{DeployError, LoadedPlugin, Registry, Runtime};
+use crate::runtime::{CompiledPlugin, DeployError, LoadedPlugin, Registry, Runtime};
 use crate::settings::Settings;
 use crate::storage::{Db, DeployMode, NewVersion, PluginVersion};
 use crate::timers::{self, Fired};
@@ -65,6 +64,10 @@ pub enum Submitted {
 pub enum SubmitError {
     #[error(transparent)]
     Invalid(#[from] InvalidEvent),
+    /// The database refused this event's data (it passed validation, so this is a gap in
+    /// validation, not the caller's fault alone); the other events of its commit are stored.
+    #[error("the event could not be stored: {0}")]
+    Refused(String),
     #[error("the event could not be stored: {0}")]
     Storage(String),
 }
@@ -228,7 +231,8 @@ impl Platform {
                     .ok_or_else(|| SubmitError::Storage("duplicate vanished".into()))?;
                 Ok(Submitted::Existing(existing.record))
             }
-            Err(e) => Err(SubmitError::Storage(e)),
+            Err(StoreError::Refused(cause)) => Err(SubmitError::Refused(cause)),
+            Err(StoreError::Unavailable(cause)) => Err(SubmitError::Storage(cause)),
         }
     }
 
@@ -260,6 +264,16 @@ impl Platform {
         if !valid_plugin_name(name) {
             return Err(DeployFailure::InvalidName(name.into()));
         }
+        let (compiled, bytes) = self.compile_plugin(bytes).await?;
+        self.store_version(&street_code, name, compiled, bytes, deployed_by, options)
+            .await
+    }
+
+    /// Checks and compiles a component, off the async threads.
+    pub(crate) async fn compile_plugin(
+        &self,
+        bytes: Vec<u8>,
+    ) -> Result<(CompiledPlugin, Vec<u8>), DeployFailure> {
         let runtime = self.pipeline.runtime.clone();
         let (compiled, bytes) = tokio::task::spawn_blocking(move || {
             let compiled = runtime.compile(&bytes);
@@ -267,10 +281,22 @@ impl Platform {
         })
         .await
         .context("compiling the component")?;
-        let compiled = compiled?;
+        Ok((compiled?, bytes))
+    }
+
+    /// Stores a compiled version of a street's plugin and installs it.
+    pub(crate) async fn store_version(
+        &self,
+        street_code: &str,
+        name: &str,
+        compiled: CompiledPlugin,
+        bytes: Vec<u8>,
+        deployed_by: &str,
+        options: VersionOptions,
+    ) -> Result<PluginVersion, DeployFailure> {
         let sha256 = hex::encode(Sha256::digest(&bytes));
         let new = NewVersion {
-            street_code: &street_code,
+            street_code,
             name,
             kind: compiled.kind(),
             sha256: &sha256,
@@ -280,7 +306,7 @@ impl Platform {
             grants: &options.grants,
         };
         let meta = self.db().deploy_plugin(new, &bytes).await?;
-        let config = self.db().plugin_config(&street_code, name).await?;
+        let config = self.db().plugin_config(street_code, name).await?;
         tracing::info!(
             street = %street_code,
             plugin = name,
@@ -312,56 +338,6 @@ impl Platform {
             if plugin.meta.name == name {
                 plugin.set_config(config.clone());
             }
-        }
-        Ok(())
-    }
-
-    /// Deploys the plugins a manifest lists, skipping those already active.
-    pub async fn deploy_manifest(&self, path: &Path) -> anyhow::Result<()> {
-        let manifest = Manifest::read(path)?;
-        let base = path.parent().unwrap_or(Path::new("."));
-        for entry in manifest.plugin {
-            let file = base.join(&entry.file);
-            let bytes = std::fs::read(&file).with_context(|| {
-                format!(
-                    "cannot read plugin {} listed in {}: build the plugins first \
-                     (cargo build --release --manifest-path plugins/Cargo.toml --target wasm32-wasip2)",
-                    file.display(),
-                    path.display()
-                )
-            })?;
-            let street = self
-                .street_code(&entry.street)
-                .with_context(|| format!("{}: unknown street {}", path.display(), entry.street))?;
-            if self
-                .db()
-                .plugin_config(&street, &entry.name)
-                .await?
-                .is_empty()
-                && !entry.config.is_empty()
-            {
-                self.set_plugin_config(&street, &entry.name, entry.config.clone())
-                    .await?;
-            }
-            let sha256 = hex::encode(Sha256::digest(&bytes));
-            if self
-                .db()
-                .is_active_sha(&street, &entry.name, &sha256)
-                .await?
-            {
-                continue;
-            }
-            let grants = Grant::parse_list(&entry.grants)
-                .map_err(|e| anyhow::anyhow!("{}: {}: {e}", path.display(), entry.name))?;
-            let options = VersionOptions {
-                grants,
-                ..VersionOptions::default()
-            };
-            let meta = self
-                .deploy_version(&street, &entry.name, bytes, "examples", options)
-                .await
-                .with_context(|| format!("deploying {}", file.display()))?;
-            tracing::info!(street = %entry.street, plugin = %meta.name, version = meta.version, "example plugin deployed");
         }
         Ok(())
     }
@@ -449,36 +425,10 @@ async fn load_active_plugins(pipeline: &Pipeline) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn valid_plugin_name(name: &str) -> bool {
+pub(crate) fn valid_plugin_name(name: &str) -> bool {
     (1..=64).contains(&name.len())
         && name
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
         && !name.starts_with('-')
-}
-
-/// A plugin manifest such as `plugins/examples.toml`.
-#[derive(Debug, serde::Deserialize)]
-struct Manifest {
-    plugin: Vec<ManifestEntry>,
-}
-
-#[derive(Debug, serde::Deserialize)]
-struct ManifestEntry {
-    street: String,
-    name: String,
-    file: PathBuf,
-    #[serde(default)]
-    config: BTreeMap<String, String>,
-    /// Base data sets granted, e.g. "buildings,entities".
-    #[serde(default)]
-    grants: String,
-}
-
-impl Manifest {
-    fn read(path: &Path) -> anyhow::Result<Self> {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read the plugin manifest {}", path.display()))?;
-        toml::from_str(&text).with_context(|| format!("invalid plugin manifest {}", path.display()))
-    }
 }

@@ -10,7 +10,7 @@ use crate::calendar::{CalendarYear, WorkingCalendar};
 use crate::classify::{Baseline, KeywordClassifier};
 use crate::domain::{
     Catalog, Category, District, HandlingRef, Item, Responsibility, Section, Staff, StaffRole,
-    Street, Unit, UnitKind,
+    Street, TimeLimit, Unit, UnitKind,
 };
 
 /// Everything the pipeline looks up, consistent with itself.
@@ -232,8 +232,8 @@ fn check(parts: &ReferenceParts) -> Vec<String> {
                 item.code, item.category
             ));
         }
-        if item.time_limit.value == 0 {
-            errors.push(format!("item {}: time limit must be at least 1", item.code));
+        if let Err(why) = item.time_limit.check() {
+            errors.push(format!("item {}: time limit {why}", item.code));
         }
     }
     if catalog.item(&catalog.fallback_item).is_none() {
@@ -265,6 +265,9 @@ fn check(parts: &ReferenceParts) -> Vec<String> {
         }
         if r.handling.is_empty() {
             errors.push(format!("{row}: no handling unit"));
+        }
+        if let Some(Err(why)) = r.time_limit.map(TimeLimit::check) {
+            errors.push(format!("{row}: time limit {why}"));
         }
         for h in &r.handling {
             match h {

@@ -71,6 +71,9 @@ pub struct Settings {
     pub people: PeopleSettings,
 
     #[command(flatten)]
+    pub http: HttpLimits,
+
+    #[command(flatten)]
     pub plugins: PluginLimits,
 
     #[command(flatten)]
@@ -140,6 +143,27 @@ impl PeopleSettings {
     pub fn retention(&self) -> jiff::SignedDuration {
         jiff::SignedDuration::from_hours(24 * i64::from(self.personal_data_days))
     }
+}
+
+/// Limits on HTTP connections and requests, against clients that connect and stall.
+#[derive(Args, Clone, Debug)]
+pub struct HttpLimits {
+    /// Seconds a client has to send a request's headers, from when the server starts waiting
+    /// for them (a new connection, or an idle kept-alive one); then the connection is closed.
+    #[arg(long, env = "STREETWISE_HEADER_READ_TIMEOUT_SECS", default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub header_read_timeout_secs: u64,
+
+    /// Seconds a client has to send a request's whole body once its headers are in; then the
+    /// request is answered `408` and nothing is stored.
+    #[arg(long, env = "STREETWISE_BODY_READ_TIMEOUT_SECS", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub body_read_timeout_secs: u64,
+
+    /// Connections served at once; further ones wait in the listen queue until one closes.
+    #[arg(long, env = "STREETWISE_MAX_CONNECTIONS", default_value_t = 1024,
+          value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub max_connections: u64,
 }
 
 /// The sandbox's limits, as flags.

@@ -5,6 +5,7 @@ mod authz;
 mod base_data;
 mod devkit;
 mod example_plugins;
+mod hardening;
 mod health;
 mod import;
 mod intake;

@@ -47,6 +47,19 @@ impl TimeUnit {
         }
     }
 
+    /// The longest time limit accepted in this unit: about a year of it, so that a deadline
+    /// is always found on the working calendar and stays a date anyone can act on.
+    pub fn max_value(self) -> u32 {
+        match self {
+            // 30 days around the clock.
+            TimeUnit::UrgentHours => 720,
+            // 250 working days of 7 hours.
+            TimeUnit::WorkingHours => 1750,
+            TimeUnit::WorkingDays => 250,
+            TimeUnit::CalendarDays => 366,
+        }
+    }
+
     /// The Chinese name used in the district's lists.
     pub fn name_zh(self) -> &'static str {
         match self {
@@ -87,6 +100,24 @@ impl Measure {
 pub struct TimeLimit {
     pub value: u32,
     pub unit: TimeUnit,
+}
+
+impl TimeLimit {
+    /// Checks that the value is 1 to [`TimeUnit::max_value`]; the error says the bound.
+    pub fn check(self) -> Result<Self, String> {
+        let max = self.unit.max_value();
+        if (1..=max).contains(&self.value) {
+            Ok(self)
+        } else {
+            Err(format!(
+                "{} {} is out of range: 1 to {max} {} (时限须为 1 至 {max} {})",
+                self.value,
+                self.unit.as_str(),
+                self.unit.as_str(),
+                self.unit.name_zh()
+            ))
+        }
+    }
 }
 
 impl fmt::Display for TimeLimit {

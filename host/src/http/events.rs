@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::auth::Caller;
 use super::error::ApiError;
+use super::json::JsonBody;
 use crate::auth::policy;
 use crate::domain::{
     ActionRecord, Alert, CaseClock, CaseScope, Classification, Dispatch, EventRecord, Reach,
@@ -110,9 +111,8 @@ impl From<EventRecord> for EventView {
 async fn submit(
     caller: Caller,
     State(platform): State<Arc<Platform>>,
-    body: Result<Json<NewEventRequest>, JsonRejection>,
+    JsonBody(request): JsonBody<NewEventRequest>,
 ) -> Result<(StatusCode, Json<EventView>), ApiError> {
-    let Json(request) = body?;
     // An unknown source is the validation's to answer (422); a known one must be the caller's.
     if let Some(source) = Source::parse(&request.source)
         && let Err(refusal) = policy::may_submit(caller.principal(), source)
@@ -128,6 +128,15 @@ async fn submit(
             code: invalid.code,
             message: invalid.message,
         }),
+        Err(SubmitError::Refused(cause)) => {
+            tracing::warn!(error = %cause, "a valid event was refused by the database");
+            Err(ApiError::Unprocessable {
+                code: "refused_by_storage",
+                message: "the database refused this event's content; nothing was stored. \
+                          Check its text for characters a database cannot hold (数据库拒绝了该事件)"
+                    .into(),
+            })
+        }
         Err(SubmitError::Storage(cause)) => Err(ApiError::Unavailable(cause)),
     }
 }

@@ -1,5 +1,6 @@
 //! The HTTP API (axum). Each resource module exposes its own `router()`; this one merges
-//! them and adds tracing, body limits and a health check.
+//! them and adds tracing, body limits, panic recovery and a health check. [`serve`] runs the
+//! connections.
 
 mod accounts;
 mod audit;
@@ -7,10 +8,14 @@ pub mod auth;
 mod cases;
 mod error;
 mod events;
+mod json;
+mod limits;
 mod metrics;
+mod panic;
 mod plugins;
 mod rankings;
 mod reporter;
+pub mod serve;
 mod session;
 mod versions;
 
@@ -19,6 +24,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath};
 use axum::http::Request;
+use axum::middleware;
 use axum::routing::get;
 use tower_http::trace::TraceLayer;
 
@@ -37,7 +43,8 @@ fn known_street(platform: &Platform, street: &str) -> Result<String, ApiError> {
 /// Largest JSON body accepted (an event is a few KB).
 const MAX_JSON_BYTES: usize = 256 << 10;
 
-pub fn router(platform: Arc<Platform>) -> Router {
+/// The API with its limits: `body_read_timeout` is each request body's deadline.
+pub fn router(platform: Arc<Platform>, body_read_timeout: std::time::Duration) -> Router {
     Router::new()
         .merge(events::router().layer(DefaultBodyLimit::max(MAX_JSON_BYTES)))
         .merge(plugins::router())
@@ -50,6 +57,12 @@ pub fn router(platform: Arc<Platform>) -> Router {
         .merge(accounts::router().layer(DefaultBodyLimit::max(MAX_JSON_BYTES)))
         .merge(cases::router().layer(DefaultBodyLimit::max(MAX_JSON_BYTES)))
         .route("/healthz", get(|| async { "ok" }))
+        .layer(middleware::from_fn_with_state(
+            body_read_timeout,
+            limits::body_deadline,
+        ))
+        .layer(middleware::from_fn(limits::plain_target))
+        .layer(panic::layer())
         .layer(
             TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
                 let path = request

@@ -2,7 +2,11 @@
 //! route, set the deadline), durable storage in group commits, and the scenarios that run
 //! after an event is stored.
 
+mod fields;
+mod locate;
 mod pipeline;
+#[cfg(test)]
+mod props;
 mod request;
 mod scenarios;
 mod writer;
@@ -11,4 +15,4 @@ pub use pipeline::{Decision, Pipeline};
 pub(crate) use pipeline::{baseline, plugin_span, record, wit_candidates};
 pub use request::{InvalidEvent, LocationRequest, NewEventRequest, ReporterRequest};
 pub use scenarios::ScenarioWorker;
-pub use writer::{Writer, Written};
+pub use writer::{StoreError, Writer, Written};

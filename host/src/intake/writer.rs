@@ -3,8 +3,13 @@
 //! Request handlers hand their decided events to one writer task and wait. The writer takes
 //! everything that queued up while the previous commit was flushing and writes it as one
 //! multi-row insert in one transaction: under load, one disk flush covers many events, and
-//! every event is durable before its caller is answered. A failed commit fails every event in
-//! it, and none is half-written.
+//! every event is durable before its caller is answered; none is ever half-written.
+//!
+//! When the database refuses a batch for its data (one event it cannot store, such as text it
+//! rejects), the batch is split in halves and each half written again, down to the offending
+//! event: only that one is refused ([`StoreError::Refused`]) and the others are stored. When
+//! storage itself fails (connection lost, disk full) every event of the batch gets
+//! [`StoreError::Unavailable`] at once, without retrying.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -23,9 +28,22 @@ pub enum Written {
     Duplicate,
 }
 
+/// Why an event was not stored.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum StoreError {
+    /// The database refused this event's data: sending it again will not help.
+    #[error("the database refused the event: {0}")]
+    Refused(String),
+    /// Storage is failing, or the writer stopped: the caller may retry later.
+    #[error("storage failed: {0}")]
+    Unavailable(String),
+}
+
+type Outcome = Result<Written, StoreError>;
+
 struct Job {
     record: EventRecord,
-    reply: oneshot::Sender<Result<Written, String>>,
+    reply: oneshot::Sender<Outcome>,
 }
 
 /// The handle request handlers use to store events.
@@ -44,15 +62,14 @@ impl Writer {
     }
 
     /// Stores one event; returns once it is committed (or known to be a duplicate).
-    pub async fn store(&self, record: EventRecord) -> Result<Written, String> {
+    pub async fn store(&self, record: EventRecord) -> Outcome {
         let (reply, answer) = oneshot::channel();
+        let stopped = || StoreError::Unavailable("the writer has stopped".into());
         self.jobs
             .send(Job { record, reply })
             .await
-            .map_err(|_| "the writer has stopped".to_string())?;
-        answer
-            .await
-            .map_err(|_| "the writer stopped before answering".to_string())?
+            .map_err(|_| stopped())?;
+        answer.await.map_err(|_| stopped())?
     }
 }
 
@@ -60,32 +77,69 @@ async fn run(db: Db, mut queue: mpsc::Receiver<Job>, max_batch: usize, scenarios
     let mut batch = Vec::with_capacity(max_batch);
     while queue.recv_many(&mut batch, max_batch).await > 0 {
         let records: Vec<&EventRecord> = batch.iter().map(|j| &j.record).collect();
-        let result = commit(&db, &records).await;
-        match result {
-            Ok(stored) => {
-                let mut wake = false;
-                for job in batch.drain(..) {
-                    let written = match stored.get(&job.record.event.id) {
-                        Some(seq) => {
-                            wake |= !job.record.scenarios_done;
-                            Written::Stored { seq: *seq }
-                        }
-                        None => Written::Duplicate,
-                    };
-                    let _ = job.reply.send(Ok(written));
-                }
-                if wake {
-                    scenarios.notify_one();
-                }
-            }
-            Err(error) => {
-                tracing::error!(error = %format!("{error:#}"), events = batch.len(), "group commit failed");
-                for job in batch.drain(..) {
-                    let _ = job.reply.send(Err(format!("storage failed: {error:#}")));
-                }
-            }
+        let outcomes = write(&db, &records).await;
+        let mut wake = false;
+        for (job, outcome) in batch.drain(..).zip(outcomes) {
+            wake |= matches!(outcome, Ok(Written::Stored { .. })) && !job.record.scenarios_done;
+            let _ = job.reply.send(outcome);
+        }
+        if wake {
+            scenarios.notify_one();
         }
     }
+}
+
+/// Writes `records`, splitting the batch around events the database refuses; one outcome
+/// per record, in order.
+async fn write(db: &Db, records: &[&EventRecord]) -> Vec<Outcome> {
+    let error = match commit(db, records).await {
+        Ok(stored) => {
+            return records
+                .iter()
+                .map(|r| {
+                    Ok(stored
+                        .get(&r.event.id)
+                        .map_or(Written::Duplicate, |seq| Written::Stored { seq: *seq }))
+                })
+                .collect();
+        }
+        Err(error) => error,
+    };
+    let cause = format!("{error:#}");
+    if !refused(&error) {
+        tracing::error!(error = %cause, events = records.len(), "group commit failed");
+        return vec![Err(StoreError::Unavailable(cause)); records.len()];
+    }
+    if let [record] = records {
+        tracing::warn!(event = %record.event.id, error = %cause, "the database refused an event");
+        return vec![Err(StoreError::Refused(cause))];
+    }
+    // Halves, so that one bad event among n costs about 2 log2(n) extra commits.
+    let (left, right) = records.split_at(records.len() / 2);
+    let mut outcomes = Box::pin(write(db, left)).await;
+    outcomes.extend(Box::pin(write(db, right)).await);
+    outcomes
+}
+
+/// Whether the database refused the data (a data exception or a violated constraint), as
+/// opposed to failing by itself.
+fn refused(error: &anyhow::Error) -> bool {
+    error
+        .chain()
+        .filter_map(|e| e.downcast_ref::<sqlx::Error>())
+        .any(|e| match e {
+            sqlx::Error::Encode(_) => true,
+            sqlx::Error::Database(db) => {
+                let code = db.code().unwrap_or_default();
+                // PostgreSQL's SQLSTATE class 22 is "data exception" (NUL in text, a number
+                // out of range); SQLite's 18 and 20 are "too big" and "type mismatch".
+                !matches!(db.kind(), sqlx::error::ErrorKind::Other)
+                    || code.starts_with("22")
+                    || code == "18"
+                    || code == "20"
+            }
+            _ => false,
+        })
 }
 
 /// Writes one batch; returns the sequence number of each event stored, by id (a duplicate is
