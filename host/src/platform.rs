@@ -23,7 +23,7 @@ use crate::runtime::{DeployError, LoadedPlugin, Registry, Runtime};
 use crate::settings::Settings;
 use crate::storage::{Db, DeployMode, NewVersion, PluginVersion};
 use crate::timers::{self, Fired};
-use crate::versions::{Shadows, VersionError, load_version};
+use crate::versions::{ReplayGate, Shadows, VersionError, load_version};
 use crate::workloads::Workloads;
 use crate::{auth, seed};
 
@@ -34,6 +34,8 @@ pub struct Platform {
     pub admin_token: String,
     /// The weights of the rankings' combined score.
     pub weights: Weights,
+    /// One replay at a time per street.
+    pub(crate) replays: ReplayGate,
     scenario_task: JoinHandle<()>,
     timer_task: JoinHandle<()>,
 }
@@ -141,6 +143,7 @@ impl Platform {
             writer,
             admin_token,
             weights: settings.weights(),
+            replays: ReplayGate::default(),
             scenario_task,
             timer_task,
         });

@@ -133,6 +133,18 @@ pub struct PluginLimits {
     /// Plugin calls running at once; more wait for a free slot.
     #[arg(long, env = "STREETWISE_PLUGIN_MAX_CONCURRENT", default_value_t = 64)]
     pub plugin_max_concurrent: u32,
+
+    /// Plugin calls one street may run at once (live, shadow and replay together).
+    #[arg(
+        long,
+        env = "STREETWISE_PLUGIN_MAX_CONCURRENT_PER_STREET",
+        default_value_t = 16
+    )]
+    pub plugin_max_concurrent_per_street: u32,
+
+    /// Bytes a plugin may hand the host in one answer or one host call, in KiB.
+    #[arg(long, env = "STREETWISE_PLUGIN_MAX_TRANSFER_KIB", default_value_t = 64)]
+    pub plugin_max_transfer_kib: usize,
 }
 
 /// The plugins' circuit breaker: when a plugin version that keeps failing is taken out of the
@@ -199,6 +211,8 @@ impl Settings {
             memory_bytes: self.plugins.plugin_memory_mib << 20,
             max_host_calls: self.plugins.plugin_max_host_calls,
             max_concurrent_calls: self.plugins.plugin_max_concurrent,
+            max_concurrent_per_street: self.plugins.plugin_max_concurrent_per_street,
+            max_transfer_bytes: self.plugins.plugin_max_transfer_kib << 10,
             max_input_bytes: self.plugins.plugin_max_input_kib << 10,
             max_output_bytes: self.plugins.plugin_max_output_kib << 10,
             max_component_bytes: self.plugins.plugin_max_component_mib.min(64) << 20,

@@ -13,6 +13,7 @@ mod postgres;
 mod rankings;
 mod restart;
 mod sandbox;
+mod sandbox_hardening;
 mod timers;
 mod tokens;
 mod versions;

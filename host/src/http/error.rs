@@ -33,6 +33,9 @@ pub enum ApiError {
     Forbidden(String),
     #[error("{0}")]
     UnsupportedMediaType(String),
+    /// The caller's own work of this kind is already under way: retry when it has finished.
+    #[error("{0}")]
+    Busy(String),
     /// Storage is failing: the caller should retry.
     #[error("{0}")]
     Unavailable(String),
@@ -52,6 +55,7 @@ impl ApiError {
             ApiError::UnsupportedMediaType(_) => {
                 (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
             }
+            ApiError::Busy(_) => (StatusCode::TOO_MANY_REQUESTS, "busy"),
             ApiError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }

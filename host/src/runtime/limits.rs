@@ -21,6 +21,13 @@ pub struct Limits {
     pub max_output_bytes: usize,
     /// Plugin calls running at once across the host; further calls wait for a slot.
     pub max_concurrent_calls: u32,
+    /// Plugin calls one street may run at once (live, shadow and replay together): a street
+    /// waits for its own share first, so it never holds more of the host's slots than this.
+    /// A call that finds no slot within its time limit is a `host-busy` fault.
+    pub max_concurrent_per_street: u32,
+    /// Bytes a plugin may hand the host in one transfer (its answer, or the arguments of one
+    /// host call): wasmtime counts them as it copies and stops at this many.
+    pub max_transfer_bytes: usize,
     /// Size of a component accepted on deploy, in bytes.
     pub max_component_bytes: usize,
     /// How many faults take a plugin version out of the path, and for how long.
@@ -37,6 +44,8 @@ impl Default for Limits {
             max_input_bytes: 64 << 10,
             max_output_bytes: 16 << 10,
             max_concurrent_calls: 64,
+            max_concurrent_per_street: 16,
+            max_transfer_bytes: 64 << 10,
             max_component_bytes: 16 << 20,
             breaker: BreakerPolicy::default(),
         }

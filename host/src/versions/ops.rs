@@ -22,6 +22,11 @@ pub enum VersionError {
     NothingToRollBack(String),
     #[error("version {version} of {name:?} is not running in shadow")]
     NotShadow { name: String, version: u32 },
+    #[error(
+        "a replay of this street is already running: one at a time per street, \
+         retry when it has finished"
+    )]
+    ReplayBusy,
     #[error("the stored component no longer compiles: {0}")]
     Compile(#[from] DeployError),
     #[error(transparent)]
@@ -149,6 +154,10 @@ impl Platform {
         progress: &(dyn Fn(u64) + Sync),
     ) -> Result<Replayed, VersionError> {
         let street_code = self.street_or(street)?;
+        let _turn = self
+            .replays
+            .enter(&street_code)
+            .ok_or(VersionError::ReplayBusy)?;
         let row = self.stored_version(&street_code, name, version).await?;
         let candidate = load_version(&self.pipeline, row).await?;
         Ok(replay(&self.pipeline, candidate, selection, progress).await?)
