@@ -4,4 +4,5 @@
 //! outcomes (fault kinds, breaker states, counts, statuses), never durations.
 
 mod admission;
+mod text;
 mod transfer;

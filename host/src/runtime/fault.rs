@@ -79,14 +79,13 @@ pub struct Fault {
 }
 
 impl Fault {
+    /// A fault with `detail` escaped (it often quotes the plugin's own words: its error
+    /// string, a tag) and cut to 300 bytes: it goes into traces and logs.
     pub fn new(kind: FaultKind, detail: impl Into<String>) -> Self {
-        let mut detail: String = detail.into();
-        if detail.len() > 300 {
-            let mut end = 300;
-            while !detail.is_char_boundary(end) {
-                end -= 1;
-            }
-            detail.truncate(end);
+        let detail: String = detail.into();
+        let escaped = super::text::escape(&detail);
+        let mut detail = super::text::truncate(&escaped, 300).to_string();
+        if detail.len() < escaped.len() {
             detail.push('…');
         }
         Self { kind, detail }

@@ -21,6 +21,7 @@ mod invoke;
 mod limits;
 mod registry;
 mod state;
+mod text;
 
 pub use bindings::types as wit;
 pub use breaker::{Admission, BreakerPolicy, BreakerSnapshot, Opening, Refusal, Ticket};
