@@ -4,5 +4,6 @@
 //! outcomes (fault kinds, breaker states, counts, statuses), never durations.
 
 mod admission;
+mod fairness;
 mod text;
 mod transfer;
