@@ -47,6 +47,9 @@ pub struct VersionOptions {
     pub mode: DeployMode,
     /// The base data sets it may read.
     pub grants: Vec<Grant>,
+    /// Where a classifier or scenario runs among its street's (lowest first); `None` keeps
+    /// the name's previous version's place.
+    pub order: Option<u32>,
 }
 
 /// The answer to a submitted event.
@@ -253,6 +256,7 @@ impl Platform {
             notes: options.notes.as_deref(),
             mode: options.mode,
             grants: &options.grants,
+            run_order: options.order,
         };
         let meta = self.db().deploy_plugin(new, &bytes).await?;
         let config = self.db().plugin_config(&street_code, name).await?;
@@ -263,6 +267,7 @@ impl Platform {
             kind = meta.kind.as_str(),
             sha256 = %sha256,
             shadow = meta.shadow.is_some(),
+            replaced = ?meta.replaced,
             "plugin deployed"
         );
         self.pipeline

@@ -5,5 +5,6 @@
 
 mod admission;
 mod fairness;
+mod stacking;
 mod text;
 mod transfer;

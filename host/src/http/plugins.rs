@@ -53,6 +53,9 @@ struct DeployQuery {
     notes: Option<String>,
     /// Base data sets it may read: `buildings`, `entities`, comma-separated.
     grants: Option<String>,
+    /// Where a classifier or scenario runs among the street's (lowest first, then by name);
+    /// without it a new version keeps its name's place, a new name runs at 0.
+    order: Option<u32>,
 }
 
 /// Events a shadow runs on when neither a count nor a time is given.
@@ -154,6 +157,7 @@ async fn deploy(
         notes: notes.map(str::to_string),
         mode,
         grants,
+        order: query.order,
     };
     let version = platform
         .deploy_version(

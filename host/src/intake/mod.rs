@@ -2,6 +2,7 @@
 //! route, set the deadline), durable storage in group commits, and the scenarios that run
 //! after an event is stored.
 
+mod classifiers;
 mod follow_up;
 mod pipeline;
 mod request;

@@ -50,9 +50,10 @@ impl PluginKind {
             .find(|k| k.as_str() == s)
     }
 
-    /// A street has at most one active classifier and one router; scenarios stack.
+    /// A street has at most one active router; classifiers and scenarios stack, each name
+    /// with its own active version, in the order the street sets.
     pub fn single_per_street(self) -> bool {
-        !matches!(self, PluginKind::Scenario)
+        matches!(self, PluginKind::Router)
     }
 }
 

@@ -85,7 +85,8 @@ impl Platform {
         let was_shadow = row.meta.shadow.is_some();
         let kind = row.meta.kind;
         let loaded = load_version(&self.pipeline, row).await?;
-        self.db()
+        let replaced = self
+            .db()
             .activate_version(&street_code, name, version, kind)
             .await?;
         if was_shadow {
@@ -96,6 +97,7 @@ impl Platform {
         let mut meta = loaded.meta.clone();
         meta.active = true;
         meta.shadow = None;
+        meta.replaced = replaced;
         Ok(meta)
     }
 
