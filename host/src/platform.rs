@@ -238,14 +238,7 @@ impl Platform {
         if !valid_plugin_name(name) {
             return Err(DeployFailure::InvalidName(name.into()));
         }
-        let runtime = self.pipeline.runtime.clone();
-        let (compiled, bytes) = tokio::task::spawn_blocking(move || {
-            let compiled = runtime.compile(&bytes);
-            (compiled, bytes)
-        })
-        .await
-        .context("compiling the component")?;
-        let compiled = compiled?;
+        let compiled = self.pipeline.runtime.compile_bounded(&bytes).await?;
         let sha256 = hex::encode(Sha256::digest(&bytes));
         let new = NewVersion {
             street_code: &street_code,

@@ -4,6 +4,7 @@
 //! outcomes (fault kinds, breaker states, counts, statuses), never durations.
 
 mod admission;
+mod compile;
 mod fairness;
 mod stacking;
 mod text;

@@ -18,6 +18,7 @@ use super::error::ApiError;
 use super::known_street;
 use crate::base_data::Grant;
 use crate::platform::{DeployFailure, Platform, VersionOptions};
+use crate::runtime::DeployError;
 use crate::runtime::HealthSnapshot;
 use crate::storage::{DeployMode, PluginVersion, ShadowRun};
 
@@ -187,6 +188,7 @@ fn deploy_error(failure: DeployFailure) -> ApiError {
             code: "invalid_name",
             message: failure.to_string(),
         },
+        DeployFailure::Rejected(e @ DeployError::CompilerBusy(_)) => ApiError::Busy(e.to_string()),
         DeployFailure::Rejected(e) => ApiError::Unprocessable {
             code: "invalid_component",
             message: e.to_string(),

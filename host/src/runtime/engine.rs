@@ -92,6 +92,18 @@ pub enum DeployError {
     #[error("the component is not a streetwise:plugin@0.1.0 classifier, router or scenario: {0}")]
     UnknownWorld(String),
     #[error(
+        "the component has a function of {size} bytes; this server compiles functions of at \
+         most {max} bytes (STREETWISE_PLUGIN_MAX_FUNCTION_KIB): split it"
+    )]
+    FunctionTooLarge { size: usize, max: usize },
+    #[error(
+        "the component did not compile within {0} ms (STREETWISE_PLUGIN_COMPILE_TIMEOUT_MS); \
+         a smaller component, or smaller functions, compile faster"
+    )]
+    CompileTimeout(u64),
+    #[error("the compiler is busy with other deploys for more than {0} ms: retry later")]
+    CompilerBusy(u64),
+    #[error(
         "the component needs more than one plugin instance is given here (at most \
          {MEMORIES_PER_INSTANCE} linear memories, {TABLES_PER_INSTANCE} tables and \
          {CORE_INSTANCES_PER_INSTANCE} core instances): {0}"
@@ -105,6 +117,8 @@ pub struct Runtime {
     pub(crate) linker: Linker<HostState>,
     pub(crate) limits: Limits,
     pub(crate) slots: Arc<Semaphore>,
+    /// Compiles running at once (see `compile.rs`).
+    pub(crate) compiles: Arc<Semaphore>,
     /// Each street's share of `slots`, made on its first call.
     street_slots: Mutex<HashMap<String, Arc<Semaphore>>>,
     ticker_stop: Arc<AtomicBool>,
@@ -134,6 +148,8 @@ impl Runtime {
         config
             .wasm_component_model(true)
             .epoch_interruption(true)
+            // One compile, one core: a deploy never takes every core from the server.
+            .parallel_compilation(false)
             .allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
         let engine = Engine::new(&config).map_err(anyhow::Error::from)?;
         let mut linker = Linker::new(&engine);
@@ -154,6 +170,7 @@ impl Runtime {
             linker,
             slots: Arc::new(Semaphore::new(slots as usize)),
             street_slots: Mutex::new(HashMap::new()),
+            compiles: Arc::new(Semaphore::new(limits.compile_concurrency.max(1) as usize)),
             limits,
             ticker_stop,
         })

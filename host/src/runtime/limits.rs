@@ -30,6 +30,12 @@ pub struct Limits {
     pub max_transfer_bytes: usize,
     /// Size of a component accepted on deploy, in bytes.
     pub max_component_bytes: usize,
+    /// Largest function body accepted on deploy, in bytes (compile cost grows with it).
+    pub max_function_bytes: usize,
+    /// Time a deploy's compile may take, in milliseconds.
+    pub compile_timeout_ms: u64,
+    /// Compiles running at once, each on one core.
+    pub compile_concurrency: u32,
     /// How many faults take a plugin version out of the path, and for how long.
     pub breaker: BreakerPolicy,
 }
@@ -47,6 +53,9 @@ impl Default for Limits {
             max_concurrent_per_street: 16,
             max_transfer_bytes: 64 << 10,
             max_component_bytes: 16 << 20,
+            max_function_bytes: 1 << 20,
+            compile_timeout_ms: 60_000,
+            compile_concurrency: 1,
             breaker: BreakerPolicy::default(),
         }
     }

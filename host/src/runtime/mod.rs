@@ -11,6 +11,7 @@
 mod bindings;
 mod breaker;
 mod check;
+mod compile;
 mod convert;
 mod engine;
 mod fault;

@@ -3,8 +3,6 @@
 
 use std::sync::Arc;
 
-use anyhow::Context;
-
 use super::replay::{Replayed, Selection, replay};
 use super::report::Report;
 use crate::intake::Pipeline;
@@ -38,11 +36,7 @@ pub(crate) async fn load_version(
     pipeline: &Pipeline,
     row: PluginRow,
 ) -> Result<Arc<LoadedPlugin>, VersionError> {
-    let runtime = pipeline.runtime.clone();
-    let bytes = row.bytes;
-    let compiled = tokio::task::spawn_blocking(move || runtime.compile(&bytes))
-        .await
-        .context("compiling the component")??;
+    let compiled = pipeline.runtime.compile_bounded(&row.bytes).await?;
     let config = pipeline
         .db
         .plugin_config(&row.meta.street_code, &row.meta.name)
