@@ -4,7 +4,6 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use anyhow::Context;
 use jiff::SignedDuration;
 use sha2::{Digest, Sha256};
 use tokio::sync::Notify;
@@ -24,7 +23,7 @@ use crate::runtime::{CompiledPlugin, DeployError, LoadedPlugin, Registry, Runtim
 use crate::settings::Settings;
 use crate::storage::{Db, DeployMode, NewVersion, PluginVersion};
 use crate::timers::{self, Fired};
-use crate::versions::{Shadows, VersionError, load_version};
+use crate::versions::{ReplayGate, Shadows, VersionError, load_version};
 use crate::workloads::Workloads;
 use crate::{auth, seed};
 
@@ -39,6 +38,8 @@ pub struct Platform {
     secure_cookies: bool,
     /// How long an ended case keeps its reporter's personal data.
     retention: SignedDuration,
+    /// One replay at a time per street.
+    pub(crate) replays: ReplayGate,
     scenario_task: JoinHandle<()>,
     timer_task: JoinHandle<()>,
 }
@@ -50,6 +51,9 @@ pub struct VersionOptions {
     pub mode: DeployMode,
     /// The base data sets it may read.
     pub grants: Vec<Grant>,
+    /// Where a classifier or scenario runs among its street's (lowest first); `None` keeps
+    /// the name's previous version's place.
+    pub order: Option<u32>,
 }
 
 /// The answer to a submitted event.
@@ -153,6 +157,7 @@ impl Platform {
             lifetimes: settings.people.lifetimes(),
             secure_cookies: settings.people.secure_cookies,
             retention: settings.people.retention(),
+            replays: ReplayGate::default(),
             scenario_task,
             timer_task,
         });
@@ -269,19 +274,14 @@ impl Platform {
             .await
     }
 
-    /// Checks and compiles a component, off the async threads.
+    /// Checks and compiles a component within the compile bounds.
     pub(crate) async fn compile_plugin(
         &self,
         bytes: Vec<u8>,
     ) -> Result<(CompiledPlugin, Vec<u8>), DeployFailure> {
-        let runtime = self.pipeline.runtime.clone();
-        let (compiled, bytes) = tokio::task::spawn_blocking(move || {
-            let compiled = runtime.compile(&bytes);
-            (compiled, bytes)
-        })
-        .await
-        .context("compiling the component")?;
-        Ok((compiled?, bytes))
+        // Bounded in time, cores and function size, off the async threads.
+        let compiled = self.pipeline.runtime.compile_bounded(&bytes).await?;
+        Ok((compiled, bytes))
     }
 
     /// Stores a compiled version of a street's plugin and installs it.
@@ -304,6 +304,7 @@ impl Platform {
             notes: options.notes.as_deref(),
             mode: options.mode,
             grants: &options.grants,
+            run_order: options.order,
         };
         let meta = self.db().deploy_plugin(new, &bytes).await?;
         let config = self.db().plugin_config(street_code, name).await?;
@@ -314,6 +315,7 @@ impl Platform {
             kind = meta.kind.as_str(),
             sha256 = %sha256,
             shadow = meta.shadow.is_some(),
+            replaced = ?meta.replaced,
             "plugin deployed"
         );
         self.pipeline

@@ -201,6 +201,42 @@ pub struct PluginLimits {
     /// Plugin calls running at once; more wait for a free slot.
     #[arg(long, env = "STREETWISE_PLUGIN_MAX_CONCURRENT", default_value_t = 64)]
     pub plugin_max_concurrent: u32,
+
+    /// Plugin calls one street may run at once (live, shadow and replay together).
+    #[arg(
+        long,
+        env = "STREETWISE_PLUGIN_MAX_CONCURRENT_PER_STREET",
+        default_value_t = 16
+    )]
+    pub plugin_max_concurrent_per_street: u32,
+
+    /// Bytes a plugin may hand the host in one answer or one host call, in KiB.
+    #[arg(long, env = "STREETWISE_PLUGIN_MAX_TRANSFER_KIB", default_value_t = 64)]
+    pub plugin_max_transfer_kib: usize,
+
+    /// Largest function body a deployed component may have, in KiB.
+    #[arg(
+        long,
+        env = "STREETWISE_PLUGIN_MAX_FUNCTION_KIB",
+        default_value_t = 1024
+    )]
+    pub plugin_max_function_kib: usize,
+
+    /// Time a deploy's compile may take, in milliseconds.
+    #[arg(
+        long,
+        env = "STREETWISE_PLUGIN_COMPILE_TIMEOUT_MS",
+        default_value_t = 60_000
+    )]
+    pub plugin_compile_timeout_ms: u64,
+
+    /// Compiles running at once, each on one core.
+    #[arg(
+        long,
+        env = "STREETWISE_PLUGIN_COMPILE_CONCURRENCY",
+        default_value_t = 1
+    )]
+    pub plugin_compile_concurrency: u32,
 }
 
 /// The plugins' circuit breaker: when a plugin version that keeps failing is taken out of the
@@ -267,6 +303,11 @@ impl Settings {
             memory_bytes: self.plugins.plugin_memory_mib << 20,
             max_host_calls: self.plugins.plugin_max_host_calls,
             max_concurrent_calls: self.plugins.plugin_max_concurrent,
+            max_concurrent_per_street: self.plugins.plugin_max_concurrent_per_street,
+            max_transfer_bytes: self.plugins.plugin_max_transfer_kib << 10,
+            max_function_bytes: self.plugins.plugin_max_function_kib << 10,
+            compile_timeout_ms: self.plugins.plugin_compile_timeout_ms,
+            compile_concurrency: self.plugins.plugin_compile_concurrency,
             max_input_bytes: self.plugins.plugin_max_input_kib << 10,
             max_output_bytes: self.plugins.plugin_max_output_kib << 10,
             max_component_bytes: self.plugins.plugin_max_component_mib.min(64) << 20,

@@ -16,6 +16,7 @@ mod postgres;
 mod rankings;
 mod restart;
 mod sandbox;
+mod sandbox_hardening;
 mod timers;
 mod tokens;
 mod versions;

@@ -38,6 +38,16 @@ pub struct Deployed {
     /// The version's shadow run, when it runs in shadow.
     #[serde(default)]
     pub shadow: Option<ShadowRun>,
+    /// The active versions this deploy took out of the path.
+    #[serde(default)]
+    pub replaced: Vec<ReplacedVersion>,
+}
+
+/// An active version a deploy deactivated.
+#[derive(Clone, Debug, Deserialize)]
+pub struct ReplacedVersion {
+    pub name: String,
+    pub version: u32,
 }
 
 /// A shadow run as the server reports it.
@@ -69,7 +79,15 @@ impl Deployed {
                         .as_ref()
                         .map_or(String::new(), |t| format!(" until {t}"))
                 ),
-                (None, true) => ", active".to_string(),
+                (None, true) if self.replaced.is_empty() => ", active".to_string(),
+                (None, true) => format!(
+                    ", active, replacing {}",
+                    self.replaced
+                        .iter()
+                        .map(|r| format!("{} version {}", r.name, r.version))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
                 (None, false) => ", not active".to_string(),
             }
         );
@@ -209,10 +227,23 @@ mod tests {
             size: 10,
             active: true,
             shadow: None,
+            replaced: Vec::new(),
         };
         assert!(deployed.describe(true).contains("did not confirm shadow"));
         assert!(!deployed.describe(false).contains("warning"));
         assert!(deployed.describe(false).contains("version 2"));
+        let replacing = Deployed {
+            replaced: vec![ReplacedVersion {
+                name: "old".into(),
+                version: 3,
+            }],
+            ..deployed.clone()
+        };
+        assert!(
+            replacing
+                .describe(false)
+                .contains(", active, replacing old version 3")
+        );
         let shadow = Deployed {
             active: false,
             shadow: Some(ShadowRun {

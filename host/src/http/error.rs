@@ -42,6 +42,9 @@ pub enum ApiError {
     /// The request body did not arrive in time.
     #[error("{0}")]
     RequestTimeout(String),
+    /// The caller's own work of this kind is already under way: retry when it has finished.
+    #[error("{0}")]
+    Busy(String),
     /// Storage is failing: the caller should retry.
     #[error("{0}")]
     Unavailable(String),
@@ -64,6 +67,7 @@ impl ApiError {
                 (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
             }
             ApiError::RequestTimeout(_) => (StatusCode::REQUEST_TIMEOUT, "body_timeout"),
+            ApiError::Busy(_) => (StatusCode::TOO_MANY_REQUESTS, "busy"),
             ApiError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }

@@ -18,6 +18,7 @@ use super::error::ApiError;
 use super::known_street;
 use crate::base_data::Grant;
 use crate::platform::{DeployFailure, Platform, VersionOptions};
+use crate::runtime::DeployError;
 use crate::runtime::HealthSnapshot;
 use crate::storage::{DeployMode, PluginVersion, ShadowRun};
 
@@ -53,6 +54,9 @@ struct DeployQuery {
     notes: Option<String>,
     /// Base data sets it may read: `buildings`, `entities`, comma-separated.
     grants: Option<String>,
+    /// Where a classifier or scenario runs among the street's (lowest first, then by name);
+    /// without it a new version keeps its name's place, a new name runs at 0.
+    order: Option<u32>,
 }
 
 /// Events a shadow runs on when neither a count nor a time is given.
@@ -154,6 +158,7 @@ async fn deploy(
         notes: notes.map(str::to_string),
         mode,
         grants,
+        order: query.order,
     };
     let version = platform
         .deploy_version(
@@ -183,6 +188,7 @@ fn deploy_error(failure: DeployFailure) -> ApiError {
             code: "invalid_name",
             message: failure.to_string(),
         },
+        DeployFailure::Rejected(e @ DeployError::CompilerBusy(_)) => ApiError::Busy(e.to_string()),
         DeployFailure::Rejected(e) => ApiError::Unprocessable {
             code: "invalid_component",
             message: e.to_string(),

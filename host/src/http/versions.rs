@@ -64,6 +64,7 @@ fn api_error(e: VersionError) -> ApiError {
             code: "not_shadow",
             message: e.to_string(),
         },
+        VersionError::ReplayBusy => ApiError::Busy(e.to_string()),
         VersionError::Compile(_) => ApiError::Unprocessable {
             code: "invalid_component",
             message: e.to_string(),

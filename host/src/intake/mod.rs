@@ -2,7 +2,9 @@
 //! route, set the deadline), durable storage in group commits, and the scenarios that run
 //! after an event is stored.
 
+mod classifiers;
 mod fields;
+mod follow_up;
 mod locate;
 mod pipeline;
 #[cfg(test)]

@@ -81,57 +81,10 @@ impl Pipeline {
             started,
         ));
 
-        if let Some(plugin) = &plugins.classifier
-            && let Some(ticket) =
-                self.admit(plugin, "plugin:classifier", "沿用区级分类", &mut trace)
-        {
-            let span = plugin_span(plugin);
-            let report = self
-                .runtime
-                .classify(
-                    &plugin.compiled,
-                    self.context(plugin, &reference, &event),
-                    &event,
-                    Some(&classification),
-                )
-                .instrument(span.clone())
+        // The street's classifiers one after the other, each refining what the last decided.
+        for plugin in &plugins.classifiers {
+            self.run_classifier(plugin, &reference, &event, &mut classification, &mut trace)
                 .await;
-            let outcome = record(plugin, &report, &span);
-            plugin.settle(ticket, &report);
-            let elapsed = report.elapsed;
-            let detail;
-            let outcome = match report.result {
-                Ok(Some(answer)) => {
-                    let item = reference
-                        .item(&answer.item_code)
-                        .expect("the runtime checked the item exists");
-                    detail = format!("{} {}：{}", item.code, item.name, answer.reason);
-                    classification = Classification {
-                        priority: crate::runtime::priority_from(answer.priority),
-                        confidence: answer.confidence,
-                        tags: answer.tags,
-                        reason: answer.reason,
-                        decided_by: plugin.decided_by(),
-                        ..classify_as(&reference, item)
-                    };
-                    "applied".to_string()
-                }
-                Ok(None) => {
-                    detail = "插件未改变区级分类".into();
-                    "kept".to_string()
-                }
-                Err(fault) => {
-                    detail = format!("{fault}；沿用区级分类");
-                    outcome
-                }
-            };
-            trace.push(plugin_step(
-                "plugin:classifier",
-                plugin,
-                outcome,
-                detail,
-                elapsed,
-            ));
         }
 
         self.shadows

@@ -2,32 +2,39 @@
 //! `scenarios_done = 0` until its street's scenarios have run and their actions are stored,
 //! in one transaction. A crash in between only means the run happens again after restart;
 //! nothing is lost.
+//!
+//! Each street has its own lane: a task that takes only that street's pending events, in the
+//! order they were stored, one at a time. A street whose scenarios are slow, or whose events
+//! arrive in a burst, only delays its own; the other streets' lanes run meanwhile.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use tokio::sync::Notify;
 use tracing::Instrument;
-use uuid::Uuid;
 
-use super::pipeline::{self, Pipeline, classify_as, plugin_span, plugin_step, unit_ref};
-use crate::domain::{
-    Action, ActionRecord, Classification, Dispatch, Event, EventRecord, Source, TraceStep,
-};
-use crate::lifecycle::Flows;
-use crate::runtime::LoadedPlugin;
+use super::follow_up;
+use super::pipeline::{self, Pipeline, plugin_span, plugin_step};
+use crate::domain::{Action, ActionRecord, EventRecord, TraceStep};
 use crate::storage::StoredEvent;
 use crate::versions::scenario_verdict;
 
-/// Events taken per round.
-const BATCH: u32 = 64;
+/// Events a lane takes per round.
+const BATCH: u32 = 16;
 /// How often the queue is checked without a wake-up (after a failure, or for work left over
 /// by another host sharing the database).
 const IDLE_POLL: Duration = Duration::from_secs(2);
 
-/// The worker that runs scenarios for stored events.
+/// The worker that runs scenarios for stored events, one lane per street.
 pub struct ScenarioWorker {
     pipeline: Pipeline,
+    wake: Arc<Notify>,
+}
+
+/// One street's lane.
+struct Lane {
+    worker: Arc<ScenarioWorker>,
+    street_code: String,
     wake: Arc<Notify>,
 }
 
@@ -36,26 +43,38 @@ impl ScenarioWorker {
         Self { pipeline, wake }
     }
 
-    /// Runs until the task is dropped: first whatever was left before a restart, then each
-    /// batch as the writer signals it.
+    /// Runs until the task is dropped: starts a lane per street (each first runs whatever
+    /// was left before a restart), then passes each wake-up from the writer on to every lane.
     pub async fn run(self) {
+        let worker = Arc::new(self);
+        let mut lanes = tokio::task::JoinSet::new();
+        let mut wakes = Vec::new();
+        for street in &worker.pipeline.reference.get().district.streets {
+            let wake = Arc::new(Notify::new());
+            wakes.push(wake.clone());
+            let lane = Lane {
+                worker: worker.clone(),
+                street_code: street.code.clone(),
+                wake,
+            };
+            lanes.spawn(lane.run());
+        }
+        // The lanes end when this task is dropped (aborted), as the join set drops them.
         loop {
-            match self.round().await {
-                Ok(0) => {
-                    let _ = tokio::time::timeout(IDLE_POLL, self.wake.notified()).await;
-                }
-                Ok(_) => {}
-                Err(error) => {
-                    tracing::error!(error = %format!("{error:#}"), "scenario round failed; retrying");
-                    tokio::time::sleep(IDLE_POLL).await;
-                }
+            worker.wake.notified().await;
+            for wake in &wakes {
+                wake.notify_one();
             }
         }
     }
 
-    /// One batch: returns how many events it finished.
-    pub async fn round(&self) -> anyhow::Result<usize> {
-        let pending = self.pipeline.db.scenarios_pending(BATCH).await?;
+    /// One round of a street: returns how many of its events it finished.
+    pub async fn round(&self, street_code: &str) -> anyhow::Result<usize> {
+        let pending = self
+            .pipeline
+            .db
+            .scenarios_pending(street_code, BATCH)
+            .await?;
         if pending.is_empty() {
             return Ok(0);
         }
@@ -141,12 +160,12 @@ impl ScenarioWorker {
                     event_id,
                 } = &mut action
                 {
-                    let follow_up = follow_up_event(
+                    let follow_up = follow_up::follow_up_event(
                         &self.pipeline,
                         &reference,
                         &plugin,
                         record,
-                        FollowUpOrder {
+                        follow_up::FollowUpOrder {
                             unit_code: unit_code.as_str(),
                             item_code: item_code.as_str(),
                             description: description.as_str(),
@@ -174,98 +193,23 @@ impl ScenarioWorker {
     }
 }
 
-/// What a scenario's follow-up action asks for.
-struct FollowUpOrder<'a> {
-    unit_code: &'a str,
-    item_code: &'a str,
-    description: &'a str,
-    priority: crate::domain::Priority,
-}
-
-/// The event a follow-up action opens: same place as its parent, dispatched straight to the
-/// unit the scenario named. Follow-ups do not trigger scenarios themselves.
-fn follow_up_event(
-    pipeline: &Pipeline,
-    reference: &crate::reference::Reference,
-    plugin: &LoadedPlugin,
-    parent: &EventRecord,
-    order: FollowUpOrder<'_>,
-) -> EventRecord {
-    let FollowUpOrder {
-        unit_code,
-        item_code,
-        description,
-        priority,
-    } = order;
-    let started = Instant::now();
-    let now = pipeline.clock.now();
-    let item = reference
-        .item(item_code)
-        .expect("the runtime checked the follow-up item");
-    let street_code = &parent.event.location.street_code;
-    let entry = reference.responsibility(&item.code, street_code);
-    let time_limit = entry.and_then(|e| e.time_limit).unwrap_or(item.time_limit);
-    let owner = entry.map_or_else(
-        || unit_ref(reference, unit_code),
-        |e| unit_ref(reference, &e.owner_unit),
-    );
-    let event = Event {
-        id: Uuid::now_v7().to_string(),
-        source: Source::Scenario,
-        external_id: None,
-        description: description.to_string(),
-        reported_at: now,
-        received_at: now,
-        location: parent.event.location.clone(),
-        reporter: Default::default(),
-        attributes: Default::default(),
-        parent_id: Some(parent.event.id.clone()),
-    };
-    let classification = Classification {
-        priority,
-        reason: format!(
-            "由 {} 根据事件 {} 发起",
-            plugin.decided_by(),
-            parent.event.id
-        ),
-        decided_by: plugin.decided_by(),
-        ..classify_as(reference, item)
-    };
-    // Dispatched at once; the channel's flow may skip sign-for.
-    let flow = Flows::shipped().for_source(Source::Scenario);
-    let status = flow.initial();
-    let clock = crate::timers::at_intake(
-        &reference.calendar,
-        time_limit,
-        now,
-        flow.clock_runs_from_handover(status),
-        pipeline.escalation,
-    );
-    let handling = unit_ref(reference, unit_code);
-    let trace = vec![TraceStep {
-        step: "plugin:scenario".into(),
-        decided_by: plugin.decided_by(),
-        outcome: "applied".into(),
-        detail: format!("由事件 {} 触发，派往{}", parent.event.id, handling.name),
-        micros: started.elapsed().as_micros() as u64,
-    }];
-    EventRecord {
-        event,
-        status,
-        classification,
-        dispatch: Dispatch {
-            owner_unit: owner,
-            handling_unit: handling,
-            candidates: vec![unit_code.to_string()],
-            time_limit,
-            deadline: clock.deadline,
-            decided_by: plugin.decided_by(),
-            // A follow-up goes to the unit; its admin assigns it to a person.
-            assignee: None,
-        },
-        clock,
-        trace,
-        actions: Vec::new(),
-        scenarios_done: true,
+impl Lane {
+    async fn run(self) {
+        loop {
+            match self.worker.round(&self.street_code).await {
+                Ok(0) => {
+                    let _ = tokio::time::timeout(IDLE_POLL, self.wake.notified()).await;
+                }
+                Ok(_) => {}
+                Err(error) => {
+                    tracing::error!(
+                        street = %self.street_code,
+                        error = %format!("{error:#}"),
+                        "scenario round failed; retrying"
+                    );
+                    tokio::time::sleep(IDLE_POLL).await;
+                }
+            }
+        }
     }
 }

@@ -58,9 +58,10 @@ impl BreakerPolicy {
 }
 
 /// Whether a fault is the plugin's doing. An event too large to hand over is not: the plugin
-/// was never called, so it says nothing about its health.
+/// was never called, so it says nothing about its health. Nor is a call the host's own limits
+/// refused (`host-busy`): another street's load must never take this plugin out of the path.
 fn counts_against(kind: FaultKind) -> bool {
-    kind != FaultKind::InputTooLarge
+    !matches!(kind, FaultKind::InputTooLarge | FaultKind::HostBusy)
 }
 
 /// The breaker's state, behind a lock held for a few instructions per call.
@@ -399,6 +400,17 @@ mod tests {
         for _ in 0..10 {
             let t = ticket(&b, t0());
             assert_eq!(b.record(t, Some(&too_large)), None);
+        }
+        assert_eq!(b.snapshot().state, "closed");
+    }
+
+    #[test]
+    fn a_call_the_host_was_too_busy_to_run_does_not_count_against_the_plugin() {
+        let b = Breaker::default();
+        let busy = Fault::new(FaultKind::HostBusy, "maximum concurrent limit reached");
+        for _ in 0..10 {
+            let t = ticket(&b, t0());
+            assert_eq!(b.record(t, Some(&busy)), None);
         }
         assert_eq!(b.snapshot().state, "closed");
     }

@@ -5,6 +5,7 @@ use super::bindings::types;
 use super::convert;
 use super::fault::{Fault, FaultKind};
 use super::invoke::ScenarioAction;
+use super::text::{self, Lines};
 
 const MAX_TAGS: usize = 16;
 const MAX_TAG_CHARS: usize = 32;
@@ -56,6 +57,9 @@ pub(crate) fn classification(
             format!("tag {tag:?} is empty or longer than {MAX_TAG_CHARS} characters"),
         ));
     }
+    for tag in &c.tags {
+        text::check("a tag", tag, Lines::One)?;
+    }
     reason(&c.reason)?;
     Ok(c)
 }
@@ -67,7 +71,7 @@ pub(crate) fn reason(reason: &str) -> Result<(), Fault> {
             format!("reason longer than {MAX_REASON_CHARS} characters"),
         ));
     }
-    Ok(())
+    text::check("the reason", reason, Lines::Many)
 }
 
 pub(crate) fn action_size(a: &types::Action) -> usize {
@@ -91,6 +95,10 @@ pub(crate) fn action(
         types::Action::RaiseWarning(w) => {
             if w.message.trim().is_empty() || w.message.chars().count() > MAX_REASON_CHARS {
                 return invalid("a warning needs a message of at most 500 characters".into());
+            }
+            text::check("the warning message", &w.message, Lines::Many)?;
+            if let Some(community) = &w.community {
+                warning_community(reference, street, community)?;
             }
             Ok(ScenarioAction::Warning {
                 level: match w.level {
@@ -124,6 +132,7 @@ pub(crate) fn action(
                     "a follow-up needs a description of at most 2000 characters".into(),
                 );
             }
+            text::check("the follow-up description", &f.description, Lines::Many)?;
             Ok(ScenarioAction::FollowUp {
                 unit_code: f.unit_code,
                 item_code: f.item_code,
@@ -135,6 +144,7 @@ pub(crate) fn action(
             if tag.trim().is_empty() || tag.chars().count() > MAX_TAG_CHARS {
                 return invalid(format!("tag {tag:?} is empty or too long"));
             }
+            text::check("a tag", &tag, Lines::One)?;
             Ok(ScenarioAction::Tag(tag))
         }
         types::Action::EscalateCase(e) => {
@@ -148,4 +158,31 @@ pub(crate) fn action(
             })
         }
     }
+}
+
+/// A warning may only name a community of the plugin's own street, as a follow-up may only
+/// name its own street's units: the warning is shown to that community's people.
+fn warning_community(
+    reference: &crate::reference::Reference,
+    street: &str,
+    community: &str,
+) -> Result<(), Fault> {
+    let own = reference
+        .district
+        .street(street)
+        .is_some_and(|s| s.community(community).is_some());
+    if own {
+        return Ok(());
+    }
+    let elsewhere = reference
+        .district
+        .streets
+        .iter()
+        .any(|s| s.community(community).is_some());
+    let detail = if elsewhere {
+        format!("warning for community {community} which belongs to another street")
+    } else {
+        format!("warning for unknown community {community}")
+    };
+    Err(Fault::new(FaultKind::InvalidOutput, detail))
 }

@@ -1,7 +1,8 @@
 //! The wasmtime engine, its configuration and the compilation of deployed components.
 
-use std::sync::Arc;
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -16,6 +17,14 @@ use super::state::HostState;
 
 /// How often the epoch advances: the granularity of time limits and of yielding.
 pub(crate) const EPOCH_TICK: Duration = Duration::from_millis(1);
+
+/// What one plugin instance may hold. The pool has exactly this much per call slot, so as many
+/// instances as there are slots always fit; a component declaring more is refused at deploy
+/// instead of exhausting the pool for everyone at run time. A Rust plugin uses one memory,
+/// a table or two and a handful of core instances.
+pub const MEMORIES_PER_INSTANCE: u32 = 2;
+pub const TABLES_PER_INSTANCE: u32 = 8;
+pub const CORE_INSTANCES_PER_INSTANCE: u32 = 16;
 
 /// The three kinds of plugin, one WIT world each.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -41,9 +50,10 @@ impl PluginKind {
             .find(|k| k.as_str() == s)
     }
 
-    /// A street has at most one active classifier and one router; scenarios stack.
+    /// A street has at most one active router; classifiers and scenarios stack, each name
+    /// with its own active version, in the order the street sets.
     pub fn single_per_street(self) -> bool {
-        !matches!(self, PluginKind::Scenario)
+        matches!(self, PluginKind::Router)
     }
 }
 
@@ -81,6 +91,24 @@ pub enum DeployError {
     Invalid(String),
     #[error("the component is not a streetwise:plugin@0.1.0 classifier, router or scenario: {0}")]
     UnknownWorld(String),
+    #[error(
+        "the component has a function of {size} bytes; this server compiles functions of at \
+         most {max} bytes (STREETWISE_PLUGIN_MAX_FUNCTION_KIB): split it"
+    )]
+    FunctionTooLarge { size: usize, max: usize },
+    #[error(
+        "the component did not compile within {0} ms (STREETWISE_PLUGIN_COMPILE_TIMEOUT_MS); \
+         a smaller component, or smaller functions, compile faster"
+    )]
+    CompileTimeout(u64),
+    #[error("the compiler is busy with other deploys for more than {0} ms: retry later")]
+    CompilerBusy(u64),
+    #[error(
+        "the component needs more than one plugin instance is given here (at most \
+         {MEMORIES_PER_INSTANCE} linear memories, {TABLES_PER_INSTANCE} tables and \
+         {CORE_INSTANCES_PER_INSTANCE} core instances): {0}"
+    )]
+    TooManyResources(String),
 }
 
 /// The engine with its pooling allocator, the shared linker and the call slots.
@@ -89,6 +117,10 @@ pub struct Runtime {
     pub(crate) linker: Linker<HostState>,
     pub(crate) limits: Limits,
     pub(crate) slots: Arc<Semaphore>,
+    /// Compiles running at once (see `compile.rs`).
+    pub(crate) compiles: Arc<Semaphore>,
+    /// Each street's share of `slots`, made on its first call.
+    street_slots: Mutex<HashMap<String, Arc<Semaphore>>>,
     ticker_stop: Arc<AtomicBool>,
 }
 
@@ -97,13 +129,14 @@ impl Runtime {
         let slots = limits.max_concurrent_calls.max(1);
         let mut pool = PoolingAllocationConfig::new();
         pool.total_component_instances(slots)
-            .total_core_instances(slots * 8)
-            .total_memories(slots * 2)
-            .total_tables(slots * 8)
+            .total_core_instances(slots * CORE_INSTANCES_PER_INSTANCE)
+            .total_memories(slots * MEMORIES_PER_INSTANCE)
+            .total_tables(slots * TABLES_PER_INSTANCE)
             .total_stacks(slots)
             .max_memory_size(limits.memory_bytes)
-            .max_memories_per_component(4)
-            .max_core_instances_per_component(16)
+            .max_memories_per_component(MEMORIES_PER_INSTANCE)
+            .max_tables_per_component(TABLES_PER_INSTANCE)
+            .max_core_instances_per_component(CORE_INSTANCES_PER_INSTANCE)
             // Instances are short-lived and dirty the same few pages every time: resetting
             // those with memset beats returning them to the kernel and faulting them back in.
             // PAGEMAP_SCAN (Linux 6.7+) finds the dirty pages, so only those are reset.
@@ -115,6 +148,8 @@ impl Runtime {
         config
             .wasm_component_model(true)
             .epoch_interruption(true)
+            // One compile, one core: a deploy never takes every core from the server.
+            .parallel_compilation(false)
             .allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
         let engine = Engine::new(&config).map_err(anyhow::Error::from)?;
         let mut linker = Linker::new(&engine);
@@ -134,6 +169,8 @@ impl Runtime {
             engine,
             linker,
             slots: Arc::new(Semaphore::new(slots as usize)),
+            street_slots: Mutex::new(HashMap::new()),
+            compiles: Arc::new(Semaphore::new(limits.compile_concurrency.max(1) as usize)),
             limits,
             ticker_stop,
         })
@@ -141,6 +178,19 @@ impl Runtime {
 
     pub fn limits(&self) -> &Limits {
         &self.limits
+    }
+
+    /// The street's own share of the call slots.
+    pub(crate) fn street_slots(&self, street_code: &str) -> Arc<Semaphore> {
+        let mut streets = self
+            .street_slots
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let share = self.limits.max_concurrent_per_street.max(1) as usize;
+        streets
+            .entry(street_code.to_string())
+            .or_insert_with(|| Arc::new(Semaphore::new(share)))
+            .clone()
     }
 
     /// Compiles a component and works out which world it implements. CPU-heavy (Cranelift):
@@ -155,8 +205,16 @@ impl Runtime {
         if bytes.get(4..8) == Some(&[1, 0, 0, 0]) {
             return Err(DeployError::CoreModule);
         }
-        let component = Component::new(&self.engine, bytes)
-            .map_err(|e| DeployError::Invalid(format!("{e:#}")))?;
+        let component = Component::new(&self.engine, bytes).map_err(|e| {
+            let why = format!("{e:#}");
+            // wasmtime checks the component against the pool's per-instance limits as it
+            // compiles it; its message names what is over (memories, tables, instances).
+            if why.contains("pooling allocator") {
+                DeployError::TooManyResources(why)
+            } else {
+                DeployError::Invalid(why)
+            }
+        })?;
         let pre = self
             .linker
             .instantiate_pre(&component)

@@ -27,12 +27,16 @@ pub enum FaultKind {
     InputTooLarge,
     /// It returned its own error.
     PluginError,
-    /// It could not be instantiated (no free instance slot, or a host error).
+    /// It could not be instantiated (a host error).
     Instantiation,
+    /// The host's own limits refused the call (the street's share of slots stayed busy, or
+    /// the instance pool was exhausted): says nothing about the plugin, so its breaker
+    /// never counts it.
+    HostBusy,
 }
 
 impl FaultKind {
-    pub const ALL: [FaultKind; 10] = [
+    pub const ALL: [FaultKind; 11] = [
         FaultKind::Trap,
         FaultKind::Timeout,
         FaultKind::Memory,
@@ -43,6 +47,7 @@ impl FaultKind {
         FaultKind::InputTooLarge,
         FaultKind::PluginError,
         FaultKind::Instantiation,
+        FaultKind::HostBusy,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -57,6 +62,7 @@ impl FaultKind {
             FaultKind::InputTooLarge => "input-too-large",
             FaultKind::PluginError => "plugin-error",
             FaultKind::Instantiation => "instantiation",
+            FaultKind::HostBusy => "host-busy",
         }
     }
 
@@ -73,14 +79,13 @@ pub struct Fault {
 }
 
 impl Fault {
+    /// A fault with `detail` escaped (it often quotes the plugin's own words: its error
+    /// string, a tag) and cut to 300 bytes: it goes into traces and logs.
     pub fn new(kind: FaultKind, detail: impl Into<String>) -> Self {
-        let mut detail: String = detail.into();
-        if detail.len() > 300 {
-            let mut end = 300;
-            while !detail.is_char_boundary(end) {
-                end -= 1;
-            }
-            detail.truncate(end);
+        let detail: String = detail.into();
+        let escaped = super::text::escape(&detail);
+        let mut detail = super::text::truncate(&escaped, 300).to_string();
+        if detail.len() < escaped.len() {
             detail.push('…');
         }
         Self { kind, detail }
@@ -120,16 +125,33 @@ impl fmt::Display for TimeLimitExceeded {
 impl std::error::Error for TimeLimitExceeded {}
 
 /// Sorts a failed call's error into a fault. `memory_denied` says whether the store's limiter
-/// refused a memory growth during the call.
-pub(crate) fn classify_error(error: &wasmtime::Error, memory_denied: bool) -> Fault {
+/// refused a memory growth during the call; `transfer_cap` is the hostcall fuel it ran with.
+pub(crate) fn classify_error(
+    error: &wasmtime::Error,
+    memory_denied: bool,
+    transfer_cap: usize,
+) -> Fault {
     if let Some(e) = error.downcast_ref::<TimeLimitExceeded>() {
         return Fault::new(FaultKind::Timeout, e.to_string());
     }
     if let Some(e) = error.downcast_ref::<HostCallLimitExceeded>() {
         return Fault::new(FaultKind::HostCallLimit, e.to_string());
     }
+    if let Some(e) = error.downcast_ref::<wasmtime::PoolConcurrencyLimitError>() {
+        return Fault::new(FaultKind::HostBusy, e.to_string());
+    }
     if memory_denied {
         return Fault::new(FaultKind::Memory, "tried to grow memory past its cap");
+    }
+    // wasmtime's error for exhausted hostcall fuel is a private type: its text is all there is.
+    if format!("{error:#}").contains("fuel allocated for hostcalls") {
+        return Fault::new(
+            FaultKind::OutputTooLarge,
+            format!(
+                "handed the host more than {transfer_cap} bytes in one answer or host call; \
+                 refused while it was being copied"
+            ),
+        );
     }
     match error.downcast_ref::<wasmtime::Trap>() {
         Some(wasmtime::Trap::StackOverflow) => {

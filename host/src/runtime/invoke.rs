@@ -221,25 +221,41 @@ impl Runtime {
     ) -> CallReport<T> {
         let started = Instant::now();
         if convert::input_size(input) > self.limits.max_input_bytes {
-            return CallReport {
-                result: Err(Fault::new(
-                    FaultKind::InputTooLarge,
-                    format!("event larger than {} bytes", self.limits.max_input_bytes),
-                )),
-                elapsed: started.elapsed(),
-                usage: Usage::default(),
-            };
+            let detail = format!("event larger than {} bytes", self.limits.max_input_bytes);
+            return refused(started, FaultKind::InputTooLarge, detail);
         }
-        let Ok(_slot) = self.slots.acquire().await else {
-            return CallReport {
-                result: Err(Fault::new(FaultKind::Instantiation, "runtime shut down")),
-                elapsed: started.elapsed(),
-                usage: Usage::default(),
-            };
-        };
         let timeout = Duration::from_millis(self.limits.call_timeout_ms);
+        // The street's own share first, then a host slot: a street that keeps its share busy
+        // only waits for itself. Waiting is bounded by the call's time limit; a call that
+        // finds no slot is the host's doing (`host-busy`), never counted against the plugin.
+        let street_slots = self.street_slots(&ctx.street_code);
+        let admitted = tokio::time::timeout(timeout, async {
+            let street = street_slots.acquire_owned().await?;
+            let host = self.slots.clone().acquire_owned().await?;
+            Ok::<_, tokio::sync::AcquireError>((street, host))
+        })
+        .await;
+        let _slots = match admitted {
+            Ok(Ok(slots)) => slots,
+            Ok(Err(_)) => return refused(started, FaultKind::Instantiation, "runtime shut down"),
+            Err(_) => {
+                let detail = format!(
+                    "no free call slot within {} ms (street {}: {} calls at once, host: {})",
+                    self.limits.call_timeout_ms,
+                    ctx.street_code,
+                    self.limits.max_concurrent_per_street,
+                    self.limits.max_concurrent_calls
+                );
+                return refused(started, FaultKind::HostBusy, detail);
+            }
+        };
         let mut store = Store::new(&self.engine, HostState::new(ctx, &self.limits));
         store.limiter(|state| &mut state.limiter);
+        // Everything the guest hands the host (its answer, each host call's arguments) is
+        // copied by wasmtime, which counts the bytes against this fuel as it lifts them and
+        // stops at the cap, before copying more: one string aliased many times in a list, or
+        // in a log line's fields, cannot make the host copy more than this.
+        store.set_hostcall_fuel(self.limits.max_transfer_bytes);
         let deadline = Instant::now() + timeout;
         let timeout_ms = self.limits.call_timeout_ms;
         store.set_epoch_deadline(1);
@@ -260,7 +276,11 @@ impl Runtime {
                 FaultKind::Timeout,
                 format!("ran longer than {timeout_ms} ms"),
             )),
-            Ok(Err(error)) => Err(classify_error(&error, state.limiter.denied)),
+            Ok(Err(error)) => Err(classify_error(
+                &error,
+                state.limiter.denied,
+                self.limits.max_transfer_bytes,
+            )),
             Ok(Ok(Err(message))) => Err(Fault::new(FaultKind::PluginError, message)),
             Ok(Ok(Ok(value))) => Ok(value),
         };
@@ -271,6 +291,15 @@ impl Runtime {
             elapsed: started.elapsed(),
             usage,
         }
+    }
+}
+
+/// A call that never ran.
+fn refused<T>(started: Instant, kind: FaultKind, detail: impl Into<String>) -> CallReport<T> {
+    CallReport {
+        result: Err(Fault::new(kind, detail)),
+        elapsed: started.elapsed(),
+        usage: Usage::default(),
     }
 }
 

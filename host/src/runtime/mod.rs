@@ -11,6 +11,7 @@
 mod bindings;
 mod breaker;
 mod check;
+mod compile;
 mod convert;
 mod engine;
 mod fault;
@@ -21,6 +22,7 @@ mod invoke;
 mod limits;
 mod registry;
 mod state;
+mod text;
 
 pub use bindings::types as wit;
 pub use breaker::{Admission, BreakerPolicy, BreakerSnapshot, Opening, Refusal, Ticket};

@@ -101,10 +101,11 @@ impl LoadedPlugin {
     }
 }
 
-/// A street's active plugins at one moment.
+/// A street's active plugins at one moment. Classifiers and scenarios run in the order the
+/// street set (`run_order`, then name).
 #[derive(Clone, Default)]
 pub struct StreetPlugins {
-    pub classifier: Option<Arc<LoadedPlugin>>,
+    pub classifiers: Vec<Arc<LoadedPlugin>>,
     pub router: Option<Arc<LoadedPlugin>>,
     pub scenarios: Vec<Arc<LoadedPlugin>>,
 }
@@ -128,17 +129,19 @@ impl Registry {
             .write()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         let street = streets.entry(plugin.meta.street_code.clone()).or_default();
-        match plugin.kind() {
-            PluginKind::Classifier => street.classifier = Some(plugin),
-            PluginKind::Router => street.router = Some(plugin),
-            PluginKind::Scenario => {
-                street.scenarios.retain(|p| p.meta.name != plugin.meta.name);
-                street.scenarios.push(plugin);
-                street
-                    .scenarios
-                    .sort_by(|a, b| a.meta.name.cmp(&b.meta.name));
+        let stack = match plugin.kind() {
+            PluginKind::Router => {
+                street.router = Some(plugin);
+                return;
             }
-        }
+            PluginKind::Classifier => &mut street.classifiers,
+            PluginKind::Scenario => &mut street.scenarios,
+        };
+        stack.retain(|p| p.meta.name != plugin.meta.name);
+        stack.push(plugin);
+        stack.sort_by(|a, b| {
+            (a.meta.run_order, &a.meta.name).cmp(&(b.meta.run_order, &b.meta.name))
+        });
     }
 
     /// Every active plugin of every street, by street code.
@@ -150,7 +153,7 @@ impl Registry {
             .into_iter()
             .flat_map(|code| {
                 let s = &streets[code];
-                s.classifier
+                s.classifiers
                     .iter()
                     .chain(&s.router)
                     .chain(&s.scenarios)
@@ -162,7 +165,7 @@ impl Registry {
     /// Every active plugin of a street.
     pub fn active_in(&self, street_code: &str) -> Vec<Arc<LoadedPlugin>> {
         let s = self.street(street_code);
-        s.classifier
+        s.classifiers
             .into_iter()
             .chain(s.router)
             .chain(s.scenarios)

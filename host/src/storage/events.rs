@@ -435,12 +435,17 @@ impl Db {
         Ok(count.max(0) as u64)
     }
 
-    /// Events whose scenarios have not run yet, oldest first.
-    pub async fn scenarios_pending(&self, limit: u32) -> anyhow::Result<Vec<StoredEvent>> {
+    /// A street's events whose scenarios have not run yet, oldest first.
+    pub async fn scenarios_pending(
+        &self,
+        street_code: &str,
+        limit: u32,
+    ) -> anyhow::Result<Vec<StoredEvent>> {
         let rows = sqlx::query(AssertSqlSafe(format!(
-            "select seq, {EVENT_COLUMNS} from events where scenarios_done = 0 \
-             order by seq limit {limit}"
+            "select seq, {EVENT_COLUMNS} from events \
+             where scenarios_done = 0 and street_code = $1 order by seq limit {limit}"
         )))
+        .bind(street_code)
         .fetch_all(self.pool())
         .await?;
         rows.iter().map(event_from_row).collect()

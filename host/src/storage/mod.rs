@@ -26,7 +26,7 @@ use sqlx::{AnyPool, Executor};
 
 pub use events::{EventFilter, EventPage, EventSummary, StatsScope, StoredEvent};
 pub use indicators::{GENERATED_ROWS_PER_STATEMENT, GeneratedCase};
-pub use plugins::{DeployMode, NewVersion, PluginRow, PluginVersion, ShadowRun};
+pub use plugins::{DeployMode, NewVersion, PluginRow, PluginVersion, Replaced, ShadowRun};
 pub use timeline::{Assign, CaseHead, Transition};
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");

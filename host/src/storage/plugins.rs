@@ -31,6 +31,18 @@ pub struct PluginVersion {
     pub shadow: Option<ShadowRun>,
     /// The base data sets this version may read.
     pub grants: Vec<Grant>,
+    /// Where it runs among its street's classifiers (or scenarios): lowest first, then by name.
+    pub run_order: u32,
+    /// What its deploy or activation took out of the path (only in that answer).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub replaced: Vec<Replaced>,
+}
+
+/// An active version that a deploy or an activation deactivated.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Replaced {
+    pub name: String,
+    pub version: u32,
 }
 
 /// How long a shadow version runs: until a time, for a number of events, or both (whichever
@@ -61,7 +73,7 @@ pub struct PluginRow {
 }
 
 const META_COLUMNS: &str = "street_code, name, version, kind, sha256, size, deployed_at, \
-    deployed_by, active, notes, shadow, shadow_until, shadow_left, grants";
+    deployed_by, active, notes, shadow, shadow_until, shadow_left, grants, run_order";
 
 impl Db {
     /// Stores a new version. Active: it becomes the active one (for classifiers and routers
@@ -81,6 +93,7 @@ impl Db {
             notes,
             mode,
             grants,
+            run_order,
         } = new;
         let mut tx = self.pool().begin().await?;
         let row = sqlx::query(
@@ -91,22 +104,34 @@ impl Db {
         .fetch_one(&mut *tx)
         .await?;
         let version: i64 = row.try_get::<i64, _>("v")? + 1;
+        // Unless told, a new version runs where the name's previous one ran.
+        let run_order = match run_order {
+            Some(order) => i64::from(order),
+            None => sqlx::query(
+                "select run_order from plugins where street_code = $1 and name = $2 \
+                 order by version desc limit 1",
+            )
+            .bind(street_code)
+            .bind(name)
+            .fetch_optional(&mut *tx)
+            .await?
+            .map(|row| row.try_get::<i64, _>("run_order"))
+            .transpose()?
+            .unwrap_or(0),
+        };
         let now = Timestamp::now();
-        let shadow = match &mode {
-            DeployMode::Active => {
-                deactivate(&mut tx, street_code, name, kind).await?;
-                None
-            }
+        let (shadow, replaced) = match &mode {
+            DeployMode::Active => (None, deactivate(&mut tx, street_code, name, kind).await?),
             DeployMode::Shadow(run) => {
                 end_shadows(&mut tx, street_code, name).await?;
-                Some(run.clone())
+                (Some(run.clone()), Vec::new())
             }
         };
         sqlx::query(
             "insert into plugins (street_code, name, version, kind, sha256, size, bytes, \
              deployed_at, deployed_by, active, notes, activated_at, shadow, shadow_until, \
-             shadow_left, grants) \
-             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+             shadow_left, grants, run_order) \
+             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
         )
         .bind(street_code)
         .bind(name)
@@ -128,6 +153,7 @@ impl Db {
                 .and_then(|s| s.events_left.map(|n| n.min(i64::MAX as u64) as i64)),
         )
         .bind(Grant::list_text(grants))
+        .bind(run_order)
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
@@ -144,6 +170,8 @@ impl Db {
             notes: notes.map(str::to_string),
             shadow,
             grants: grants.to_vec(),
+            run_order: run_order.max(0) as u32,
+            replaced,
         })
     }
 
@@ -174,9 +202,9 @@ impl Db {
         name: &str,
         version: u32,
         kind: PluginKind,
-    ) -> anyhow::Result<()> {
+    ) -> anyhow::Result<Vec<Replaced>> {
         let mut tx = self.pool().begin().await?;
-        deactivate(&mut tx, street_code, name, kind).await?;
+        let replaced = deactivate(&mut tx, street_code, name, kind).await?;
         sqlx::query(
             "update plugins set active = 1, shadow = 0, shadow_until = null, shadow_left = null, \
              activated_at = $4 where street_code = $1 and name = $2 and version = $3",
@@ -188,7 +216,10 @@ impl Db {
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
-        Ok(())
+        Ok(replaced
+            .into_iter()
+            .filter(|r| (r.name.as_str(), r.version) != (name, version))
+            .collect())
     }
 
     /// The version that was active before the current one, for a rollback.
@@ -330,6 +361,8 @@ pub struct NewVersion<'a> {
     pub notes: Option<&'a str>,
     pub mode: DeployMode,
     pub grants: &'a [Grant],
+    /// Where it runs among its street's plugins of its kind; `None` keeps the name's previous.
+    pub run_order: Option<u32>,
 }
 
 async fn end_shadows(
@@ -348,27 +381,39 @@ async fn end_shadows(
     Ok(())
 }
 
+/// Deactivates what a new active version of `name` supersedes: the street's router for a
+/// router, the name's active version otherwise (classifiers and scenarios stack). Returns them.
 async fn deactivate(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     street_code: &str,
     name: &str,
     kind: PluginKind,
-) -> anyhow::Result<()> {
-    let q = if kind.single_per_street() {
-        sqlx::query(
-            "update plugins set active = 0 where street_code = $1 and kind = $2 and active = 1",
-        )
-        .bind(street_code)
-        .bind(kind.as_str())
+) -> anyhow::Result<Vec<Replaced>> {
+    let (filter, key) = if kind.single_per_street() {
+        ("kind", kind.as_str())
     } else {
-        sqlx::query(
-            "update plugins set active = 0 where street_code = $1 and name = $2 and active = 1",
-        )
-        .bind(street_code)
-        .bind(name)
+        ("name", name)
     };
-    q.execute(&mut **tx).await?;
-    Ok(())
+    // One statement that writes first: in SQLite a transaction that reads and then writes
+    // can fail at once with "database is locked" when another connection is writing.
+    let rows = sqlx::query(AssertSqlSafe(format!(
+        "update plugins set active = 0 where street_code = $1 and {filter} = $2 \
+         and active = 1 returning name, version"
+    )))
+    .bind(street_code)
+    .bind(key)
+    .fetch_all(&mut **tx)
+    .await?;
+    let replaced = rows
+        .iter()
+        .map(|row| {
+            Ok(Replaced {
+                name: row.try_get("name")?,
+                version: row.try_get::<i64, _>("version")? as u32,
+            })
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    Ok(replaced)
 }
 
 fn plugin_row(row: &AnyRow) -> anyhow::Result<PluginRow> {
@@ -406,5 +451,7 @@ fn version_from_row(row: &AnyRow) -> anyhow::Result<PluginVersion> {
             .transpose()?,
         grants: Grant::parse_list(&row.try_get::<String, _>("grants")?)
             .map_err(|e| anyhow::anyhow!("stored grants: {e}"))?,
+        run_order: row.try_get::<i64, _>("run_order")?.max(0) as u32,
+        replaced: Vec::new(),
     })
 }

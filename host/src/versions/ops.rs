@@ -3,8 +3,6 @@
 
 use std::sync::Arc;
 
-use anyhow::Context;
-
 use super::replay::{Replayed, Selection, replay};
 use super::report::Report;
 use crate::intake::Pipeline;
@@ -22,6 +20,11 @@ pub enum VersionError {
     NothingToRollBack(String),
     #[error("version {version} of {name:?} is not running in shadow")]
     NotShadow { name: String, version: u32 },
+    #[error(
+        "a replay of this street is already running: one at a time per street, \
+         retry when it has finished"
+    )]
+    ReplayBusy,
     #[error("the stored component no longer compiles: {0}")]
     Compile(#[from] DeployError),
     #[error(transparent)]
@@ -33,11 +36,7 @@ pub(crate) async fn load_version(
     pipeline: &Pipeline,
     row: PluginRow,
 ) -> Result<Arc<LoadedPlugin>, VersionError> {
-    let runtime = pipeline.runtime.clone();
-    let bytes = row.bytes;
-    let compiled = tokio::task::spawn_blocking(move || runtime.compile(&bytes))
-        .await
-        .context("compiling the component")??;
+    let compiled = pipeline.runtime.compile_bounded(&row.bytes).await?;
     let config = pipeline
         .db
         .plugin_config(&row.meta.street_code, &row.meta.name)
@@ -80,7 +79,8 @@ impl Platform {
         let was_shadow = row.meta.shadow.is_some();
         let kind = row.meta.kind;
         let loaded = load_version(&self.pipeline, row).await?;
-        self.db()
+        let replaced = self
+            .db()
             .activate_version(&street_code, name, version, kind)
             .await?;
         if was_shadow {
@@ -91,6 +91,7 @@ impl Platform {
         let mut meta = loaded.meta.clone();
         meta.active = true;
         meta.shadow = None;
+        meta.replaced = replaced;
         Ok(meta)
     }
 
@@ -149,6 +150,10 @@ impl Platform {
         progress: &(dyn Fn(u64) + Sync),
     ) -> Result<Replayed, VersionError> {
         let street_code = self.street_or(street)?;
+        let _turn = self
+            .replays
+            .enter(&street_code)
+            .ok_or(VersionError::ReplayBusy)?;
         let row = self.stored_version(&street_code, name, version).await?;
         let candidate = load_version(&self.pipeline, row).await?;
         Ok(replay(&self.pipeline, candidate, selection, progress).await?)

@@ -24,6 +24,38 @@ pub const MAX_EVENTS: u32 = 200_000;
 const PAGE: u32 = 1_000;
 const IN_FLIGHT: usize = 4;
 
+/// The streets with a replay under way: one at a time per street, so a street replaying
+/// again and again keeps at most `IN_FLIGHT` of its share of call slots busy and never
+/// queues work behind itself without bound.
+#[derive(Default)]
+pub struct ReplayGate {
+    running: std::sync::Mutex<std::collections::HashSet<String>>,
+}
+
+/// A replay under way; the street is free again when it is dropped.
+pub struct ReplayTurn<'a> {
+    gate: &'a ReplayGate,
+    street: String,
+}
+
+impl ReplayGate {
+    /// The street's turn, or `None` while another of its replays runs.
+    pub fn enter(&self, street_code: &str) -> Option<ReplayTurn<'_>> {
+        let mut running = self.running.lock().unwrap_or_else(|e| e.into_inner());
+        running.insert(street_code.to_string()).then(|| ReplayTurn {
+            gate: self,
+            street: street_code.to_string(),
+        })
+    }
+}
+
+impl Drop for ReplayTurn<'_> {
+    fn drop(&mut self) {
+        let mut running = self.gate.running.lock().unwrap_or_else(|e| e.into_inner());
+        running.remove(&self.street);
+    }
+}
+
 /// Which stored events of the street a replay runs on: the newest `last`, received inside
 /// `[from, to)` when given.
 #[derive(Clone, Copy, Debug)]

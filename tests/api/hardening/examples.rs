@@ -46,7 +46,7 @@ async fn a_restart_with_examples_keeps_the_plugins_a_street_activated_itself() {
         example("bantian-road-router")
     );
 
-    // 布吉 activates a classifier of its own (one classifier per street: the example stops);
+    // 布吉 adds a classifier of its own (classifiers stack: the example stays beside it);
     // 坂田 deploys its own version of the example's name.
     app.deploy("buji", "buji-own", "fixture_noop_classifier")
         .await;
@@ -57,8 +57,11 @@ async fn a_restart_with_examples_keeps_the_plugins_a_street_activated_itself() {
     let app = TestApp::spawn_with(settings).await;
     assert_eq!(
         active(&app, "buji").await,
-        [("buji-own".to_string(), 1)],
-        "the example was re-activated over 布吉's own classifier"
+        [
+            ("buji-own".to_string(), 1),
+            ("buji-urban-village".to_string(), 1)
+        ],
+        "布吉's classifiers are as it left them: its own and the example's first version"
     );
     assert_eq!(
         active(&app, "bantian").await,
