@@ -30,6 +30,7 @@ pub mod casework;
 pub mod classify;
 pub mod cli;
 pub mod clock;
+pub mod console;
 pub mod devkit;
 pub mod domain;
 pub mod examples;

@@ -3,6 +3,7 @@
 mod assignment;
 mod authz;
 mod base_data;
+mod console;
 mod devkit;
 mod example_plugins;
 mod hardening;

@@ -156,7 +156,7 @@ async fn show(
 }
 
 /// What an access check needs of a stored case.
-pub(super) fn scope_of(record: &EventRecord) -> CaseScope<'_> {
+pub(crate) fn scope_of(record: &EventRecord) -> CaseScope<'_> {
     CaseScope {
         street: &record.event.location.street_code,
         unit: Some(&record.dispatch.handling_unit.code),

@@ -7,16 +7,16 @@ mod audit;
 pub mod auth;
 mod cases;
 mod error;
-mod events;
+pub(crate) mod events;
 mod json;
 mod limits;
 mod metrics;
 mod panic;
 mod plugins;
-mod rankings;
-mod reporter;
+pub(crate) mod rankings;
+pub(crate) mod reporter;
 pub mod serve;
-mod session;
+pub(crate) mod session;
 mod versions;
 
 use std::sync::Arc;
@@ -56,6 +56,7 @@ pub fn router(platform: Arc<Platform>, body_read_timeout: std::time::Duration) -
         .merge(session::router().layer(DefaultBodyLimit::max(MAX_JSON_BYTES)))
         .merge(accounts::router().layer(DefaultBodyLimit::max(MAX_JSON_BYTES)))
         .merge(cases::router().layer(DefaultBodyLimit::max(MAX_JSON_BYTES)))
+        .merge(crate::console::router())
         .route("/healthz", get(|| async { "ok" }))
         .layer(middleware::from_fn_with_state(
             body_read_timeout,

@@ -93,6 +93,28 @@ async fn rankings(
         from: from.as_millisecond(),
         to: to.as_millisecond(),
     };
+    let rows = ranked(&platform, level, period).await?;
+    let weights = platform.weights;
+    Ok(Json(Rankings {
+        level,
+        from,
+        to,
+        weights: WeightsView {
+            handling: weights.handling,
+            on_time_handling: weights.on_time_handling,
+            rework: weights.rework,
+        },
+        rows,
+    }))
+}
+
+/// Every street (with or without cases) or every unit with cases, ranked over `period`: the
+/// API above and the console's 效能排名 page share it.
+pub(crate) async fn ranked(
+    platform: &Platform,
+    level: Level,
+    period: Period,
+) -> Result<Vec<Ranked>, ApiError> {
     let mut counts = platform.db().indicator_counts(level, period).await?;
     let reference = platform.reference();
     let rows: Vec<(String, String, Counts)> = match level {
@@ -121,16 +143,5 @@ async fn rankings(
             })
             .collect(),
     };
-    let weights = platform.weights;
-    Ok(Json(Rankings {
-        level,
-        from,
-        to,
-        weights: WeightsView {
-            handling: weights.handling,
-            on_time_handling: weights.on_time_handling,
-            rework: weights.rework,
-        },
-        rows: rank(rows, &weights),
-    }))
+    Ok(rank(rows, &platform.weights))
 }

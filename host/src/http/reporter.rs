@@ -20,13 +20,14 @@ pub fn router() -> Router<Arc<Platform>> {
     Router::new().route("/api/v1/events/{id}/reporter", post(reveal))
 }
 
+/// The reporter as revealed to one allowed caller.
 #[derive(Debug, Serialize)]
-struct Revealed {
-    event_id: String,
-    name: Option<String>,
-    phone: Option<String>,
+pub(crate) struct Revealed {
+    pub event_id: String,
+    pub name: Option<String>,
+    pub phone: Option<String>,
     /// When the personal data was erased under the retention rule, if it was.
-    erased_at: Option<String>,
+    pub erased_at: Option<String>,
 }
 
 async fn reveal(
@@ -34,7 +35,17 @@ async fn reveal(
     State(platform): State<Arc<Platform>>,
     Path(id): Path<String>,
 ) -> Result<Json<Revealed>, ApiError> {
-    let Some(stored) = platform.db().event(&id).await? else {
+    reveal_reporter(&platform, &caller, &id).await.map(Json)
+}
+
+/// Reveals the reporter of case `id` to `caller` if the policy allows it, auditing either way.
+/// The API above and the console's 查看号码 button both come here, so there is one rule.
+pub(crate) async fn reveal_reporter(
+    platform: &Platform,
+    caller: &Caller,
+    id: &str,
+) -> Result<Revealed, ApiError> {
+    let Some(stored) = platform.db().event(id).await? else {
         return Err(ApiError::NotFound(format!("no event {id}")));
     };
     let scope = scope_of(&stored.record);
@@ -43,13 +54,7 @@ async fn reveal(
         .unit_calls_reporter;
     if let Err(refusal) = policy::may_reveal(caller.principal(), &scope, unit_calls) {
         return Err(caller
-            .refuse(
-                refusal,
-                Some(scope.street),
-                Some(&id),
-                "reveal_reporter",
-                &id,
-            )
+            .refuse(refusal, Some(scope.street), Some(id), "reveal_reporter", id)
             .await);
     }
     let mut audit = caller.entry(
@@ -59,16 +64,16 @@ async fn reveal(
         "ok",
         None,
     );
-    audit.event_id = Some(id.clone());
+    audit.event_id = Some(id.to_string());
     let (reporter, erased_at) = platform
         .db()
-        .reveal_reporter(&id, &audit)
+        .reveal_reporter(id, &audit)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("no event {id}")))?;
-    Ok(Json(Revealed {
-        event_id: id,
+    Ok(Revealed {
+        event_id: id.to_string(),
         name: reporter.name,
         phone: reporter.phone,
         erased_at: erased_at.map(crate::calendar::rfc3339),
-    }))
+    })
 }

@@ -27,7 +27,7 @@ pub fn router() -> Router<Arc<Platform>> {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(super) struct Credentials {
+pub(crate) struct Credentials {
     pub username: String,
     pub password: String,
 }
@@ -59,7 +59,7 @@ async fn sign_in(
 
 /// Signs in: the session, or the API error a person reads (`401` for a wrong password,
 /// `423` for a locked or disabled account).
-pub(super) async fn start(
+pub(crate) async fn start(
     platform: &Platform,
     credentials: &Credentials,
 ) -> Result<Started, ApiError> {
@@ -81,11 +81,7 @@ pub(super) async fn start(
 
 /// The `Set-Cookie` value of a new session: HttpOnly, SameSite=Strict, `Secure` when the
 /// request came over TLS (directly or through a proxy that says so).
-pub(super) fn session_cookie(
-    secret: &str,
-    headers: &HeaderMap,
-    platform: &Platform,
-) -> HeaderValue {
+pub(crate) fn session_cookie(secret: &str, headers: &HeaderMap, platform: &Platform) -> HeaderValue {
     let secure = platform.secure_cookies()
         || headers
             .get("x-forwarded-proto")
@@ -99,7 +95,7 @@ pub(super) fn session_cookie(
 }
 
 /// The `Set-Cookie` value that removes the session cookie.
-pub(super) fn cleared_cookie() -> HeaderValue {
+pub(crate) fn cleared_cookie() -> HeaderValue {
     HeaderValue::from_static("sw_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0")
 }
 
@@ -146,7 +142,7 @@ async fn change_password(
     Ok(StatusCode::NO_CONTENT)
 }
 
-pub(super) async fn set_password(
+pub(crate) async fn set_password(
     platform: &Platform,
     caller: &Caller,
     current: &str,

@@ -1,0 +1,256 @@
+//! 指挥中心 dispatch board, `GET /board`: what waits on the centre, in total and per street,
+//! and the newest cases. `assets/console.js` refreshes it from `GET /console/board.json` every
+//! few seconds, so a new event shows without a reload. Both are narrowed to the caller's reach.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::State;
+use maud::{Markup, html};
+use serde::Serialize;
+use sqlx::Row;
+
+use super::layout::{Failure, Signed, page, reach_filter, when};
+use super::text;
+use crate::auth::Refusal;
+use crate::auth::policy;
+use crate::domain::{Principal, Reach};
+use crate::lifecycle::Role;
+use crate::platform::Platform;
+use crate::storage::Db;
+
+const TITLE: &str = "指挥中心";
+const COUNTS_CAPTION: &str = "各街道案件统计";
+const NEWEST_CAPTION: &str = "最新案件";
+const STREET: &str = "街道";
+const TOTAL: &str = "全部";
+const REFRESH_NOTE: &str = "本页每 5 秒自动刷新";
+const EMPTY: &str = "暂无案件";
+/// The columns of the counts table: JSON field and Chinese heading.
+const COLUMNS: [(&str, &str); 6] = [
+    ("new", "今日新受理"),
+    ("awaiting", "待人工分拨"),
+    ("unsigned", "待签收"),
+    ("yellow", "黄灯预警"),
+    ("red", "红灯超期"),
+    ("supervised", "督办"),
+];
+
+/// What waits on the centre in one street.
+#[derive(Clone, Copy, Debug, Default, Serialize)]
+struct Counts {
+    /// Received since midnight (China time).
+    new: i64,
+    /// Registered but not dispatched, or returned by the unit: the centre must decide by hand.
+    awaiting: i64,
+    /// Dispatched, not yet signed for.
+    unsigned: i64,
+    /// Open cases with a yellow warning (80% of the time limit spent).
+    yellow: i64,
+    /// Open cases past their deadline.
+    red: i64,
+    /// Open cases under supervision (督办).
+    supervised: i64,
+}
+
+impl Counts {
+    fn get(&self, field: &str) -> i64 {
+        match field {
+            "new" => self.new,
+            "awaiting" => self.awaiting,
+            "unsigned" => self.unsigned,
+            "yellow" => self.yellow,
+            "red" => self.red,
+            _ => self.supervised,
+        }
+    }
+
+    fn add(&mut self, o: &Counts) {
+        self.new += o.new;
+        self.awaiting += o.awaiting;
+        self.unsigned += o.unsigned;
+        self.yellow += o.yellow;
+        self.red += o.red;
+        self.supervised += o.supervised;
+    }
+}
+
+#[derive(Debug, Serialize)]
+struct StreetRow {
+    code: String,
+    name: String,
+    #[serde(flatten)]
+    counts: Counts,
+}
+
+#[derive(Debug, Serialize)]
+struct Newest {
+    id: String,
+    received_at: String,
+    street: String,
+    description: String,
+    status: &'static str,
+    alert: &'static str,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Board {
+    total: Counts,
+    streets: Vec<StreetRow>,
+    newest: Vec<Newest>,
+}
+
+/// The board's counts per street code, in one grouped query over the caller's reach. The
+/// listing query pages cases; it cannot count them, hence this read of the console's own.
+async fn counts_by_street(
+    db: &Db,
+    principal: &Principal,
+    since: jiff::Timestamp,
+) -> anyhow::Result<BTreeMap<String, Counts>> {
+    let open = "status not in ('closed', 'rejected')";
+    let (clause, bind) = match &principal.reach {
+        Reach::District => ("", None),
+        Reach::Street { street } => ("where street_code = $2", Some(street.clone())),
+        Reach::Unit { unit, .. } => ("where handling_unit = $2", Some(unit.clone())),
+        Reach::Sources { .. } => return Ok(BTreeMap::new()),
+    };
+    let sql = format!(
+        "select street_code, \
+         sum(case when received_at >= $1 then 1 else 0 end) as n_new, \
+         sum(case when status in ('accepted', 'return_requested') then 1 else 0 end) as n_awaiting, \
+         sum(case when status = 'dispatched' then 1 else 0 end) as n_unsigned, \
+         sum(case when alert = 'yellow' and {open} then 1 else 0 end) as n_yellow, \
+         sum(case when alert = 'red' and {open} then 1 else 0 end) as n_red, \
+         sum(case when supervision_level > 0 and {open} then 1 else 0 end) as n_supervised \
+         from events {clause} group by street_code"
+    );
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(since.as_millisecond());
+    if let Some(value) = bind {
+        query = query.bind(value);
+    }
+    let mut out = BTreeMap::new();
+    for row in query.fetch_all(db.pool()).await? {
+        let n = |name: &str| row.try_get::<i64, _>(name);
+        out.insert(
+            row.try_get::<String, _>("street_code")?,
+            Counts {
+                new: n("n_new")?,
+                awaiting: n("n_awaiting")?,
+                unsigned: n("n_unsigned")?,
+                yellow: n("n_yellow")?,
+                red: n("n_red")?,
+                supervised: n("n_supervised")?,
+            },
+        );
+    }
+    Ok(out)
+}
+
+async fn board(platform: &Platform, signed: &Signed) -> Result<Board, Failure> {
+    let principal = signed.principal();
+    if !policy::roles(principal)
+        .iter()
+        .any(|r| matches!(r, Role::Centre | Role::Leader))
+    {
+        let refusal = Refusal::NotYourPost;
+        return Err(signed.caller.refuse(refusal, None, None, "read_board", "board").await.into());
+    }
+    let now = platform.pipeline.clock.now();
+    let midnight = now
+        .to_zoned(crate::calendar::china())
+        .start_of_day()
+        .map_err(anyhow::Error::from)?
+        .timestamp();
+    let mut by_street = counts_by_street(platform.db(), principal, midnight).await?;
+    let reference = platform.reference();
+    let own = match &principal.reach {
+        Reach::Street { street } => Some(street.as_str()),
+        _ => None,
+    };
+    let mut total = Counts::default();
+    let streets: Vec<StreetRow> = reference
+        .district
+        .streets
+        .iter()
+        .filter(|s| own.is_none_or(|own| own == s.code))
+        .map(|s| {
+            let counts = by_street.remove(&s.code).unwrap_or_default();
+            total.add(&counts);
+            StreetRow {
+                code: s.code.clone(),
+                name: s.name.clone(),
+                counts,
+            }
+        })
+        .collect();
+    // Cases of a street no longer in the reference data still count in the total.
+    by_street.values().for_each(|c| total.add(c));
+    let listing = platform.db().list_events(&reach_filter(principal, 12)).await?;
+    let newest = listing
+        .events
+        .into_iter()
+        .map(|e| Newest {
+            street: reference
+                .district
+                .street(&e.street_code)
+                .map_or_else(|| e.street_code.clone(), |s| s.name.clone()),
+            id: e.id,
+            received_at: when(e.received_at),
+            description: e.description,
+            status: text::status(e.status),
+            alert: e.alert.as_str(),
+        })
+        .collect();
+    Ok(Board {
+        total,
+        streets,
+        newest,
+    })
+}
+
+/// `GET /console/board.json`: what the board shows, for its refresh.
+pub async fn json(signed: Signed, State(platform): State<Arc<Platform>>) -> Result<Json<Board>, Failure> {
+    Ok(Json(board(&platform, &signed).await?))
+}
+
+/// `GET /board`.
+pub async fn page(signed: Signed, State(platform): State<Arc<Platform>>) -> Result<Markup, Failure> {
+    let board = board(&platform, &signed).await?;
+    let cells = |key: &str, counts: &Counts| {
+        html! {
+            @for (field, _) in COLUMNS {
+                td.num data-count=(format!("{key}:{field}")) { (counts.get(field)) }
+            }
+        }
+    };
+    let body = html! {
+        p.hint { (REFRESH_NOTE) " · " span #board-updated {} }
+        table.grid #board-counts data-board="/console/board.json" {
+            caption { (COUNTS_CAPTION) }
+            thead { tr { th scope="col" { (STREET) } @for (_, heading) in COLUMNS { th scope="col" { (heading) } } } }
+            tbody {
+                @for row in &board.streets {
+                    tr { th scope="row" { (row.name) } (cells(&row.code, &row.counts)) }
+                }
+            }
+            tfoot { tr { th scope="row" { (TOTAL) } (cells("total", &board.total)) } }
+        }
+        table.grid {
+            caption { (NEWEST_CAPTION) }
+            thead { tr { th { "受理时间" } th { "街道" } th { "描述" } th { "状态" } } }
+            tbody #board-newest {
+                @for e in &board.newest {
+                    tr.(format!("alert-{}", e.alert)) {
+                        td { (e.received_at) }
+                        td { (e.street) }
+                        td { a href=(format!("/cases/{}", e.id)) { (e.description) } }
+                        td { (e.status) }
+                    }
+                }
+                @if board.newest.is_empty() { tr { td colspan="4" { (EMPTY) } } }
+            }
+        }
+    };
+    Ok(page(&signed, TITLE, "/board", body))
+}
