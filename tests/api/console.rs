@@ -37,7 +37,12 @@ fn urlencode(value: &str) -> String {
         .collect()
 }
 
-async fn post_form(app: &TestApp, path: &str, cookie: Option<&str>, body: String) -> reqwest::Response {
+async fn post_form(
+    app: &TestApp,
+    path: &str,
+    cookie: Option<&str>,
+    body: String,
+) -> reqwest::Response {
     let mut request = client()
         .post(format!("{}{path}", app.address))
         .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
@@ -82,12 +87,25 @@ async fn sign_in(app: &TestApp, username: &str, password: &str) -> (String, Stri
 #[tokio::test]
 async fn the_login_page_renders_its_labelled_form() {
     let app = TestApp::spawn().await;
-    let response = client().get(format!("{}/login", app.address)).send().await.unwrap();
+    let response = client()
+        .get(format!("{}/login", app.address))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     let html = response.text().await.unwrap();
-    assert!(html.contains(r#"<label for="username">用户名</label>"#), "{html}");
-    assert!(html.contains(r#"<label for="password">密码</label>"#), "{html}");
-    assert!(html.contains(r#"<button class="primary" type="submit">登录</button>"#), "{html}");
+    assert!(
+        html.contains(r#"<label for="username">用户名</label>"#),
+        "{html}"
+    );
+    assert!(
+        html.contains(r#"<label for="password">密码</label>"#),
+        "{html}"
+    );
+    assert!(
+        html.contains(r#"<button class="primary" type="submit">登录</button>"#),
+        "{html}"
+    );
     app.stop().await;
 }
 
@@ -112,8 +130,19 @@ async fn a_wrong_password_shows_the_chinese_error() {
 #[tokio::test]
 async fn a_page_without_a_session_redirects_to_login_and_a_token_is_no_sign_in() {
     let app = TestApp::spawn().await;
-    for path in ["/", "/board", "/inbox", "/cases/x", "/admin", "/console/board.json"] {
-        let response = client().get(format!("{}{path}", app.address)).send().await.unwrap();
+    for path in [
+        "/",
+        "/board",
+        "/inbox",
+        "/cases/x",
+        "/admin",
+        "/console/board.json",
+    ] {
+        let response = client()
+            .get(format!("{}{path}", app.address))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(response.status(), StatusCode::SEE_OTHER, "{path}");
         assert_eq!(response.headers()[LOCATION], "/login", "{path}");
     }
@@ -161,14 +190,29 @@ async fn a_one_time_password_leads_to_the_password_page_then_to_the_board() {
         &app,
         "/password",
         Some(&cookie),
-        form(&[("_csrf", &csrf), ("current", &password), ("new", new), ("confirm", new)]),
+        form(&[
+            ("_csrf", &csrf),
+            ("current", &password),
+            ("new", new),
+            ("confirm", new),
+        ]),
     )
     .await;
     assert_eq!(changed.status(), StatusCode::SEE_OTHER);
     assert_eq!(changed.headers()[LOCATION], "/");
-    let home = client().get(format!("{}/", app.address)).header(COOKIE, &cookie).send().await.unwrap();
+    let home = client()
+        .get(format!("{}/", app.address))
+        .header(COOKIE, &cookie)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(home.headers()[LOCATION], "/board");
-    let board = client().get(format!("{}/board", app.address)).header(COOKIE, &cookie).send().await.unwrap();
+    let board = client()
+        .get(format!("{}/board", app.address))
+        .header(COOKIE, &cookie)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(board.status(), StatusCode::OK);
     let html = board.text().await.unwrap();
     assert!(html.contains("各街道案件统计"), "{html}");
@@ -187,13 +231,23 @@ async fn a_form_post_without_its_csrf_field_is_refused() {
         &app,
         "/password",
         Some(&cookie),
-        form(&[("_csrf", "wrong"), ("current", &password), ("new", "x"), ("confirm", "x")]),
+        form(&[
+            ("_csrf", "wrong"),
+            ("current", &password),
+            ("new", "x"),
+            ("confirm", "x"),
+        ]),
     )
     .await;
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
     assert!(response.text().await.unwrap().contains("请刷新页面后重试"));
     // The session still works: nothing was done.
-    let page = client().get(format!("{}/password", app.address)).header(COOKIE, &cookie).send().await.unwrap();
+    let page = client()
+        .get(format!("{}/password", app.address))
+        .header(COOKIE, &cookie)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(page.status(), StatusCode::OK);
     app.stop().await;
 }

@@ -23,7 +23,8 @@ const TITLE: &str = "系统管理";
 const ACCOUNTS: &str = "账号";
 const TOKENS: &str = "访问令牌";
 const IMPORTS: &str = "基础数据导入";
-const IMPORTS_NOTE: &str = "导入记录未保存在数据库中：请查看服务器上 `streetwise import` 的运行日志。";
+const IMPORTS_NOTE: &str =
+    "导入记录未保存在数据库中：请查看服务器上 `streetwise import` 的运行日志。";
 const STAFF_ID: &str = "人员编号";
 const USERNAME: &str = "用户名（可选）";
 const CREATE_ACCOUNT: &str = "创建账号";
@@ -54,7 +55,10 @@ enum Notice {
 }
 
 async fn render(signed: &Signed, platform: &Platform, notice: &Notice) -> Result<Markup, Failure> {
-    signed.caller.require_people("list_accounts", "accounts").await?;
+    signed
+        .caller
+        .require_people("list_accounts", "accounts")
+        .await?;
     let reference = platform.reference();
     let list = accounts::list(platform.db()).await?;
     let issued = tokens::list(platform.db()).await?;
@@ -143,11 +147,18 @@ async fn render(signed: &Signed, platform: &Platform, notice: &Notice) -> Result
 }
 
 /// `GET /admin`.
-pub async fn page_route(signed: Signed, State(platform): State<Arc<Platform>>) -> Result<Markup, Failure> {
+pub async fn page_route(
+    signed: Signed,
+    State(platform): State<Arc<Platform>>,
+) -> Result<Markup, Failure> {
     render(&signed, &platform, &Notice::None).await
 }
 
-async fn answer(signed: &Signed, platform: &Platform, outcome: Result<Notice, ApiError>) -> Response {
+async fn answer(
+    signed: &Signed,
+    platform: &Platform,
+    outcome: Result<Notice, ApiError>,
+) -> Response {
     let (status, notice) = match outcome {
         Ok(notice) => (axum::http::StatusCode::OK, notice),
         Err(e @ (ApiError::Internal(_) | ApiError::Unavailable(_) | ApiError::Forbidden(_))) => {
@@ -185,17 +196,39 @@ pub struct AccountForm {
 }
 
 /// `POST /admin/accounts`.
-pub async fn create_account(signed: Signed, State(platform): State<Arc<Platform>>, Form(form): Form<AccountForm>) -> Response {
-    let outcome = async {
+pub async fn create_account(
+    signed: Signed,
+    State(platform): State<Arc<Platform>>,
+    Form(form): Form<AccountForm>,
+) -> Response {
+    let outcome: Result<Notice, ApiError> = async {
         signed.caller.check_csrf(form.csrf.as_deref())?;
         let staff_id = form.staff_id.unwrap_or_default().trim().to_string();
-        signed.caller.require_people("create_account", &staff_id).await?;
-        let username = form.username.map(|u| u.trim().to_string()).filter(|u| !u.is_empty());
+        signed
+            .caller
+            .require_people("create_account", &staff_id)
+            .await?;
+        let username = form
+            .username
+            .map(|u| u.trim().to_string())
+            .filter(|u| !u.is_empty());
         let reference = platform.reference();
-        let created = accounts::create(platform.db(), &reference, &staff_id, username.as_deref(), signed.principal())
-            .await
-            .map_err(refused)?;
-        Ok(Notice::Secret(format!("已为 {}（用户名 {}）创建账号，{ONE_TIME}", created.name, created.username), created.password))
+        let created = accounts::create(
+            platform.db(),
+            &reference,
+            &staff_id,
+            username.as_deref(),
+            signed.principal(),
+        )
+        .await
+        .map_err(refused)?;
+        Ok(Notice::Secret(
+            format!(
+                "已为 {}（用户名 {}）创建账号，{ONE_TIME}",
+                created.name, created.username
+            ),
+            created.password,
+        ))
     }
     .await;
     answer(&signed, &platform, outcome).await
@@ -208,21 +241,38 @@ pub async fn change_account(
     Path((key, change)): Path<(String, String)>,
     Form(form): Form<AccountForm>,
 ) -> Response {
-    let outcome = async {
+    let outcome: Result<Notice, ApiError> = async {
         signed.caller.check_csrf(form.csrf.as_deref())?;
         let reference = platform.reference();
         match change.as_str() {
             "reset" => {
                 signed.caller.require_people("reset_password", &key).await?;
-                let reset = accounts::reset(platform.db(), &reference, &key, signed.principal()).await.map_err(refused)?;
-                Ok(Notice::Secret(format!("已重置 {}（用户名 {}）的密码，{ONE_TIME}", reset.name, reset.username), reset.password))
+                let reset = accounts::reset(platform.db(), &reference, &key, signed.principal())
+                    .await
+                    .map_err(refused)?;
+                Ok(Notice::Secret(
+                    format!(
+                        "已重置 {}（用户名 {}）的密码，{ONE_TIME}",
+                        reset.name, reset.username
+                    ),
+                    reset.password,
+                ))
             }
             "disable" | "enable" => {
                 let disable = change == "disable";
-                let action = if disable { "disable_account" } else { "enable_account" };
+                let action = if disable {
+                    "disable_account"
+                } else {
+                    "enable_account"
+                };
                 signed.caller.require_people(action, &key).await?;
-                accounts::set_disabled(platform.db(), &key, disable, signed.principal()).await.map_err(refused)?;
-                Ok(Notice::Done(format!("已{}账号 {key}", if disable { "停用" } else { "启用" })))
+                accounts::set_disabled(platform.db(), &key, disable, signed.principal())
+                    .await
+                    .map_err(refused)?;
+                Ok(Notice::Done(format!(
+                    "已{}账号 {key}",
+                    if disable { "停用" } else { "启用" }
+                )))
             }
             _ => Err(ApiError::NotFound(format!("no change {change:?}"))),
         }
@@ -243,8 +293,12 @@ pub struct TokenForm {
 }
 
 /// `POST /admin/tokens`.
-pub async fn create_token(signed: Signed, State(platform): State<Arc<Platform>>, Form(form): Form<TokenForm>) -> Response {
-    let outcome = async {
+pub async fn create_token(
+    signed: Signed,
+    State(platform): State<Arc<Platform>>,
+    Form(form): Form<TokenForm>,
+) -> Response {
+    let outcome: Result<Notice, ApiError> = async {
         signed.caller.check_csrf(form.csrf.as_deref())?;
         let label = form.label.unwrap_or_default().trim().to_string();
         signed.caller.require_people("create_token", &label).await?;
@@ -255,7 +309,12 @@ pub async fn create_token(signed: Signed, State(platform): State<Arc<Platform>>,
             message: format!("unknown scope {scope_name:?} (未知令牌范围)"),
         })?;
         let mut sources = Vec::new();
-        for name in given(form.sources).unwrap_or_default().split([',', '，']).map(str::trim).filter(|s| !s.is_empty()) {
+        for name in given(form.sources)
+            .unwrap_or_default()
+            .split([',', '，'])
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
             sources.push(Source::parse(name).ok_or_else(|| ApiError::Unprocessable {
                 code: "invalid_source",
                 message: format!("unknown source {name:?} (未知来源)"),
@@ -263,23 +322,43 @@ pub async fn create_token(signed: Signed, State(platform): State<Arc<Platform>>,
         }
         let issued = tokens::create(
             platform.db(),
-            tokens::NewToken { scope, street: given(form.street), label, created_by: signed.caller.who().to_string(), staff_id: given(form.staff_id), sources },
+            tokens::NewToken {
+                scope,
+                street: given(form.street),
+                label,
+                created_by: signed.caller.who().to_string(),
+                staff_id: given(form.staff_id),
+                sources,
+            },
         )
         .await
         .map_err(refused)?;
-        signed.caller.record_write(None, "create_token", &issued.record.id).await;
-        Ok(Notice::Secret(format!("已创建令牌 {}，{SECRET}", issued.record.id), issued.token))
+        signed
+            .caller
+            .record_write(None, "create_token", &issued.record.id)
+            .await;
+        Ok(Notice::Secret(
+            format!("已创建令牌 {}，{SECRET}", issued.record.id),
+            issued.token,
+        ))
     }
     .await;
     answer(&signed, &platform, outcome).await
 }
 
 /// `POST /admin/tokens/{id}/revoke`.
-pub async fn revoke_token(signed: Signed, State(platform): State<Arc<Platform>>, Path(id): Path<String>, Form(form): Form<AccountForm>) -> Response {
-    let outcome = async {
+pub async fn revoke_token(
+    signed: Signed,
+    State(platform): State<Arc<Platform>>,
+    Path(id): Path<String>,
+    Form(form): Form<AccountForm>,
+) -> Response {
+    let outcome: Result<Notice, ApiError> = async {
         signed.caller.check_csrf(form.csrf.as_deref())?;
         signed.caller.require_people("revoke_token", &id).await?;
-        tokens::revoke(platform.db(), &id).await.map_err(|e| ApiError::NotFound(format!("{e:#}")))?;
+        tokens::revoke(platform.db(), &id)
+            .await
+            .map_err(|e| ApiError::NotFound(format!("{e:#}")))?;
         signed.caller.record_write(None, "revoke_token", &id).await;
         Ok(Notice::Done(format!("已吊销令牌 {id}")))
     }

@@ -154,7 +154,11 @@ async fn board(platform: &Platform, signed: &Signed) -> Result<Board, Failure> {
         .any(|r| matches!(r, Role::Centre | Role::Leader))
     {
         let refusal = Refusal::NotYourPost;
-        return Err(signed.caller.refuse(refusal, None, None, "read_board", "board").await.into());
+        return Err(signed
+            .caller
+            .refuse(refusal, None, None, "read_board", "board")
+            .await
+            .into());
     }
     let now = platform.pipeline.clock.now();
     let midnight = now
@@ -186,7 +190,10 @@ async fn board(platform: &Platform, signed: &Signed) -> Result<Board, Failure> {
         .collect();
     // Cases of a street no longer in the reference data still count in the total.
     by_street.values().for_each(|c| total.add(c));
-    let listing = platform.db().list_events(&reach_filter(principal, 12)).await?;
+    let listing = platform
+        .db()
+        .list_events(&reach_filter(principal, 12))
+        .await?;
     let newest = listing
         .events
         .into_iter()
@@ -210,12 +217,18 @@ async fn board(platform: &Platform, signed: &Signed) -> Result<Board, Failure> {
 }
 
 /// `GET /console/board.json`: what the board shows, for its refresh.
-pub async fn json(signed: Signed, State(platform): State<Arc<Platform>>) -> Result<Json<Board>, Failure> {
+pub async fn json(
+    signed: Signed,
+    State(platform): State<Arc<Platform>>,
+) -> Result<Json<Board>, Failure> {
     Ok(Json(board(&platform, &signed).await?))
 }
 
 /// `GET /board`.
-pub async fn page(signed: Signed, State(platform): State<Arc<Platform>>) -> Result<Markup, Failure> {
+pub async fn page_route(
+    signed: Signed,
+    State(platform): State<Arc<Platform>>,
+) -> Result<Markup, Failure> {
     let board = board(&platform, &signed).await?;
     let cells = |key: &str, counts: &Counts| {
         html! {

@@ -74,7 +74,9 @@ pub async fn render(
     notice: Notice,
 ) -> Result<Markup, Failure> {
     let Some(stored) = platform.db().event(id).await? else {
-        return Err(crate::http::ApiError::NotFound(format!("no event {id} (未找到该案件)")).into());
+        return Err(
+            crate::http::ApiError::NotFound(format!("no event {id} (未找到该案件)")).into(),
+        );
     };
     let r = &stored.record;
     let scope = scope_of(r);
@@ -82,7 +84,9 @@ pub async fn render(
     let principal = signed.principal();
     let reference = platform.reference();
     let timeline = casework::timeline(platform.db(), id).await?;
-    let unit_calls = Flows::shipped().for_source(r.event.source).unit_calls_reporter;
+    let unit_calls = Flows::shipped()
+        .for_source(r.event.source)
+        .unit_calls_reporter;
     let may_reveal = policy::may_reveal(principal, &scope, unit_calls).is_ok();
     let left = remaining(platform, &r.clock);
     let e = &r.event;
@@ -175,12 +179,11 @@ pub async fn render(
                             p.hint { (REVEALED_ONCE) }
                         }
                     } @else {
-                        @match &e.reporter.is_empty() {
-                            true => p { (NONE) },
-                            false => {
-                                @let masked = e.reporter.masked();
-                                p { (masked.name.as_deref().unwrap_or("")) " " (masked.phone.as_deref().unwrap_or("")) }
-                            },
+                        @if e.reporter.is_empty() {
+                            p { (NONE) }
+                        } @else {
+                            @let masked = e.reporter.masked();
+                            p { (masked.name.as_deref().unwrap_or("")) " " (masked.phone.as_deref().unwrap_or("")) }
                         }
                         @if may_reveal && !e.reporter.is_empty() {
                             form method="post" action=(format!("/cases/{id}/reveal")) {
@@ -206,4 +209,3 @@ pub async fn render(
 pub fn no_store(markup: Markup) -> Response {
     ([(CACHE_CONTROL, "no-store")], markup).into_response()
 }
-

@@ -110,7 +110,9 @@ pub struct ActForm {
 }
 
 fn filled(value: Option<String>) -> Option<String> {
-    value.map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
+    value
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
 }
 
 /// `POST /cases/{id}/act`: back to the case page, with what was done or the server's refusal.
@@ -129,7 +131,12 @@ pub async fn act(
     }
 }
 
-async fn apply(signed: &Signed, platform: &Platform, id: &str, form: ActForm) -> Result<Action, ApiError> {
+async fn apply(
+    signed: &Signed,
+    platform: &Platform,
+    id: &str,
+    form: ActForm,
+) -> Result<Action, ApiError> {
     let name = form.action.unwrap_or_default();
     let action = Action::parse(&name).ok_or_else(|| ApiError::Unprocessable {
         code: "unknown_action",
@@ -146,7 +153,10 @@ async fn apply(signed: &Signed, platform: &Platform, id: &str, form: ActForm) ->
         source: head.source,
         assignee: head.assignee.as_deref(),
     };
-    signed.caller.require_case(id, &scope, action.as_str()).await?;
+    signed
+        .caller
+        .require_case(id, &scope, action.as_str())
+        .await?;
     let act = Act {
         action,
         by: signed.principal().clone(),
@@ -161,7 +171,10 @@ async fn apply(signed: &Signed, platform: &Platform, id: &str, form: ActForm) ->
         Err(e) => Err(match e {
             ActError::Refused(refusal) => {
                 let street = Some(head.street_code.as_str());
-                signed.caller.refuse(refusal, street, Some(id), action.as_str(), id).await
+                signed
+                    .caller
+                    .refuse(refusal, street, Some(id), action.as_str(), id)
+                    .await
             }
             ActError::NotFound(_) => ApiError::NotFound(format!("{e} (未找到该案件)")),
             ActError::Invalid { code, message } => ApiError::Unprocessable {
@@ -204,7 +217,10 @@ fn invalid_zh(code: &str) -> &'static str {
 /// The case page again, with the refusal on top and its status code.
 async fn again(signed: &Signed, platform: &Platform, id: &str, e: ApiError) -> Response {
     let (status, _) = status_of(&e);
-    if matches!(e, ApiError::NotFound(_) | ApiError::Internal(_) | ApiError::Unavailable(_)) {
+    if matches!(
+        e,
+        ApiError::NotFound(_) | ApiError::Internal(_) | ApiError::Unavailable(_)
+    ) {
         return Failure(e).into_response();
     }
     let (zh, en) = message_of(&e);

@@ -18,7 +18,15 @@ const CAPTION_UNIT: &str = "本单位在办案件";
 const CAPTION_INSPECTOR: &str = "待核查案件";
 const MINE: &str = "我承办";
 const EMPTY: &str = "暂无在办案件";
-const HEADINGS: [&str; 7] = ["案件", "状态", "街道", "承办人", "办理时限", "剩余时间", "预警"];
+const HEADINGS: [&str; 7] = [
+    "案件",
+    "状态",
+    "街道",
+    "承办人",
+    "办理时限",
+    "剩余时间",
+    "预警",
+];
 /// Open cases shown at most; older ones are reached through the warnings or the API.
 const SHOWN: usize = 60;
 
@@ -79,10 +87,12 @@ async fn render(signed: &Signed, platform: &Platform) -> Result<Markup, Failure>
 }
 
 /// `GET /inbox`.
-pub async fn page(signed: Signed, State(platform): State<Arc<Platform>>) -> Result<Markup, Failure> {
+pub async fn page_route(
+    signed: Signed,
+    State(platform): State<Arc<Platform>>,
+) -> Result<Markup, Failure> {
     render(&signed, &platform).await
 }
-
 
 /// The warning colour as a badge.
 pub fn alert_badge(alert: Alert) -> Markup {

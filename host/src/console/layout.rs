@@ -37,14 +37,19 @@ impl FromRequestParts<Arc<Platform>> for Signed {
             return Err(to_login());
         }
         let caller = match identify(&parts.headers, platform).await {
-            Ok(Some(caller)) if caller.session().is_some() && caller.principal().person.is_some() => {
+            Ok(Some(caller))
+                if caller.session().is_some() && caller.principal().person.is_some() =>
+            {
                 caller
             }
             Ok(_) | Err(ApiError::Unauthorized) => return Err(to_login()),
             Err(e) => return Err(Failure(e).into_response()),
         };
         let path = parts.uri.path();
-        if caller.session().is_some_and(|s| s.must_change) && path != "/password" && path != "/logout" {
+        if caller.session().is_some_and(|s| s.must_change)
+            && path != "/password"
+            && path != "/logout"
+        {
             return Err(Redirect::to("/password").into_response());
         }
         Ok(Signed { caller })
@@ -78,10 +83,16 @@ fn nav(principal: &Principal) -> Vec<(&'static str, String)> {
     let roles = policy::roles(principal);
     let mut items = Vec::new();
     use crate::lifecycle::Role;
-    if roles.iter().any(|r| matches!(r, Role::Centre | Role::Leader)) {
+    if roles
+        .iter()
+        .any(|r| matches!(r, Role::Centre | Role::Leader))
+    {
         items.push(("指挥中心", "/board".to_string()));
     }
-    if roles.iter().any(|r| !matches!(r, Role::Centre | Role::Leader)) {
+    if roles
+        .iter()
+        .any(|r| !matches!(r, Role::Centre | Role::Leader))
+    {
         items.push(("我的案件", "/inbox".to_string()));
     }
     if !roles.is_empty() {
@@ -128,7 +139,7 @@ pub fn page(signed: &Signed, title: &str, current: &str, body: Markup) -> Markup
                     ul {
                         @for (label, href) in nav(principal) {
                             li {
-                                @if current.starts_with(href.as_str()) {
+                                @if href.starts_with(current) {
                                     a href=(href) aria-current="page" { (label) }
                                 } @else {
                                     a href=(href) { (label) }
@@ -233,7 +244,8 @@ pub fn split(message: &str) -> (String, Option<String>) {
     let parts = if let Some(rest) = message.strip_suffix(')') {
         rest.rfind(" (").map(|i| (&rest[..i], &rest[i + 2..]))
     } else if let Some(rest) = message.strip_suffix('）') {
-        rest.rfind('（').map(|i| (&rest[..i], &rest[i + '（'.len_utf8()..]))
+        rest.rfind('（')
+            .map(|i| (&rest[..i], &rest[i + '（'.len_utf8()..]))
     } else {
         None
     };

@@ -72,12 +72,20 @@ pub async fn submit(
     match session::start(&platform, &credentials).await {
         Ok(started) => {
             let cookie = session::session_cookie(&started.secret, &headers, &platform);
-            let to = if started.must_change { "/password" } else { "/" };
+            let to = if started.must_change {
+                "/password"
+            } else {
+                "/"
+            };
             ([(SET_COOKIE, cookie)], Redirect::to(to)).into_response()
         }
         Err(e) => {
             let (status, _) = status_of(&e);
-            (status, login_page(&credentials.username, Some(message_of(&e)))).into_response()
+            (
+                status,
+                login_page(&credentials.username, Some(message_of(&e))),
+            )
+                .into_response()
         }
     }
 }
@@ -159,5 +167,9 @@ pub async fn logout(
     if let Some(live) = signed.caller.session() {
         crate::auth::sessions::sign_out(platform.db(), live).await?;
     }
-    Ok(([(SET_COOKIE, session::cleared_cookie())], Redirect::to("/login")).into_response())
+    Ok((
+        [(SET_COOKIE, session::cleared_cookie())],
+        Redirect::to("/login"),
+    )
+        .into_response())
 }

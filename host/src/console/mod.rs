@@ -40,11 +40,14 @@ pub fn router() -> Router<Arc<Platform>> {
     Router::new()
         .route("/", get(home::home))
         .route("/login", get(login::form).post(login::submit))
-        .route("/password", get(login::password_form).post(login::change_password))
+        .route(
+            "/password",
+            get(login::password_form).post(login::change_password),
+        )
         .route("/logout", post(login::logout))
-        .route("/board", get(board::page))
+        .route("/board", get(board::page_route))
         .route("/console/board.json", get(board::json))
-        .route("/inbox", get(inbox::page))
+        .route("/inbox", get(inbox::page_route))
         .route("/cases/{id}", get(case::page_route))
         .route("/cases/{id}/act", post(case_actions::act))
         .route("/cases/{id}/reveal", post(case_actions::reveal))
@@ -57,7 +60,10 @@ pub fn router() -> Router<Arc<Platform>> {
         .route("/plugins/{street}/{name}/replay", post(plugins::replay))
         .route("/admin", get(admin::page_route))
         .route("/admin/accounts", post(admin::create_account))
-        .route("/admin/accounts/{key}/{change}", post(admin::change_account))
+        .route(
+            "/admin/accounts/{key}/{change}",
+            post(admin::change_account),
+        )
         .route("/admin/tokens", post(admin::create_token))
         .route("/admin/tokens/{id}/revoke", post(admin::revoke_token))
         .route("/assets/console.css", get(css))
@@ -66,7 +72,10 @@ pub fn router() -> Router<Arc<Platform>> {
 
 async fn css() -> impl IntoResponse {
     (
-        [(CONTENT_TYPE, "text/css; charset=utf-8"), (CACHE_CONTROL, LONG_CACHE)],
+        [
+            (CONTENT_TYPE, "text/css; charset=utf-8"),
+            (CACHE_CONTROL, LONG_CACHE),
+        ],
         CSS,
     )
 }

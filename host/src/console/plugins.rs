@@ -27,7 +27,11 @@ const ROLLBACK: &str = "回滚到上一版本";
 const REPLAY: &str = "回放";
 const REPLAY_LAST: &str = "回放最近事件数";
 const NONE: &str = "该街道暂无插件";
-const BREAKER: [(&str, &str); 3] = [("closed", "正常"), ("open", "已熔断"), ("half_open", "试探恢复")];
+const BREAKER: [(&str, &str); 3] = [
+    ("closed", "正常"),
+    ("open", "已熔断"),
+    ("half_open", "试探恢复"),
+];
 
 fn micros(v: Option<u64>) -> String {
     v.map_or("—".into(), |m| format!("{:.2} ms", m as f64 / 1000.0))
@@ -35,7 +39,9 @@ fn micros(v: Option<u64>) -> String {
 
 fn version_error(e: VersionError) -> ApiError {
     match e {
-        VersionError::UnknownStreet(_) | VersionError::UnknownVersion { .. } => ApiError::NotFound(e.to_string()),
+        VersionError::UnknownStreet(_) | VersionError::UnknownVersion { .. } => {
+            ApiError::NotFound(e.to_string())
+        }
         VersionError::NothingToRollBack(_) => ApiError::Unprocessable {
             code: "nothing_to_roll_back",
             message: format!("{e} (没有可回滚的上一版本)"),
@@ -49,8 +55,14 @@ fn version_error(e: VersionError) -> ApiError {
 }
 
 /// `GET /plugins`: the streets, for those who read every street's plugins.
-pub async fn index(signed: Signed, State(platform): State<Arc<Platform>>) -> Result<Markup, Failure> {
-    signed.caller.require_read(None, "read_versions", "plugins").await?;
+pub async fn index(
+    signed: Signed,
+    State(platform): State<Arc<Platform>>,
+) -> Result<Markup, Failure> {
+    signed
+        .caller
+        .require_read(None, "read_versions", "plugins")
+        .await?;
     let reference = platform.reference();
     let body = html! {
         h2 { (STREETS) }
@@ -67,13 +79,25 @@ enum Notice {
     Error(String, Option<String>),
 }
 
-async fn render(signed: &Signed, platform: &Platform, street: &str, notice: Notice) -> Result<Markup, Failure> {
+async fn render(
+    signed: &Signed,
+    platform: &Platform,
+    street: &str,
+    notice: Notice,
+) -> Result<Markup, Failure> {
     let code = platform
         .street_code(street)
         .ok_or_else(|| ApiError::NotFound(format!("unknown street {street:?} (未知街道)")))?;
-    signed.caller.require_read(Some(&code), "read_versions", "plugins").await?;
+    signed
+        .caller
+        .require_read(Some(&code), "read_versions", "plugins")
+        .await?;
     let may_write = policy::check(signed.principal(), Access::Write, Some(&code)).is_ok();
-    let name = platform.reference().district.street(&code).map_or(code.clone(), |s| s.name.clone());
+    let name = platform
+        .reference()
+        .district
+        .street(&code)
+        .map_or(code.clone(), |s| s.name.clone());
     let versions = platform.db().plugin_versions(&code).await?;
     let active = platform.registry().active_in(&code);
     let mut reports = Vec::new();
@@ -160,7 +184,11 @@ async fn render(signed: &Signed, platform: &Platform, street: &str, notice: Noti
 }
 
 /// `GET /plugins/{street}`.
-pub async fn page_route(signed: Signed, State(platform): State<Arc<Platform>>, Path(street): Path<String>) -> Result<Markup, Failure> {
+pub async fn page_route(
+    signed: Signed,
+    State(platform): State<Arc<Platform>>,
+    Path(street): Path<String>,
+) -> Result<Markup, Failure> {
     render(&signed, &platform, &street, Notice::None).await
 }
 
@@ -172,10 +200,17 @@ pub struct VersionForm {
     last: Option<u32>,
 }
 
-async fn answer(signed: &Signed, platform: &Platform, street: &str, outcome: Result<Notice, ApiError>) -> Response {
+async fn answer(
+    signed: &Signed,
+    platform: &Platform,
+    street: &str,
+    outcome: Result<Notice, ApiError>,
+) -> Response {
     let (status, notice) = match outcome {
         Ok(notice) => (axum::http::StatusCode::OK, notice),
-        Err(e @ (ApiError::Internal(_) | ApiError::Unavailable(_) | ApiError::NotFound(_))) => return Failure(e).into_response(),
+        Err(e @ (ApiError::Internal(_) | ApiError::Unavailable(_) | ApiError::NotFound(_))) => {
+            return Failure(e).into_response();
+        }
         Err(e) => {
             let (zh, en) = message_of(&e);
             (status_of(&e).0, Notice::Error(zh, en))
@@ -187,28 +222,53 @@ async fn answer(signed: &Signed, platform: &Platform, street: &str, outcome: Res
     }
 }
 
-async fn change(signed: &Signed, platform: &Platform, street: &str, name: &str, what: &str, form: VersionForm) -> Result<Notice, ApiError> {
+async fn change(
+    signed: &Signed,
+    platform: &Platform,
+    street: &str,
+    name: &str,
+    what: &str,
+    form: VersionForm,
+) -> Result<Notice, ApiError> {
     signed.caller.check_csrf(form.csrf.as_deref())?;
-    let code = platform.street_code(street).ok_or_else(|| ApiError::NotFound(format!("unknown street {street:?}")))?;
+    let code = platform
+        .street_code(street)
+        .ok_or_else(|| ApiError::NotFound(format!("unknown street {street:?}")))?;
     let version = form.version.unwrap_or_default();
     let target = format!("plugin {name}@{version}");
     signed.caller.require_street(&code, what, &target).await?;
     match what {
         "activate" => {
-            let v = platform.activate_version(&code, name, version).await.map_err(version_error)?;
+            let v = platform
+                .activate_version(&code, name, version)
+                .await
+                .map_err(version_error)?;
             signed.caller.record_write(Some(&code), what, &target).await;
             Ok(Notice::Done(format!("已启用 {name} v{}", v.version)))
         }
         "rollback" => {
-            let v = platform.rollback(&code, name).await.map_err(version_error)?;
-            signed.caller.record_write(Some(&code), what, &format!("plugin {name}@{}", v.version)).await;
-            Ok(Notice::Done(format!("已回滚，当前生效 {name} v{}", v.version)))
+            let v = platform
+                .rollback(&code, name)
+                .await
+                .map_err(version_error)?;
+            signed
+                .caller
+                .record_write(Some(&code), what, &format!("plugin {name}@{}", v.version))
+                .await;
+            Ok(Notice::Done(format!(
+                "已回滚，当前生效 {name} v{}",
+                v.version
+            )))
         }
         _ => {
             let last = form.last.unwrap_or(1_000).clamp(1, MAX_EVENTS);
-            let selection = Selection { last, from: None, to: None };
+            let selection = Selection {
+                last,
+                from: None,
+                to: None,
+            };
             let replayed = platform
-                .replay_version(&code, name, version, selection, &|_| {})
+                .replay_version(&code, name, version, selection, &|_: u64| {})
                 .await
                 .map_err(version_error)?;
             Ok(Notice::Replayed(Box::new(replayed)))

@@ -54,7 +54,10 @@ fn figure(value: Option<f64>, rate: bool) -> String {
 fn month(first: Date) -> anyhow::Result<Period> {
     let tz = crate::calendar::china();
     let from = first.to_zoned(tz.clone())?.timestamp();
-    let to = first.checked_add(jiff::Span::new().months(1))?.to_zoned(tz)?.timestamp();
+    let to = first
+        .checked_add(jiff::Span::new().months(1))?
+        .to_zoned(tz)?
+        .timestamp();
     Ok(Period {
         from: from.as_millisecond(),
         to: to.as_millisecond(),
@@ -104,7 +107,10 @@ fn table(caption: &str, who: &str, rows: &[Ranked]) -> Markup {
 
 /// One indicator's bars over the months.
 fn chart(heading: &str, rate: bool, values: &[(String, Option<f64>)]) -> Markup {
-    let max = values.iter().filter_map(|(_, v)| *v).fold(if rate { 1.0 } else { 0.0 }, f64::max);
+    let max = values
+        .iter()
+        .filter_map(|(_, v)| *v)
+        .fold(if rate { 1.0 } else { 0.0 }, f64::max);
     let (w, h, bar) = (300.0, 150.0, 36.0);
     html! {
         figure {
@@ -131,12 +137,19 @@ pub async fn page_route(
     Query(query): Query<RankingQuery>,
 ) -> Result<Markup, Failure> {
     signed.caller.require_rankings().await?;
-    let today = platform.pipeline.clock.now().to_zoned(crate::calendar::china()).date();
+    let today = platform
+        .pipeline
+        .clock
+        .now()
+        .to_zoned(crate::calendar::china())
+        .date();
     let first = match query.month.as_deref() {
-        Some(m) => format!("{m}-01").parse::<Date>().map_err(|_| ApiError::Unprocessable {
-            code: "invalid_month",
-            message: format!("month {m:?} is not YYYY-MM (月份格式应为 2026-07)"),
-        })?,
+        Some(m) => format!("{m}-01")
+            .parse::<Date>()
+            .map_err(|_| ApiError::Unprocessable {
+                code: "invalid_month",
+                message: format!("month {m:?} is not YYYY-MM (月份格式应为 2026-07)"),
+            })?,
         None => today.first_of_month(),
     };
     let streets = ranked(&platform, Level::Street, month(first)?).await?;
@@ -145,13 +158,18 @@ pub async fn page_route(
     let own = signed.principal().own_street().map(str::to_string);
     let mut trend: Vec<(String, Indicators)> = Vec::new();
     for back in (0..6).rev() {
-        let start = first.checked_sub(jiff::Span::new().months(back)).map_err(anyhow::Error::from)?;
+        let start = first
+            .checked_sub(jiff::Span::new().months(back))
+            .map_err(anyhow::Error::from)?;
         let rows = ranked(&platform, Level::Street, month(start)?).await?;
         let rows: Vec<Ranked> = rows
             .into_iter()
             .filter(|r| own.as_ref().is_none_or(|s| *s == r.code))
             .collect();
-        trend.push((start.strftime("%-m月").to_string(), Indicators::of(&sum(&rows))));
+        trend.push((
+            start.strftime("%-m月").to_string(),
+            Indicators::of(&sum(&rows)),
+        ));
     }
     let body = html! {
         form.row method="get" action="/rankings" {

@@ -102,7 +102,10 @@ fn cases(caption: &str, events: &[EventSummary], reference: &Reference) -> Marku
 }
 
 /// `GET /warnings`.
-pub async fn page_route(signed: Signed, State(platform): State<Arc<Platform>>) -> Result<Markup, Failure> {
+pub async fn page_route(
+    signed: Signed,
+    State(platform): State<Arc<Platform>>,
+) -> Result<Markup, Failure> {
     let principal = signed.principal();
     let db = platform.db();
     let open = |mut events: Vec<EventSummary>| {
