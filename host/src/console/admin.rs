@@ -15,7 +15,7 @@ use serde::Deserialize;
 use super::case::no_store;
 use super::layout::{Failure, Signed, message_of, page, status_of, when};
 use crate::auth::{accounts, tokens};
-use crate::domain::{Scope, Source};
+use crate::domain::Scope;
 use crate::http::ApiError;
 use crate::platform::Platform;
 
@@ -34,10 +34,10 @@ const STREET: &str = "街道（可选）";
 const LABEL: &str = "用途说明";
 const STAFF: &str = "人员编号（人员令牌）";
 const SOURCES: &str = "来源（渠道令牌，逗号分隔）";
-const CREATE_TOKEN: &str = "创建令牌";
-const SECRET: &str = "令牌（仅显示这一次，请妥善保存）";
+pub(super) const CREATE_TOKEN: &str = "创建令牌";
+pub(super) const SECRET: &str = "令牌（仅显示这一次，请妥善保存）";
 
-fn scope_label(scope: Scope) -> &'static str {
+pub(super) fn scope_label(scope: Scope) -> &'static str {
     match scope {
         Scope::DistrictAdmin => "区级管理",
         Scope::StreetAdmin => "街道管理",
@@ -47,7 +47,7 @@ fn scope_label(scope: Scope) -> &'static str {
     }
 }
 
-enum Notice {
+pub(super) enum Notice {
     None,
     Secret(String, String),
     Done(String),
@@ -154,7 +154,7 @@ pub async fn page_route(
     render(&signed, &platform, &Notice::None).await
 }
 
-async fn answer(
+pub(super) async fn answer(
     signed: &Signed,
     platform: &Platform,
     outcome: Result<Notice, ApiError>,
@@ -180,7 +180,7 @@ async fn answer(
     }
 }
 
-fn refused(cause: anyhow::Error) -> ApiError {
+pub(super) fn refused(cause: anyhow::Error) -> ApiError {
     ApiError::Unprocessable {
         code: "refused",
         message: format!("{cause:#}"),
@@ -276,91 +276,6 @@ pub async fn change_account(
             }
             _ => Err(ApiError::NotFound(format!("no change {change:?}"))),
         }
-    }
-    .await;
-    answer(&signed, &platform, outcome).await
-}
-
-#[derive(Debug, Deserialize)]
-pub struct TokenForm {
-    #[serde(rename = "_csrf")]
-    csrf: Option<String>,
-    scope: Option<String>,
-    street: Option<String>,
-    label: Option<String>,
-    staff_id: Option<String>,
-    sources: Option<String>,
-}
-
-/// `POST /admin/tokens`.
-pub async fn create_token(
-    signed: Signed,
-    State(platform): State<Arc<Platform>>,
-    Form(form): Form<TokenForm>,
-) -> Response {
-    let outcome: Result<Notice, ApiError> = async {
-        signed.caller.check_csrf(form.csrf.as_deref())?;
-        let label = form.label.unwrap_or_default().trim().to_string();
-        signed.caller.require_people("create_token", &label).await?;
-        let given = |v: Option<String>| v.map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
-        let scope_name = form.scope.unwrap_or_default();
-        let scope = Scope::parse(&scope_name).ok_or_else(|| ApiError::Unprocessable {
-            code: "invalid_scope",
-            message: format!("unknown scope {scope_name:?} (未知令牌范围)"),
-        })?;
-        let mut sources = Vec::new();
-        for name in given(form.sources)
-            .unwrap_or_default()
-            .split([',', '，'])
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-        {
-            sources.push(Source::parse(name).ok_or_else(|| ApiError::Unprocessable {
-                code: "invalid_source",
-                message: format!("unknown source {name:?} (未知来源)"),
-            })?);
-        }
-        let issued = tokens::create(
-            platform.db(),
-            tokens::NewToken {
-                scope,
-                street: given(form.street),
-                label,
-                created_by: signed.caller.who().to_string(),
-                staff_id: given(form.staff_id),
-                sources,
-            },
-        )
-        .await
-        .map_err(refused)?;
-        signed
-            .caller
-            .record_write(None, "create_token", &issued.record.id)
-            .await;
-        Ok(Notice::Secret(
-            format!("已创建令牌 {}，{SECRET}", issued.record.id),
-            issued.token,
-        ))
-    }
-    .await;
-    answer(&signed, &platform, outcome).await
-}
-
-/// `POST /admin/tokens/{id}/revoke`.
-pub async fn revoke_token(
-    signed: Signed,
-    State(platform): State<Arc<Platform>>,
-    Path(id): Path<String>,
-    Form(form): Form<AccountForm>,
-) -> Response {
-    let outcome: Result<Notice, ApiError> = async {
-        signed.caller.check_csrf(form.csrf.as_deref())?;
-        signed.caller.require_people("revoke_token", &id).await?;
-        tokens::revoke(platform.db(), &id)
-            .await
-            .map_err(|e| ApiError::NotFound(format!("{e:#}")))?;
-        signed.caller.record_write(None, "revoke_token", &id).await;
-        Ok(Notice::Done(format!("已吊销令牌 {id}")))
     }
     .await;
     answer(&signed, &platform, outcome).await

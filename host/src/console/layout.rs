@@ -4,7 +4,6 @@
 use std::sync::Arc;
 
 use axum::extract::FromRequestParts;
-use axum::http::StatusCode;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -14,6 +13,8 @@ use super::text;
 use crate::auth::policy::{self, Access};
 use crate::domain::{CaseClock, Measure, Principal, Reach, StaffRole};
 use crate::http::ApiError;
+
+pub use super::failure::{Failure, message_of, status_of};
 use crate::http::auth::{Caller, identify};
 use crate::platform::Platform;
 use crate::storage::EventFilter;
@@ -188,88 +189,6 @@ fn asset(path: &str, content: &str) -> String {
         hash = (hash ^ u32::from(byte)).wrapping_mul(0x0100_0193);
     }
     format!("{path}?v={hash:08x}")
-}
-
-/// An API error as a page: the status code and the server's Chinese message.
-pub struct Failure(pub ApiError);
-
-impl From<ApiError> for Failure {
-    fn from(e: ApiError) -> Self {
-        Failure(e)
-    }
-}
-
-impl From<anyhow::Error> for Failure {
-    fn from(e: anyhow::Error) -> Self {
-        Failure(ApiError::Internal(e))
-    }
-}
-
-/// The status and the Chinese title of an error.
-pub fn status_of(e: &ApiError) -> (StatusCode, &'static str) {
-    match e {
-        ApiError::BadRequest { .. } => (StatusCode::BAD_REQUEST, "请求有误"),
-        ApiError::Unprocessable { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "输入有误"),
-        ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "未找到"),
-        ApiError::Conflict { .. } => (StatusCode::CONFLICT, "无法执行"),
-        ApiError::Unauthorized => (StatusCode::UNAUTHORIZED, "请先登录"),
-        ApiError::SignIn(_) => (StatusCode::UNAUTHORIZED, "登录失败"),
-        ApiError::Locked(_) => (StatusCode::LOCKED, "账号不可用"),
-        ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "无权访问"),
-        ApiError::UnsupportedMediaType(_) => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "请求有误"),
-        ApiError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "系统繁忙"),
-        ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "系统错误"),
-    }
-}
-
-/// The message a person reads: the Chinese of the server's message, and its English if any.
-pub fn message_of(e: &ApiError) -> (String, Option<String>) {
-    match e {
-        ApiError::Internal(cause) => {
-            tracing::error!(error = %format!("{cause:#}"), "console request failed");
-            ("系统内部错误，原因已记录在服务器日志中".into(), None)
-        }
-        ApiError::Unavailable(cause) => {
-            tracing::error!(error = %cause, "storage unavailable");
-            ("存储暂不可用，未保存任何内容，请稍后重试".into(), None)
-        }
-        other => split(&other.to_string()),
-    }
-}
-
-/// Splits "English (中文)" or "中文 (English)" into the Chinese and the English.
-pub fn split(message: &str) -> (String, Option<String>) {
-    let is_cjk = |s: &str| s.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
-    let message = message.trim();
-    let parts = if let Some(rest) = message.strip_suffix(')') {
-        rest.rfind(" (").map(|i| (&rest[..i], &rest[i + 2..]))
-    } else if let Some(rest) = message.strip_suffix('）') {
-        rest.rfind('（')
-            .map(|i| (&rest[..i], &rest[i + '（'.len_utf8()..]))
-    } else {
-        None
-    };
-    match parts {
-        Some((head, inner)) if is_cjk(head) => (head.trim().into(), Some(inner.trim().into())),
-        Some((head, inner)) if is_cjk(inner) => (inner.trim().into(), Some(head.trim().into())),
-        _ => (message.into(), None),
-    }
-}
-
-impl IntoResponse for Failure {
-    fn into_response(self) -> Response {
-        if matches!(self.0, ApiError::Unauthorized) {
-            return Redirect::to("/login").into_response();
-        }
-        let (status, title) = status_of(&self.0);
-        let (zh, en) = message_of(&self.0);
-        let body = html! {
-            p.notice.error role="alert" { (zh) }
-            @if let Some(en) = en { p.en { (en) } }
-            p { a href="/" { (text::HOME) } }
-        };
-        (status, bare(title, body)).into_response()
-    }
 }
 
 /// The listing filter narrowed to what the caller reaches (as `GET /api/v1/events` narrows it).

@@ -9,9 +9,11 @@
 //! internet: the map is an SVG drawn from the reference data.
 
 mod admin;
+mod admin_tokens;
 mod board;
 mod case;
 mod case_actions;
+mod failure;
 mod home;
 mod inbox;
 mod layout;
@@ -64,8 +66,11 @@ pub fn router() -> Router<Arc<Platform>> {
             "/admin/accounts/{key}/{change}",
             post(admin::change_account),
         )
-        .route("/admin/tokens", post(admin::create_token))
-        .route("/admin/tokens/{id}/revoke", post(admin::revoke_token))
+        .route("/admin/tokens", post(admin_tokens::create_token))
+        .route(
+            "/admin/tokens/{id}/revoke",
+            post(admin_tokens::revoke_token),
+        )
         .route("/assets/console.css", get(css))
         .route("/assets/console.js", get(js))
 }
