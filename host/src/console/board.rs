@@ -162,7 +162,7 @@ async fn board(platform: &Platform, signed: &Signed) -> Result<Board, Failure> {
     }
     let now = platform.pipeline.clock.now();
     let midnight = now
-        .to_zoned(crate::calendar::china())
+        .to_zoned_datetime(crate::calendar::china())
         .start_of_day()
         .map_err(anyhow::Error::from)?
         .timestamp();

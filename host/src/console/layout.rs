@@ -245,7 +245,7 @@ pub fn countdown(seconds: i64, measure: Measure, running: bool) -> String {
 
 /// A time as people in Shenzhen read it: `2026-07-01 09:30`.
 pub fn when(t: jiff::Timestamp) -> String {
-    t.to_zoned(crate::calendar::china())
+    t.to_zoned_datetime(crate::calendar::china())
         .strftime("%Y-%m-%d %H:%M")
         .to_string()
 }

@@ -53,10 +53,10 @@ fn figure(value: Option<f64>, rate: bool) -> String {
 /// The month starting on `first` as a period in milliseconds (China time).
 fn month(first: Date) -> anyhow::Result<Period> {
     let tz = crate::calendar::china();
-    let from = first.to_zoned(tz.clone())?.timestamp();
+    let from = first.to_zoned_datetime(tz.clone())?.timestamp();
     let to = first
         .checked_add(jiff::Span::new().months(1))?
-        .to_zoned(tz)?
+        .to_zoned_datetime(tz)?
         .timestamp();
     Ok(Period {
         from: from.as_millisecond(),
@@ -141,7 +141,7 @@ pub async fn page_route(
         .pipeline
         .clock
         .now()
-        .to_zoned(crate::calendar::china())
+        .to_zoned_datetime(crate::calendar::china())
         .date();
     let first = match query.month.as_deref() {
         Some(m) => format!("{m}-01")

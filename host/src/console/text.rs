@@ -87,10 +87,16 @@ pub fn requires(requires: Requires) -> Option<&'static str> {
 
 /// A lifecycle action's name in a timeline entry (stored as its snake_case name).
 pub fn action_named(name: &str) -> &str {
-    Action::parse(name).map_or(name, action)
+    match Action::parse(name) {
+        Some(a) => action(a),
+        None => name,
+    }
 }
 
 /// A state's name in a timeline entry.
 pub fn status_named(name: &str) -> &str {
-    Status::parse(name).map_or(name, status)
+    match Status::parse(name) {
+        Some(s) => status(s),
+        None => name,
+    }
 }
