@@ -38,6 +38,7 @@ const ERASED: &str = "个人信息已按保存期限清除";
 const VERIFIED: &str = "✓ 记录链校验通过";
 const DONE: &str = "已完成：";
 const NONE: &str = "无";
+const NO_ENTRIES: &str = "暂无办理记录";
 
 /// What the page says above the case after a form was sent.
 pub enum Notice {
@@ -145,6 +146,7 @@ pub async fn render(
                                 "✗ 记录链在第 " (b.index + 1) " 条处断开：" (b.why)
                             },
                         }
+                        @if t.entries.is_empty() { p.muted { (NO_ENTRIES) } }
                         ol.timeline {
                             @for entry in &t.entries {
                                 @let d = &entry.draft;
