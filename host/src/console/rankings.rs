@@ -25,7 +25,10 @@ const RANK: &str = "排名";
 const SCORE: &str = "综合得分";
 const EMPTY: &str = "本期无数据";
 /// The indicators in table order: heading, and how to read it from a row.
-const INDICATORS: [(&str, fn(&Indicators) -> Option<f64>, bool); 9] = [
+/// Reads one indicator of a row.
+type Reader = fn(&Indicators) -> Option<f64>;
+
+const INDICATORS: [(&str, Reader, bool); 9] = [
     ("结案率", |i| i.closing_rate, true),
     ("按期结案率", |i| i.on_time_closing_rate, true),
     ("处置率", |i| i.handling_rate, true),
