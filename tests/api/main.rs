@@ -2,6 +2,7 @@
 
 mod assignment;
 mod authz;
+mod authz_console;
 mod base_data;
 mod console;
 mod devkit;

@@ -27,19 +27,20 @@ impl From<anyhow::Error> for Failure {
 
 /// The status and the Chinese title of an error.
 pub fn status_of(e: &ApiError) -> (StatusCode, &'static str) {
-    match e {
-        ApiError::BadRequest { .. } => (StatusCode::BAD_REQUEST, "请求有误"),
-        ApiError::Unprocessable { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "输入有误"),
-        ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "未找到"),
-        ApiError::Conflict { .. } => (StatusCode::CONFLICT, "无法执行"),
-        ApiError::Unauthorized => (StatusCode::UNAUTHORIZED, "请先登录"),
-        ApiError::SignIn(_) => (StatusCode::UNAUTHORIZED, "登录失败"),
-        ApiError::Locked(_) => (StatusCode::LOCKED, "账号不可用"),
-        ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "无权访问"),
-        ApiError::UnsupportedMediaType(_) => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "请求有误"),
-        ApiError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "系统繁忙"),
-        ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "系统错误"),
-    }
+    let status = e.status();
+    let title = match status {
+        StatusCode::UNAUTHORIZED => "请先登录",
+        StatusCode::FORBIDDEN => "无权访问",
+        StatusCode::NOT_FOUND => "未找到",
+        StatusCode::CONFLICT => "无法执行",
+        StatusCode::LOCKED => "账号不可用",
+        StatusCode::UNPROCESSABLE_ENTITY => "输入有误",
+        StatusCode::TOO_MANY_REQUESTS => "正在处理中，请稍后重试",
+        StatusCode::SERVICE_UNAVAILABLE => "系统繁忙",
+        s if s.is_server_error() => "系统错误",
+        _ => "请求有误",
+    };
+    (status, title)
 }
 
 /// The message a person reads: the Chinese of the server's message, and its English if any.

@@ -15,7 +15,7 @@ use super::layout::{Failure, Signed, message_of, page, status_of, when};
 use crate::auth::policy::{self, Access};
 use crate::http::ApiError;
 use crate::platform::Platform;
-use crate::versions::{MAX_EVENTS, Replayed, Selection, VersionError};
+use crate::versions::{MAX_EVENTS, Replayed, Selection};
 
 const TITLE: &str = "插件";
 const STREETS: &str = "选择街道";
@@ -35,23 +35,6 @@ const BREAKER: [(&str, &str); 3] = [
 
 fn micros(v: Option<u64>) -> String {
     v.map_or("—".into(), |m| format!("{:.2} ms", m as f64 / 1000.0))
-}
-
-fn version_error(e: VersionError) -> ApiError {
-    match e {
-        VersionError::UnknownStreet(_) | VersionError::UnknownVersion { .. } => {
-            ApiError::NotFound(e.to_string())
-        }
-        VersionError::NothingToRollBack(_) => ApiError::Unprocessable {
-            code: "nothing_to_roll_back",
-            message: format!("{e} (没有可回滚的上一版本)"),
-        },
-        VersionError::NotShadow { .. } | VersionError::Compile(_) => ApiError::Unprocessable {
-            code: "refused",
-            message: e.to_string(),
-        },
-        VersionError::Internal(cause) => ApiError::Internal(cause),
-    }
 }
 
 /// `GET /plugins`: the streets, for those who read every street's plugins.
@@ -242,7 +225,7 @@ async fn change(
             let v = platform
                 .activate_version(&code, name, version)
                 .await
-                .map_err(version_error)?;
+                .map_err(crate::http::versions::api_error)?;
             signed.caller.record_write(Some(&code), what, &target).await;
             Ok(Notice::Done(format!("已启用 {name} v{}", v.version)))
         }
@@ -250,7 +233,7 @@ async fn change(
             let v = platform
                 .rollback(&code, name)
                 .await
-                .map_err(version_error)?;
+                .map_err(crate::http::versions::api_error)?;
             signed
                 .caller
                 .record_write(Some(&code), what, &format!("plugin {name}@{}", v.version))
@@ -270,7 +253,7 @@ async fn change(
             let replayed = platform
                 .replay_version(&code, name, version, selection, &|_: u64| {})
                 .await
-                .map_err(version_error)?;
+                .map_err(crate::http::versions::api_error)?;
             Ok(Notice::Replayed(Box::new(replayed)))
         }
     }

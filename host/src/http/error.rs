@@ -53,6 +53,11 @@ pub enum ApiError {
 }
 
 impl ApiError {
+    /// The status code this error answers with.
+    pub fn status(&self) -> StatusCode {
+        self.parts().0
+    }
+
     fn parts(&self) -> (StatusCode, &'static str) {
         match self {
             ApiError::BadRequest { code, .. } => (StatusCode::BAD_REQUEST, code),

@@ -17,7 +17,7 @@ pub(crate) mod rankings;
 pub(crate) mod reporter;
 pub mod serve;
 pub(crate) mod session;
-mod versions;
+pub(crate) mod versions;
 
 use std::sync::Arc;
 

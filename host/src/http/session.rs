@@ -81,7 +81,11 @@ pub(crate) async fn start(
 
 /// The `Set-Cookie` value of a new session: HttpOnly, SameSite=Strict, `Secure` when the
 /// request came over TLS (directly or through a proxy that says so).
-pub(crate) fn session_cookie(secret: &str, headers: &HeaderMap, platform: &Platform) -> HeaderValue {
+pub(crate) fn session_cookie(
+    secret: &str,
+    headers: &HeaderMap,
+    platform: &Platform,
+) -> HeaderValue {
     let secure = platform.secure_cookies()
         || headers
             .get("x-forwarded-proto")

@@ -51,7 +51,8 @@ async fn may_read(caller: Caller, street: &str, target: &str) -> Result<(), ApiE
         .await
 }
 
-fn api_error(e: VersionError) -> ApiError {
+/// The API's answer to a refused version operation (the console's too).
+pub(crate) fn api_error(e: VersionError) -> ApiError {
     match e {
         VersionError::UnknownStreet(_) | VersionError::UnknownVersion { .. } => {
             ApiError::NotFound(e.to_string())
