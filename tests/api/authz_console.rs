@@ -62,6 +62,7 @@ pub fn rows() -> Vec<Row> {
         get("/plugins/buji", [303, 403, 403, 200, 200, 200]),
         get("/plugins/bantian", [303, 403, 403, 403, 200, 200]),
         get("/admin", [303, 403, 403, 403, 403, 200]),
+        get("/audit", [303, 403, 403, 200, 403, 200]),
         post(
             "/cases/{A}/act",
             "action=supervise&reason=x",

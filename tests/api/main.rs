@@ -4,6 +4,7 @@ mod assignment;
 mod authz;
 mod authz_console;
 mod base_data;
+mod browser;
 mod console;
 mod devkit;
 mod example_plugins;

@@ -110,6 +110,9 @@ fn nav(principal: &Principal) -> Vec<(&'static str, String)> {
         };
         items.push(("插件", href));
     }
+    if policy::check(principal, Access::Audit, own).is_ok() {
+        items.push(("审计日志", "/audit".to_string()));
+    }
     if policy::check(principal, Access::People, None).is_ok() {
         items.push(("系统管理", "/admin".to_string()));
     }

@@ -10,6 +10,7 @@
 
 mod admin;
 mod admin_tokens;
+mod audit;
 mod board;
 mod case;
 mod case_actions;
@@ -60,6 +61,7 @@ pub fn router() -> Router<Arc<Platform>> {
         .route("/plugins/{street}/{name}/activate", post(plugins::activate))
         .route("/plugins/{street}/{name}/rollback", post(plugins::rollback))
         .route("/plugins/{street}/{name}/replay", post(plugins::replay))
+        .route("/audit", get(audit::page_route))
         .route("/admin", get(admin::page_route))
         .route("/admin/accounts", post(admin::create_account))
         .route(
