@@ -2,23 +2,21 @@
 //! and the newest cases. `assets/console.js` refreshes it from `GET /console/board.json` every
 //! few seconds, so a new event shows without a reload. Both are narrowed to the caller's reach.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::State;
 use maud::{Markup, html};
 use serde::Serialize;
-use sqlx::Row;
 
 use super::layout::{Failure, Signed, page, reach_filter, when};
 use super::text;
 use crate::auth::Refusal;
 use crate::auth::policy;
-use crate::domain::{Principal, Reach};
+use crate::domain::Reach;
 use crate::lifecycle::Role;
 use crate::platform::Platform;
-use crate::storage::Db;
+use crate::storage::board::Counts;
 
 const TITLE: &str = "指挥中心";
 const COUNTS_CAPTION: &str = "各街道案件统计";
@@ -36,45 +34,6 @@ const COLUMNS: [(&str, &str); 6] = [
     ("red", "红灯超期"),
     ("supervised", "督办"),
 ];
-
-/// What waits on the centre in one street.
-#[derive(Clone, Copy, Debug, Default, Serialize)]
-struct Counts {
-    /// Received since midnight (China time).
-    new: i64,
-    /// Registered but not dispatched, or returned by the unit: the centre must decide by hand.
-    awaiting: i64,
-    /// Dispatched, not yet signed for.
-    unsigned: i64,
-    /// Open cases with a yellow warning (80% of the time limit spent).
-    yellow: i64,
-    /// Open cases past their deadline.
-    red: i64,
-    /// Open cases under supervision (督办).
-    supervised: i64,
-}
-
-impl Counts {
-    fn get(&self, field: &str) -> i64 {
-        match field {
-            "new" => self.new,
-            "awaiting" => self.awaiting,
-            "unsigned" => self.unsigned,
-            "yellow" => self.yellow,
-            "red" => self.red,
-            _ => self.supervised,
-        }
-    }
-
-    fn add(&mut self, o: &Counts) {
-        self.new += o.new;
-        self.awaiting += o.awaiting;
-        self.unsigned += o.unsigned;
-        self.yellow += o.yellow;
-        self.red += o.red;
-        self.supervised += o.supervised;
-    }
-}
 
 #[derive(Debug, Serialize)]
 struct StreetRow {
@@ -103,50 +62,6 @@ pub struct Board {
 
 /// The board's counts per street code, in one grouped query over the caller's reach. The
 /// listing query pages cases; it cannot count them, hence this read of the console's own.
-async fn counts_by_street(
-    db: &Db,
-    principal: &Principal,
-    since: jiff::Timestamp,
-) -> anyhow::Result<BTreeMap<String, Counts>> {
-    let open = "status not in ('closed', 'rejected')";
-    let (clause, bind) = match &principal.reach {
-        Reach::District => ("", None),
-        Reach::Street { street } => ("where street_code = $2", Some(street.clone())),
-        Reach::Unit { unit, .. } => ("where handling_unit = $2", Some(unit.clone())),
-        Reach::Sources { .. } => return Ok(BTreeMap::new()),
-    };
-    let sql = format!(
-        "select street_code, \
-         sum(case when received_at >= $1 then 1 else 0 end) as n_new, \
-         sum(case when status in ('accepted', 'return_requested') then 1 else 0 end) as n_awaiting, \
-         sum(case when status = 'dispatched' then 1 else 0 end) as n_unsigned, \
-         sum(case when alert = 'yellow' and {open} then 1 else 0 end) as n_yellow, \
-         sum(case when alert = 'red' and {open} then 1 else 0 end) as n_red, \
-         sum(case when supervision_level > 0 and {open} then 1 else 0 end) as n_supervised \
-         from events {clause} group by street_code"
-    );
-    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(since.as_millisecond());
-    if let Some(value) = bind {
-        query = query.bind(value);
-    }
-    let mut out = BTreeMap::new();
-    for row in query.fetch_all(db.pool()).await? {
-        let n = |name: &str| row.try_get::<i64, _>(name);
-        out.insert(
-            row.try_get::<String, _>("street_code")?,
-            Counts {
-                new: n("n_new")?,
-                awaiting: n("n_awaiting")?,
-                unsigned: n("n_unsigned")?,
-                yellow: n("n_yellow")?,
-                red: n("n_red")?,
-                supervised: n("n_supervised")?,
-            },
-        );
-    }
-    Ok(out)
-}
-
 async fn board(platform: &Platform, signed: &Signed) -> Result<Board, Failure> {
     let principal = signed.principal();
     if !policy::roles(principal)
@@ -166,7 +81,10 @@ async fn board(platform: &Platform, signed: &Signed) -> Result<Board, Failure> {
         .start_of_day()
         .map_err(anyhow::Error::from)?
         .timestamp();
-    let mut by_street = counts_by_street(platform.db(), principal, midnight).await?;
+    let mut by_street = platform
+        .db()
+        .board_counts(&principal.reach, midnight)
+        .await?;
     let reference = platform.reference();
     let own = match &principal.reach {
         Reach::Street { street } => Some(street.as_str()),

@@ -6,16 +6,15 @@ use std::sync::Arc;
 
 use axum::extract::State;
 use maud::{Markup, html};
-use sqlx::Row;
 
 use super::case_actions::scenario_action;
 use super::inbox::alert_badge;
 use super::layout::{Failure, Signed, page, reach_filter, when};
 use super::text;
-use crate::domain::{ActionRecord, Alert, Principal, Reach};
+use crate::domain::Alert;
 use crate::platform::Platform;
 use crate::reference::Reference;
-use crate::storage::{Db, EventSummary};
+use crate::storage::EventSummary;
 
 const TITLE: &str = "预警与督办";
 const RED: &str = "红灯超期案件";
@@ -26,48 +25,6 @@ const EMPTY: &str = "暂无";
 const HEADINGS: [&str; 6] = ["案件", "街道", "状态", "处置单位", "办理时限", "预警"];
 const SCENARIO_HEADINGS: [&str; 3] = ["案件", "街道", "预警内容"];
 const SHOWN: u32 = 100;
-
-/// The newest early warnings scenarios raised on cases in the caller's reach. Scenario actions
-/// are stored as JSON beside the events; no listing reads them, hence this read of the page's own.
-async fn scenario_warnings(
-    db: &Db,
-    principal: &Principal,
-) -> anyhow::Result<Vec<(String, String, String, ActionRecord)>> {
-    let (clause, bind) = match &principal.reach {
-        Reach::District => ("", None),
-        Reach::Street { street } => ("and e.street_code = $1", Some(street.clone())),
-        Reach::Unit { unit, .. } => ("and e.handling_unit = $1", Some(unit.clone())),
-        Reach::Sources { .. } => return Ok(Vec::new()),
-    };
-    let sql = format!(
-        "select a.event_id, a.plugin, a.body, a.created_at, e.street_code, e.description \
-         from event_actions a join events e on e.id = a.event_id \
-         where a.body like '%early_warning%' {clause} order by a.id desc limit 50"
-    );
-    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-    if let Some(value) = bind {
-        query = query.bind(value);
-    }
-    let mut out = Vec::new();
-    for row in query.fetch_all(db.pool()).await? {
-        let body: String = row.try_get("body")?;
-        let Ok(action) = serde_json::from_str(&body) else {
-            continue;
-        };
-        let plugin: String = row.try_get("plugin")?;
-        out.push((
-            row.try_get("event_id")?,
-            row.try_get("street_code")?,
-            row.try_get("description")?,
-            ActionRecord {
-                plugin: plugin.into(),
-                created_at: crate::storage::from_millis(row.try_get("created_at")?),
-                action,
-            },
-        ));
-    }
-    Ok(out)
-}
 
 fn street_name(reference: &Reference, code: &str) -> String {
     reference
@@ -120,7 +77,7 @@ pub async fn page_route(
     filter.alert = None;
     filter.supervised = true;
     let supervised = open(db.list_events(&filter).await?.events);
-    let scenario = scenario_warnings(db, principal).await?;
+    let scenario = db.scenario_warnings(&principal.reach).await?;
     let reference = platform.reference();
     let body = html! {
         (cases(RED, &red, &reference))
@@ -130,11 +87,11 @@ pub async fn page_route(
             caption { (SCENARIO) " (" (scenario.len()) ")" }
             thead { tr { @for h in SCENARIO_HEADINGS { th scope="col" { (h) } } } }
             tbody {
-                @for (id, street, description, record) in &scenario {
+                @for warning in &scenario {
                     tr {
-                        td { a href=(format!("/cases/{id}")) { (description) } }
-                        td { (street_name(&reference, street)) }
-                        td { (scenario_action(record)) }
+                        td { a href=(format!("/cases/{}", warning.event_id)) { (warning.description) } }
+                        td { (street_name(&reference, &warning.street_code)) }
+                        td { (scenario_action(&warning.record)) }
                     }
                 }
                 @if scenario.is_empty() { tr { td colspan="3" { (EMPTY) } } }

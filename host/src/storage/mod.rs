@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod audit;
 mod base_data;
+pub mod board;
 mod events;
 mod indicators;
 mod plugins;
