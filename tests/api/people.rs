@@ -373,3 +373,32 @@ async fn a_closed_cases_personal_data_is_erased_when_its_retention_runs_out() {
         "{revealed}"
     );
 }
+
+#[tokio::test]
+async fn the_run_command_makes_demo_accounts_with_generated_passwords_kept_in_the_data_directory() {
+    let mut settings = test_settings(&temp_dir("demo"));
+    settings.people.demo_accounts = true;
+    let app = TestApp::spawn_with(settings).await;
+    let file = app.dir.join(streetwise::auth::demo::FILE);
+    let text = std::fs::read_to_string(&file).expect("the demo accounts are listed");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "readable by the server's user only");
+    }
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("dispatcher "))
+        .expect("a dispatcher");
+    let password = line.split_whitespace().nth(1).unwrap();
+    let (status, body, _) = sign_in(&app, "dispatcher", password).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["principal"]["person"]["post"], "dispatcher");
+    // Generated, not fixed: another data directory gets other passwords.
+    let mut other = test_settings(&temp_dir("demo"));
+    other.people.demo_accounts = true;
+    let second = TestApp::spawn_with(other).await;
+    let again = std::fs::read_to_string(second.dir.join(streetwise::auth::demo::FILE)).unwrap();
+    assert_ne!(text, again);
+}

@@ -201,7 +201,11 @@ fn expected_unit(decided_by: &str) -> &'static str {
 
 #[tokio::test]
 async fn activating_and_rolling_back_under_concurrent_intake_loses_and_misroutes_nothing() {
-    let app = Arc::new(TestApp::spawn().await);
+    // What is tested is the switch, not the time limit: on a loaded machine a 100 ms limit
+    // would turn some router calls into timeouts routed by default, which proves nothing here.
+    let mut settings = streetwise_tests::test_settings(&streetwise_tests::temp_dir("switch"));
+    settings.plugins.plugin_timeout_ms = 2_000;
+    let app = Arc::new(TestApp::spawn_with(settings).await);
     app.deploy("bantian", "road-router", "bantian_router").await;
     app.deploy("bantian", "road-router", "fixture_invalid_router")
         .await;
