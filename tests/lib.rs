@@ -58,6 +58,9 @@ pub fn test_settings(dir: &std::path::Path) -> Settings {
     settings.examples = None;
     // Tests that need base data write exactly the buildings they reason about.
     settings.seed_buildings_per_community = 0;
+    // Tests of the lifecycle, plugins and the rest decide their cases automatically; the
+    // manual-dispatch queue's own tests (`understanding`) turn it on with the default.
+    settings.classifier.manual_dispatch_below = 0.0;
     settings
 }
 

@@ -8,12 +8,15 @@ use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
 
 use crate::auth::{Refusal, policy};
-use crate::domain::{Assignee, CaseScope, Principal, SectionRef, Status, TimeLimit, UnitRef};
+use crate::domain::{
+    Assignee, CaseScope, Classification, Item, Principal, SectionRef, Status, TimeLimit, UnitRef,
+};
 use crate::lifecycle::{
     self, Action, ChainBroken, Draft, Entry, Flow, Flows, NotAllowed, Requires, Role,
 };
 use crate::reference::Reference;
-use crate::storage::{Assign, CaseHead, Db, Transition};
+use crate::routing;
+use crate::storage::{Assign, CaseHead, Db, Reclassification, Transition};
 use crate::timers::{self, Escalation, Turn};
 use crate::workloads::Workloads;
 
@@ -32,6 +35,8 @@ pub struct Act {
     pub unit: Option<String>,
     /// The staff id of the person to give the case to (`assign`).
     pub assignee: Option<String>,
+    /// The catalog item the case belongs to (`dispatch` from the manual queue, `reclassify`).
+    pub item: Option<String>,
     /// How long an approved extension (`approve_extension`) stops the clock; the case's own
     /// time limit again when not given.
     pub extension: Option<TimeLimit>,
@@ -130,9 +135,13 @@ fn changed(act: &Act, current: Status) -> ActError {
 }
 
 /// The entry that opens a case's timeline: its intake and dispatch, written with the case's
-/// first action (not at intake, to keep the group commit one insert).
-pub(crate) fn genesis(head: &CaseHead, flow: &Flow) -> Draft {
-    Draft {
+/// first action (not at intake, to keep the group commit one insert). A case that waited in
+/// the manual-dispatch queue has none: its timeline starts with the centre's dispatch.
+pub(crate) fn genesis(head: &CaseHead, flow: &Flow) -> Option<Draft> {
+    if head.status == Status::Accepted {
+        return None;
+    }
+    Some(Draft {
         actor: "system".into(),
         role: Role::System.as_str().into(),
         action: Action::Dispatch.as_str().into(),
@@ -144,8 +153,9 @@ pub(crate) fn genesis(head: &CaseHead, flow: &Flow) -> Draft {
         assignee: head.assignee.clone(),
         // Nothing but a transition moves the deadline, and this is written before the first.
         deadline: Some(head.clock.deadline),
+        item: None,
         at: millisecond(head.received_at),
-    }
+    })
 }
 
 /// Stored times are milliseconds: an entry must hash the same before and after storing.
@@ -192,7 +202,12 @@ async fn attempt(
     let requires =
         lifecycle::rule(head.status, act.action).map_or(Requires::Nothing, |r| r.requires);
     let invalid = |code, message: String| Err(ActError::Invalid { code, message });
+    let rerouted = match requires {
+        Requires::Item => Some(reroute(reference, head, &act)?),
+        _ => None,
+    };
     let reassign = match requires {
+        Requires::Item => rerouted.as_ref().map(|r| r.handling.clone()),
         Requires::Reason if act.reason.is_none() => {
             return invalid("missing_reason", format!("{} needs a reason", act.action));
         }
@@ -265,7 +280,11 @@ async fn attempt(
         }
         // A case reassigned to another unit leaves its person behind: the new unit's own
         // assignment picks one there, balanced like at intake.
-        (_, Some(unit)) => match reference.item(&head.item_code) {
+        (_, Some(unit)) => match rerouted
+            .as_ref()
+            .map(|r| r.item)
+            .or_else(|| reference.item(&head.item_code))
+        {
             Some(item) => {
                 let assignment = crate::assignment::assign(
                     cx.workloads,
@@ -293,7 +312,10 @@ async fn attempt(
         action: act.action,
         to,
         at: now,
-        extension: act.extension.unwrap_or(head.time_limit),
+        extension: match &rerouted {
+            Some(r) => r.time_limit,
+            None => act.extension.unwrap_or(head.time_limit),
+        },
     };
     let clock = timers::after_action(&reference.calendar, &head.clock, turn, cx.escalation);
     let actor = act.by.staff_id().unwrap_or(&act.by.id).to_string();
@@ -307,7 +329,7 @@ async fn attempt(
     audit.event_id = Some(event_id.into());
     audit.at = now;
     let entry = Draft {
-        actor,
+        actor: actor.clone(),
         role: role.as_str().into(),
         action: act.action.as_str().into(),
         from: head.status.as_str().into(),
@@ -315,6 +337,7 @@ async fn attempt(
         reason: act.reason,
         note: act.note,
         unit: reassign.as_ref().map(|u| u.code.clone()),
+        item: rerouted.as_ref().map(|r| r.item.code.clone()),
         assignee: match assign {
             Assign::To(assignee) => assignee.map(|a| a.id.clone()),
             Assign::Keep => None,
@@ -332,6 +355,13 @@ async fn attempt(
         clock: &clock,
         reassign: reassign.as_ref(),
         assign,
+        reclassify: rerouted.as_ref().map(|r| Reclassification {
+            classification: &r.classification,
+            owner: &r.owner,
+            candidates: &r.candidates,
+            time_limit: r.time_limit,
+            labelled_by: &actor,
+        }),
         audit: Some(&audit),
         erase_personal_at: (to.is_final() && !head.status.is_final()).then(|| now + cx.retention),
     };
@@ -351,6 +381,65 @@ async fn attempt(
         status: to,
         entry,
     }))
+}
+
+/// A case routed anew for the item the centre chose.
+struct Rerouted<'a> {
+    item: &'a Item,
+    classification: Classification,
+    owner: UnitRef,
+    handling: UnitRef,
+    candidates: Vec<String>,
+    time_limit: TimeLimit,
+}
+
+/// Routes the case for `act.item`, as intake would have (without the street's router).
+fn reroute<'a>(
+    reference: &'a Reference,
+    head: &CaseHead,
+    act: &Act,
+) -> Result<Rerouted<'a>, ActError> {
+    let invalid = |code, message: String| Err(ActError::Invalid { code, message });
+    let Some(code) = act.item.as_deref() else {
+        return invalid(
+            "missing_item",
+            format!("{} needs the catalog item the case belongs to", act.action),
+        );
+    };
+    let Some(item) = reference.item(code) else {
+        return invalid("unknown_item", format!("unknown catalog item {code:?}"));
+    };
+    if act.action == Action::Reclassify && item.code == head.item_code {
+        return invalid(
+            "same_item",
+            format!("the case is already classified as {code}: choose another item"),
+        );
+    }
+    let Some(street) = reference.district.street(&head.street_code) else {
+        return Err(ActError::Internal(anyhow::anyhow!(
+            "the case's street {} is not in the reference data",
+            head.street_code
+        )));
+    };
+    let route = routing::route(reference, item, street, head.community_code.as_deref());
+    let reason = match act.action {
+        Action::Reclassify => "指挥中心改类",
+        _ => "指挥中心分拨",
+    };
+    Ok(Rerouted {
+        item,
+        classification: Classification {
+            reason: match &act.reason {
+                Some(why) => format!("{reason}：{why}"),
+                None => reason.to_string(),
+            },
+            ..crate::understanding::classify_as(reference, item)
+        },
+        owner: route.owner.clone(),
+        handling: route.handling.clone(),
+        candidates: route.candidates.iter().map(|u| u.code.clone()).collect(),
+        time_limit: route.time_limit,
+    })
 }
 
 /// Trims the texts, drops empty ones and refuses oversized ones.

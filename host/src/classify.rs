@@ -24,6 +24,8 @@ pub struct KeywordClassifier {
     /// For each pattern: (item index, keyword).
     patterns: Vec<(usize, String)>,
     items: Vec<String>,
+    /// Each item's category code, by item index.
+    categories: Vec<String>,
 }
 
 impl KeywordClassifier {
@@ -44,6 +46,7 @@ impl KeywordClassifier {
             automaton,
             patterns,
             items: catalog.items.iter().map(|i| i.code.clone()).collect(),
+            categories: catalog.items.iter().map(|i| i.category.clone()).collect(),
         }
     }
 
@@ -74,6 +77,25 @@ impl KeywordClassifier {
             confidence: confidence(score),
             matched,
         })
+    }
+}
+
+impl KeywordClassifier {
+    /// Every item with at least one keyword in `description`, as (item code, category code),
+    /// each once, in catalog order: evidence for the learned classifier.
+    pub fn matched_items(&self, description: &str) -> Vec<(&str, &str)> {
+        let Some(automaton) = self.automaton.as_ref() else {
+            return Vec::new();
+        };
+        let mut hit = vec![false; self.items.len()];
+        for m in automaton.find_overlapping_iter(description) {
+            hit[self.patterns[m.pattern().as_usize()].0] = true;
+        }
+        hit.iter()
+            .enumerate()
+            .filter(|(_, hit)| **hit)
+            .map(|(i, _)| (self.items[i].as_str(), self.categories[i].as_str()))
+            .collect()
     }
 }
 
@@ -166,6 +188,16 @@ mod tests {
             c.classify("噪音很大，地上有积水").unwrap().item_code,
             "06-003"
         );
+    }
+
+    #[test]
+    fn every_matching_item_is_evidence_once() {
+        let c = KeywordClassifier::new(&catalog());
+        assert_eq!(
+            c.matched_items("积水，水浸，还有垃圾堆"),
+            vec![("01-001", "01"), ("06-003", "06")]
+        );
+        assert!(c.matched_items("请问社保卡怎么办理").is_empty());
     }
 
     #[test]

@@ -161,6 +161,8 @@ impl<'a> Generator<'a> {
                     tags: vec!["generated".into()],
                     reason: "generated history (streetwise generate cases)".into(),
                     decided_by: DecidedBy::District,
+                    suggestions: Vec::new(),
+                    model: None,
                 };
                 Some(Route {
                     item_code: item.code.clone(),

@@ -39,15 +39,18 @@ pub mod http;
 pub mod import;
 pub mod indicators;
 pub mod intake;
+pub mod learn;
 pub mod lifecycle;
 pub mod platform;
 pub mod reference;
+pub mod routing;
 pub mod runtime;
 pub mod seed;
 pub mod settings;
 pub mod storage;
 pub mod telemetry;
 pub mod timers;
+pub mod understanding;
 pub mod versions;
 pub mod workloads;
 

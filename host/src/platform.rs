@@ -23,6 +23,7 @@ use crate::runtime::{CompiledPlugin, DeployError, LoadedPlugin, Registry, Runtim
 use crate::settings::Settings;
 use crate::storage::{Db, DeployMode, NewVersion, PluginVersion};
 use crate::timers::{self, Fired};
+use crate::understanding::{Keeping, Understanding, training};
 use crate::versions::{ReplayGate, Shadows, VersionError, load_version};
 use crate::workloads::Workloads;
 use crate::{auth, seed};
@@ -42,6 +43,8 @@ pub struct Platform {
     pub(crate) replays: ReplayGate,
     scenario_task: JoinHandle<()>,
     timer_task: JoinHandle<()>,
+    classifier_task: JoinHandle<()>,
+    retrain_every: Option<SignedDuration>,
 }
 
 /// How a new plugin version is stored and run.
@@ -120,6 +123,10 @@ impl Platform {
                 );
             }
         }
+        let threshold = settings.classifier.manual_dispatch_below;
+        training::ensure_model(&db, &reference.catalog, threshold, settings.clock.now()).await?;
+        let understanding = Arc::new(Understanding::new(threshold));
+        understanding.refresh(&db).await?;
         let runtime = Arc::new(Runtime::new(settings.limits())?);
         let pipeline = Pipeline {
             reference: Arc::new(SharedReference::new(reference)),
@@ -130,8 +137,22 @@ impl Platform {
             escalation: settings.escalation(),
             workloads: Workloads::new(db.clone()),
             shadows: Shadows::start(db.clone()),
+            understanding: understanding.clone(),
         };
         load_active_plugins(&pipeline).await?;
+        let retrain_every = (settings.classifier.retrain_days > 0)
+            .then(|| SignedDuration::from_hours(24 * i64::from(settings.classifier.retrain_days)));
+        let classifier_task = tokio::spawn(understanding.keep_current(
+            db.clone(),
+            pipeline.reference.clone(),
+            settings.clock.clone(),
+            Keeping {
+                refresh: std::time::Duration::from_secs(
+                    settings.classifier.classifier_refresh_secs.max(1),
+                ),
+                retrain: retrain_every,
+            },
+        ));
 
         let wake = Arc::new(Notify::new());
         let writer = Writer::start(db.clone(), settings.max_batch, wake.clone());
@@ -160,6 +181,8 @@ impl Platform {
             replays: ReplayGate::default(),
             scenario_task,
             timer_task,
+            classifier_task,
+            retrain_every,
         });
         if let Some(manifest) = &settings.examples {
             platform.deploy_manifest(manifest).await?;
@@ -368,10 +391,36 @@ impl Platform {
         .await
     }
 
+    /// The district's classifier on this host.
+    pub fn understanding(&self) -> &Understanding {
+        &self.pipeline.understanding
+    }
+
+    /// Retrains the classifier from the decided history if the newest model is older than
+    /// the retraining period (what the background task does every few minutes); the new
+    /// model is in use on return.
+    pub async fn retrain_classifier_if_due(&self) -> anyhow::Result<Option<i64>> {
+        let Some(every) = self.retrain_every else {
+            return Ok(None);
+        };
+        let catalog = self.reference().catalog.clone();
+        let version = training::retrain_if_due(
+            self.db(),
+            &catalog,
+            self.understanding().threshold(),
+            every,
+            self.pipeline.clock.now(),
+        )
+        .await?;
+        self.understanding().refresh(self.db()).await?;
+        Ok(version)
+    }
+
     /// Stops background work. Events already answered are stored; queued ones finish first.
     pub async fn shutdown(&self) {
         self.scenario_task.abort();
         self.timer_task.abort();
+        self.classifier_task.abort();
         self.db().close().await;
     }
 }

@@ -99,6 +99,11 @@ impl Reference {
         self.classifier.classify(description)
     }
 
+    /// The catalog's keywords, for the learned classifier's features.
+    pub fn keywords(&self) -> &KeywordClassifier {
+        &self.classifier
+    }
+
     pub fn item(&self, code: &str) -> Option<&Item> {
         self.catalog.item(code)
     }

@@ -82,9 +82,32 @@ pub struct Settings {
     #[command(flatten)]
     pub score: ScoreWeights,
 
+    #[command(flatten)]
+    pub classifier: ClassifierSettings,
+
     /// Where "now" comes from: the system clock, or a driven clock in tests.
     #[arg(skip)]
     pub clock: Clock,
+}
+
+/// The district's learned classifier.
+#[derive(Args, Clone, Debug)]
+pub struct ClassifierSettings {
+    /// Below this confidence (0 to 1) the learned classifier does not guess: the event waits
+    /// in the centre's manual-dispatch queue (待分拨) with its three suggestions. 0 turns the
+    /// queue off.
+    #[arg(long, env = "STREETWISE_MANUAL_DISPATCH_BELOW", default_value_t = 0.4)]
+    pub manual_dispatch_below: f32,
+
+    /// Days between two trainings from the decided history (closed cases and the centre's
+    /// corrections); counted from the newest stored model. 0 turns retraining off.
+    #[arg(long, env = "STREETWISE_RETRAIN_DAYS", default_value_t = 7)]
+    pub retrain_days: u32,
+
+    /// Seconds between two checks for a model or override stored by another host (or the
+    /// command line).
+    #[arg(long, env = "STREETWISE_CLASSIFIER_REFRESH_SECS", default_value_t = 2)]
+    pub classifier_refresh_secs: u64,
 }
 
 /// The weights of the rankings' combined score, `100 × (handling × 处置率 + on_time ×

@@ -54,6 +54,8 @@ pub fn rows() -> Vec<Row> {
         get("/console/board.json", [303, 403, 403, 403, 200, 403]),
         // Everyone's open cases within their reach (a unit's, a street's, the district's).
         get("/inbox", [303, 200, 200, 200, 200, 200]),
+        // 待分拨: the events waiting for the centre to choose their item.
+        get("/queue", [303, 403, 403, 403, 200, 403]),
         get("/cases/{A}", [303, 200, 403, 200, 200, 200]),
         get("/cases/{B}", [303, 403, 200, 403, 200, 200]),
         get("/warnings", [303, 200, 200, 200, 200, 200]),

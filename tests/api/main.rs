@@ -22,4 +22,5 @@ mod sandbox;
 mod sandbox_hardening;
 mod timers;
 mod tokens;
+mod understanding;
 mod versions;

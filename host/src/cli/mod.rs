@@ -1,7 +1,8 @@
 //! The command line: `streetwise serve`, `streetwise import`, `streetwise verify`,
-//! `streetwise generate`, and district IT's `streetwise account` and `streetwise token`
-//! ([`people`]).
+//! `streetwise generate`, district IT's `streetwise account` and `streetwise token`
+//! ([`people`]), and `streetwise classifier` ([`classifier`]).
 
+mod classifier;
 mod people;
 
 use std::path::PathBuf;
@@ -70,6 +71,11 @@ enum Command {
     Account {
         #[command(subcommand)]
         what: people::Account,
+    },
+    /// The learned classifier: train, evaluate, list models, set keyword overrides.
+    Classifier {
+        #[command(subcommand)]
+        what: classifier::Classifier,
     },
 }
 
@@ -150,6 +156,7 @@ pub fn main() -> ExitCode {
             } => crate::base_data::generate::run(&settings, per_community, seed).await,
             Command::Token { what } => people::token(what).await,
             Command::Account { what } => people::account(what).await,
+            Command::Classifier { what } => classifier::classifier(what).await,
             Command::Plugin { what } => crate::devkit::run_command(what).await,
         }
     });

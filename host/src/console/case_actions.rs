@@ -62,6 +62,11 @@ pub fn actions_panel(signed: &Signed, platform: &Platform, r: &EventRecord) -> M
                                     }
                                 }
                             },
+                            Requires::Item => {
+                                (item_choice(&field, &reference, r))
+                                label for=(format!("{field}-reason")) { "说明（可选）" }
+                                textarea #(format!("{field}-reason")) name="reason" {}
+                            },
                             _ => select #(field) name="assignee" required {
                                 option value="" { (CHOOSE) }
                                 @for person in reference.staff_of(&r.dispatch.handling_unit.code) {
@@ -71,6 +76,33 @@ pub fn actions_panel(signed: &Signed, platform: &Platform, r: &EventRecord) -> M
                         }
                     }
                     button type="submit" { (text::action(*action)) }
+                }
+            }
+        }
+    }
+}
+
+/// The catalog items to choose from: the classifier's suggestions first, then every item by
+/// category.
+fn item_choice(field: &str, reference: &crate::reference::Reference, r: &EventRecord) -> Markup {
+    let suggested = &r.classification.suggestions;
+    html! {
+        select #(field) name="item" required {
+            option value="" { (CHOOSE) }
+            @if !suggested.is_empty() {
+                optgroup label="模型建议" {
+                    @for s in suggested {
+                        option value=(s.item_code) {
+                            (s.item_code) " " (s.item_name) "（" (format!("{:.0}%", s.confidence * 100.0)) "）"
+                        }
+                    }
+                }
+            }
+            @for category in &reference.catalog.categories {
+                optgroup label=(format!("{} {}", category.code, category.name)) {
+                    @for item in reference.catalog.items.iter().filter(|i| i.category == category.code) {
+                        option value=(item.code) { (item.code) " " (item.name) }
+                    }
                 }
             }
         }
@@ -107,6 +139,7 @@ pub struct ActForm {
     note: Option<String>,
     unit: Option<String>,
     assignee: Option<String>,
+    item: Option<String>,
 }
 
 fn filled(value: Option<String>) -> Option<String> {
@@ -164,6 +197,7 @@ async fn apply(
         note: filled(form.note),
         unit: filled(form.unit),
         assignee: filled(form.assignee),
+        item: filled(form.item),
         extension: None,
     };
     match platform.act(id, act).await {
@@ -210,6 +244,9 @@ fn invalid_zh(code: &str) -> &'static str {
         "unknown_staff" => "承办人不存在",
         "not_in_unit" => "承办人不属于该案件的处置单位",
         "text_too_long" => "填写内容过长",
+        "missing_item" => "请选择事项",
+        "unknown_item" => "事项不存在",
+        "same_item" => "请选择与当前不同的事项",
         _ => "输入有误",
     }
 }

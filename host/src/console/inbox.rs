@@ -43,7 +43,8 @@ async fn render(signed: &Signed, platform: &Platform) -> Result<Markup, Failure>
     for summary in listing
         .events
         .iter()
-        .filter(|e| !e.status.is_final())
+        // A case waiting in 待分拨 is the centre's until it is dispatched.
+        .filter(|e| !e.status.is_final() && e.status != Status::Accepted)
         .take(SHOWN)
     {
         if let Some(stored) = platform.db().event(&summary.id).await? {

@@ -90,6 +90,9 @@ fn nav(principal: &Principal) -> Vec<(&'static str, String)> {
     {
         items.push(("指挥中心", "/board".to_string()));
     }
+    if roles.contains(&Role::Centre) {
+        items.push(("待分拨", "/queue".to_string()));
+    }
     if roles
         .iter()
         .any(|r| !matches!(r, Role::Centre | Role::Leader))

@@ -21,6 +21,7 @@ mod layout;
 mod login;
 mod map;
 mod plugins;
+mod queue;
 mod rankings;
 mod text;
 mod warnings;
@@ -51,6 +52,7 @@ pub fn router() -> Router<Arc<Platform>> {
         .route("/board", get(board::page_route))
         .route("/console/board.json", get(board::json))
         .route("/inbox", get(inbox::page_route))
+        .route("/queue", get(queue::page_route))
         .route("/cases/{id}", get(case::page_route))
         .route("/cases/{id}/act", post(case_actions::act))
         .route("/cases/{id}/reveal", post(case_actions::reveal))

@@ -71,6 +71,7 @@ pub fn action(action: Action) -> &'static str {
         Action::Supervise => "督办",
         Action::Warn => "预警",
         Action::Assign => "改派承办人",
+        Action::Reclassify => "改类",
     }
 }
 
@@ -82,6 +83,7 @@ pub fn requires(requires: Requires) -> Option<&'static str> {
         Requires::Note => Some("办理情况"),
         Requires::Unit => Some("改派单位"),
         Requires::Assignee => Some("承办人"),
+        Requires::Item => Some("事项"),
     }
 }
 

@@ -95,6 +95,9 @@ pub async fn run(test: &LocalTest) -> anyhow::Result<Report> {
         escalation: settings.escalation(),
         workloads: Workloads::new(scratch.db.clone()),
         shadows: Shadows::start(scratch.db.clone()),
+        // The catalog's keywords decide for the district here: a plugin's samples test the
+        // plugin, not the district's learned model (which lives in the server's database).
+        understanding: Arc::new(crate::understanding::Understanding::new(0.0)),
     };
     let local = Local {
         pipeline: &pipeline,
@@ -302,6 +305,8 @@ impl Local<'_> {
                 name: LOCAL_NAME.into(),
                 version: 0,
             },
+            suggestions: Vec::new(),
+            model: None,
         };
     }
 

@@ -65,6 +65,21 @@ pub struct Classification {
     pub tags: Vec<String>,
     pub reason: String,
     pub decided_by: DecidedBy,
+    /// The learned classifier's alternatives, best first, when it decided.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub suggestions: Vec<ItemSuggestion>,
+    /// The version of the learned model that decided, when one did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<i64>,
+}
+
+/// An item the learned classifier proposes, with its confidence.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ItemSuggestion {
+    pub item_code: String,
+    pub item_name: String,
+    pub category_code: String,
+    pub confidence: f32,
 }
 
 /// Where the event was sent and by when it must be handled.

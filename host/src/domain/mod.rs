@@ -17,8 +17,8 @@ pub use area::{Bounds, Community, District, LatLon, Street};
 pub use case_clock::{Alert, CaseClock};
 pub use catalog::{Catalog, Category, HandlingRef, Item, Responsibility};
 pub use decision::{
-    Action, ActionRecord, Classification, DecidedBy, Dispatch, EventRecord, Status, TraceStep,
-    UnitRef,
+    Action, ActionRecord, Classification, DecidedBy, Dispatch, EventRecord, ItemSuggestion, Status,
+    TraceStep, UnitRef,
 };
 pub use event::{Event, Location, Priority, Reporter, Source};
 pub use staff::{Assignee, Section, SectionRef, Staff, StaffRole, covers};

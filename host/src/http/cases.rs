@@ -38,6 +38,8 @@ struct ActionRequest {
     unit: Option<String>,
     /// The staff id to give the case to, for `assign`.
     assignee: Option<String>,
+    /// The catalog item, for `dispatch` (from the manual queue) and `reclassify`.
+    item: Option<String>,
     /// How long an approved extension stops the clock, for `approve_extension`, e.g.
     /// `{"value": 3, "unit": "working_days"}`; the case's own time limit when absent.
     extension: Option<TimeLimit>,
@@ -108,6 +110,7 @@ async fn act(
         note: request.note,
         unit: request.unit,
         assignee: request.assignee,
+        item: request.item,
         extension: request.extension,
     };
     match platform.act(&id, act).await {

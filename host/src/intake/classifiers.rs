@@ -5,10 +5,11 @@
 
 use tracing::Instrument;
 
-use super::pipeline::{Pipeline, classify_as, plugin_span, plugin_step, record};
+use super::pipeline::{Pipeline, plugin_span, plugin_step, record};
 use crate::domain::{Classification, DecidedBy, Event, TraceStep};
 use crate::reference::Reference;
 use crate::runtime::LoadedPlugin;
+use crate::understanding::classify_as;
 
 impl Pipeline {
     /// Runs one classifier on `event` over `classification`, which it replaces when the

@@ -5,10 +5,12 @@ use std::time::Instant;
 
 use uuid::Uuid;
 
-use super::pipeline::{Pipeline, classify_as, unit_ref};
+use super::pipeline::Pipeline;
 use crate::domain::{Classification, Dispatch, Event, EventRecord, Source, TraceStep};
 use crate::lifecycle::Flows;
+use crate::routing::unit_ref;
 use crate::runtime::LoadedPlugin;
+use crate::understanding::classify_as;
 
 /// What a scenario's follow-up action asks for.
 pub(super) struct FollowUpOrder<'a> {

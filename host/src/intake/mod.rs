@@ -14,7 +14,7 @@ mod scenarios;
 mod writer;
 
 pub use pipeline::{Decision, Pipeline};
-pub(crate) use pipeline::{baseline, plugin_span, record, wit_candidates};
+pub(crate) use pipeline::{plugin_span, record, wit_candidates};
 pub use request::{InvalidEvent, LocationRequest, NewEventRequest, ReporterRequest};
 pub use scenarios::ScenarioWorker;
 pub use writer::{StoreError, Writer, Written};

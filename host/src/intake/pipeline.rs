@@ -10,16 +10,18 @@ use tracing::Instrument;
 
 use crate::clock::Clock;
 use crate::domain::{
-    Classification, DecidedBy, Dispatch, Event, EventRecord, Item, TraceStep, Unit, UnitRef,
+    Classification, DecidedBy, Dispatch, Event, EventRecord, Status, TraceStep, Unit, UnitRef,
 };
 use crate::lifecycle::Flows;
 use crate::reference::{Reference, SharedReference};
+use crate::routing::{self, unit_ref};
 use crate::runtime::{
     Admission, CallContext, CallReport, LoadedPlugin, Registry, Runtime, ScenarioAction, Ticket,
     wit,
 };
 use crate::storage::{Db, StatsScope, StoredEvent};
 use crate::timers::{self, Escalation};
+use crate::understanding::Understanding;
 use crate::versions::{ShadowPlugin, Shadows};
 use crate::workloads::{Reservation, Workloads};
 
@@ -41,6 +43,8 @@ pub struct Pipeline {
     pub workloads: Arc<Workloads>,
     /// Versions running in shadow beside the active ones.
     pub shadows: Arc<Shadows>,
+    /// The district's classifier: the learned model, overrides, keywords.
+    pub understanding: Arc<Understanding>,
 }
 
 /// A decided event, and the case it adds to its assignee's workload until it is stored.
@@ -67,29 +71,18 @@ impl Pipeline {
         let plugins = self.registry.street(&event.location.street_code);
         let mut trace = Vec::new();
 
-        let started = Instant::now();
-        let mut classification = baseline(&reference, &event);
+        let (mut classification, manual) = self.classify(&reference, &event, &mut trace);
         let district = classification.clone();
-        trace.push(step(
-            "classify",
-            DecidedBy::District,
-            "ok",
-            format!(
-                "{} {}（{}）",
-                classification.item_code, classification.item_name, classification.reason
-            ),
-            started,
-        ));
-
         // The street's classifiers one after the other, each refining what the last decided.
         for plugin in &plugins.classifiers {
             self.run_classifier(plugin, &reference, &event, &mut classification, &mut trace)
                 .await;
         }
-
         self.shadows
             .classify(self, &reference, &event, &district, &classification)
             .await;
+        // A street classifier's answer is a decision: only the district's unsure guess waits.
+        let manual = manual && classification.decided_by == DecidedBy::District;
 
         let started = Instant::now();
         let street = reference
@@ -99,21 +92,12 @@ impl Pipeline {
         let item = reference
             .item(&classification.item_code)
             .expect("classification names a catalog item");
-        let entry = reference
-            .responsibility(&item.code, &street.code)
-            .expect("the reference data has a district-wide entry for every item");
-        let owner = unit_ref(&reference, &entry.owner_unit);
-        let candidates: Vec<&Unit> =
-            reference.candidates(entry, street, event.location.community_code.as_deref());
-        let mut handling = match candidates.first() {
-            Some(unit) => UnitRef {
-                code: unit.code.clone(),
-                name: unit.name.clone(),
-            },
-            // Only a community workstation was listed and the community is unknown.
-            None => owner.clone(),
-        };
-        let mut dispatched_by = DecidedBy::District;
+        let route = routing::route(
+            &reference,
+            item,
+            street,
+            event.location.community_code.as_deref(),
+        );
         trace.push(step(
             "responsibility",
             DecidedBy::District,
@@ -121,40 +105,175 @@ impl Pipeline {
             format!(
                 "{}（{}）：候选单位 {}；默认 {}",
                 item.name,
-                if entry.area == "*" {
+                if route.entry.area == "*" {
                     "全区"
                 } else {
                     street.short_name()
                 },
-                candidates
+                route
+                    .candidates
                     .iter()
                     .map(|u| u.name.as_str())
                     .collect::<Vec<_>>()
                     .join("、"),
-                handling.name
+                route.handling.name
             ),
             started,
         ));
 
-        // A router is asked only when there is a choice to make.
-        let wit_candidates: Vec<wit::Candidate> = if candidates.len() > 1 {
-            wit_candidates(&candidates)
+        let flow = Flows::shipped().for_source(event.source);
+        let (status, handling, dispatched_by) = if manual {
+            trace.push(step(
+                "queue",
+                DecidedBy::District,
+                "manual",
+                format!(
+                    "置信度 {:.2} 低于 {:.2}：进入待分拨，由指挥中心确认事项后派遣",
+                    classification.confidence,
+                    self.understanding.threshold()
+                ),
+                Instant::now(),
+            ));
+            (
+                Status::Accepted,
+                route.handling.clone(),
+                DecidedBy::District,
+            )
         } else {
-            Vec::new()
+            let (handling, dispatched_by) = self
+                .choose_unit(
+                    &plugins,
+                    &reference,
+                    &event,
+                    &classification,
+                    &route,
+                    &mut trace,
+                )
+                .await;
+            (flow.initial(), handling, dispatched_by)
         };
+
+        let started = Instant::now();
+        let time_limit = route.time_limit;
+        // A case waiting in 待分拨 has no unit yet: its clock starts when it is dispatched.
+        let clock = timers::at_intake(
+            &reference.calendar,
+            time_limit,
+            event.received_at,
+            status != Status::Accepted && flow.clock_runs_from_handover(status),
+            self.escalation,
+        );
+        trace.push(step(
+            "deadline",
+            DecidedBy::District,
+            "ok",
+            format!(
+                "{time_limit} → {}{}",
+                crate::calendar::rfc3339(clock.deadline),
+                if clock.started_at.is_some() {
+                    "（自受理起计时）"
+                } else {
+                    "（暂自受理起算，签收后重新计算）"
+                }
+            ),
+            started,
+        ));
+
+        // The person inside the unit; nobody yet for a case the centre has to dispatch.
+        let (assignee, reservation) = if manual {
+            (None, None)
+        } else {
+            let started = Instant::now();
+            let assignment = crate::assignment::assign(
+                &self.workloads,
+                &reference,
+                &handling.code,
+                item,
+                event.location.community_code.as_deref(),
+            )
+            .await;
+            trace.push(step(
+                "assign",
+                DecidedBy::District,
+                assignment.outcome,
+                assignment.detail,
+                started,
+            ));
+            (assignment.assignee, assignment.reservation)
+        };
+        let dispatch = Dispatch {
+            owner_unit: route.owner.clone(),
+            handling_unit: handling,
+            candidates: route.candidates.iter().map(|u| u.code.clone()).collect(),
+            time_limit,
+            deadline: clock.deadline,
+            decided_by: dispatched_by,
+            assignee,
+        };
+        let record = EventRecord {
+            event,
+            status,
+            classification,
+            dispatch,
+            clock,
+            trace,
+            actions: Vec::new(),
+            scenarios_done: plugins.scenarios.is_empty(),
+        };
+        Decision {
+            record,
+            reservation,
+        }
+    }
+
+    /// The district's classification, traced; whether it is too unsure to dispatch.
+    fn classify(
+        &self,
+        reference: &Reference,
+        event: &Event,
+        trace: &mut Vec<TraceStep>,
+    ) -> (Classification, bool) {
+        let started = Instant::now();
+        let understood = self.understanding.classify(reference, &event.description);
+        let c = &understood.classification;
+        trace.push(step(
+            "classify",
+            DecidedBy::District,
+            "ok",
+            format!("{} {}（{}）", c.item_code, c.item_name, c.reason),
+            started,
+        ));
+        (understood.classification, understood.manual)
+    }
+
+    /// The handling unit among the route's candidates: the default, or the street router's
+    /// choice when there is a choice to make.
+    async fn choose_unit(
+        &self,
+        plugins: &crate::runtime::StreetPlugins,
+        reference: &Arc<Reference>,
+        event: &Event,
+        classification: &Classification,
+        route: &routing::Route<'_>,
+        trace: &mut Vec<TraceStep>,
+    ) -> (UnitRef, DecidedBy) {
+        let mut handling = route.handling.clone();
+        let mut dispatched_by = DecidedBy::District;
+        if route.candidates.len() < 2 {
+            return (handling, dispatched_by);
+        }
+        let wit_candidates = wit_candidates(&route.candidates);
         if let Some(plugin) = &plugins.router
-            && !wit_candidates.is_empty()
-            && let Some(ticket) =
-                self.admit(plugin, "plugin:router", "沿用权责清单默认单位", &mut trace)
+            && let Some(ticket) = self.admit(plugin, "plugin:router", "沿用权责清单默认单位", trace)
         {
             let span = plugin_span(plugin);
             let report = self
                 .runtime
                 .route(
                     &plugin.compiled,
-                    self.context(plugin, &reference, &event),
-                    &event,
-                    &classification,
+                    self.context(plugin, reference, event),
+                    event,
+                    classification,
                     wit_candidates.clone(),
                 )
                 .instrument(span.clone())
@@ -164,7 +283,7 @@ impl Pipeline {
             let elapsed = report.elapsed;
             let (outcome, detail) = match report.result {
                 Ok(Some(choice)) => {
-                    handling = unit_ref(&reference, &choice.unit_code);
+                    handling = unit_ref(reference, &choice.unit_code);
                     dispatched_by = plugin.decided_by();
                     (
                         "applied".to_string(),
@@ -182,89 +301,17 @@ impl Pipeline {
                 elapsed,
             ));
         }
-
-        if !wit_candidates.is_empty() {
-            self.shadows
-                .route(
-                    self,
-                    &reference,
-                    &event,
-                    &classification,
-                    &wit_candidates,
-                    &handling.code,
-                )
-                .await;
-        }
-
-        let started = Instant::now();
-        let time_limit = entry.time_limit.unwrap_or(item.time_limit);
-        // Dispatched at once; the channel's flow may skip sign-for (sensor alarms).
-        let flow = Flows::shipped().for_source(event.source);
-        let status = flow.initial();
-        let clock = timers::at_intake(
-            &reference.calendar,
-            time_limit,
-            event.received_at,
-            flow.clock_runs_from_handover(status),
-            self.escalation,
-        );
-        let deadline = clock.deadline;
-        trace.push(step(
-            "deadline",
-            DecidedBy::District,
-            "ok",
-            format!(
-                "{time_limit} → {}{}",
-                crate::calendar::rfc3339(deadline),
-                if clock.started_at.is_some() {
-                    "（自受理起计时）"
-                } else {
-                    "（暂自受理起算，签收后重新计算）"
-                }
-            ),
-            started,
-        ));
-
-        let started = Instant::now();
-        let assignment = crate::assignment::assign(
-            &self.workloads,
-            &reference,
-            &handling.code,
-            item,
-            event.location.community_code.as_deref(),
-        )
-        .await;
-        trace.push(step(
-            "assign",
-            DecidedBy::District,
-            assignment.outcome,
-            assignment.detail,
-            started,
-        ));
-
-        let dispatch = Dispatch {
-            owner_unit: owner,
-            handling_unit: handling,
-            candidates: candidates.iter().map(|u| u.code.clone()).collect(),
-            time_limit,
-            deadline,
-            decided_by: dispatched_by,
-            assignee: assignment.assignee,
-        };
-        let record = EventRecord {
-            event,
-            status,
-            classification,
-            dispatch,
-            clock,
-            trace,
-            actions: Vec::new(),
-            scenarios_done: plugins.scenarios.is_empty(),
-        };
-        Decision {
-            record,
-            reservation: assignment.reservation,
-        }
+        self.shadows
+            .route(
+                self,
+                reference,
+                event,
+                classification,
+                &wit_candidates,
+                &handling.code,
+            )
+            .await;
+        (handling, dispatched_by)
     }
 
     /// Asks the plugin's circuit breaker whether it may be called now. When it may not, the
@@ -368,60 +415,6 @@ pub(crate) fn wit_candidates(units: &[&Unit]) -> Vec<wit::Candidate> {
             is_default: i == 0,
         })
         .collect()
-}
-
-/// The district's keyword classification, or the fallback item when nothing matches.
-pub(crate) fn baseline(reference: &Reference, event: &Event) -> Classification {
-    match reference.classify(&event.description) {
-        Some(found) => {
-            let item = reference
-                .item(&found.item_code)
-                .expect("the classifier only returns catalog items");
-            Classification {
-                confidence: found.confidence,
-                reason: format!("关键词：{}", found.matched.join("、")),
-                ..classify_as(reference, item)
-            }
-        }
-        None => {
-            let item = reference
-                .item(&reference.catalog.fallback_item)
-                .expect("the fallback item is in the catalog");
-            Classification {
-                confidence: 0.0,
-                reason: "未匹配到关键词，归入兜底事项".into(),
-                ..classify_as(reference, item)
-            }
-        }
-    }
-}
-
-/// A district classification as `item` with the item's own priority.
-pub(crate) fn classify_as(reference: &Reference, item: &Item) -> Classification {
-    Classification {
-        item_code: item.code.clone(),
-        item_name: item.name.clone(),
-        category_code: item.category.clone(),
-        category_name: reference
-            .category_of(item)
-            .map(|c| c.name.clone())
-            .unwrap_or_default(),
-        confidence: 1.0,
-        priority: item.priority,
-        tags: Vec::new(),
-        reason: String::new(),
-        decided_by: DecidedBy::District,
-    }
-}
-
-pub(crate) fn unit_ref(reference: &Reference, code: &str) -> UnitRef {
-    UnitRef {
-        code: code.to_string(),
-        name: reference
-            .unit(code)
-            .map(|u| u.name.clone())
-            .unwrap_or_else(|| code.to_string()),
-    }
 }
 
 /// The span of one plugin call; `outcome` and `micros` are recorded when it returns.

@@ -40,7 +40,8 @@ named! {
     /// Something done to a case. Side flags that do not move the case (督办) are actions too,
     /// so that they land on the timeline with who and why.
     Action {
-        /// 分拨/派遣: the centre sends an accepted case to a unit.
+        /// 分拨/派遣: the centre sends an accepted case (one the classifier was unsure of,
+        /// waiting in 待分拨) to the unit responsible for the item it chose.
         Dispatch = "dispatch",
         /// 不予受理.
         Reject = "reject",
@@ -81,6 +82,9 @@ named! {
         /// 改派承办人: a supervisor gives the case to another person of its handling unit; the
         /// case stays where it is.
         Assign = "assign",
+        /// 改类: the centre corrects the case's catalog item; the responsibility list decides
+        /// its unit and deadline afresh and the unit signs for it anew.
+        Reclassify = "reclassify",
     }
 }
 
@@ -116,6 +120,8 @@ pub enum Requires {
     Unit,
     /// The staff member of the handling unit the case is assigned to.
     Assignee,
+    /// The catalog item the case belongs to.
+    Item,
 }
 
 /// One row of the table.
@@ -163,7 +169,7 @@ const SYSTEM: &[Role] = &[R::System];
 // One row per line, aligned: the table is read more often than it is written.
 #[rustfmt::skip]
 pub const TRANSITIONS: &[Rule] = &[
-    rule_row(S::Accepted,           A::Dispatch,            S::Dispatched,         CENTRE_OR_SYSTEM, Q::Nothing),
+    rule_row(S::Accepted,           A::Dispatch,            S::Dispatched,         CENTRE_OR_SYSTEM, Q::Item),
     rule_row(S::Accepted,           A::Reject,              S::Rejected,           CENTRE_OR_SYSTEM, Q::Reason),
     rule_row(S::Dispatched,         A::Sign,                S::Signed,             UNIT_OR_SYSTEM,   Q::Nothing),
     rule_row(S::Dispatched,         A::RequestReturn,       S::ReturnRequested,    UNIT,             Q::Reason),
@@ -210,6 +216,14 @@ pub const TRANSITIONS: &[Rule] = &[
     rule_row(S::Parked,             A::Assign,              S::Parked,             SUPERVISORS,      Q::Assignee),
     rule_row(S::Handled,            A::Assign,              S::Handled,            SUPERVISORS,      Q::Assignee),
     rule_row(S::FollowUp,           A::Assign,              S::FollowUp,           SUPERVISORS,      Q::Assignee),
+    // 改类 corrects the item of an open case before it is handled; the responsible unit signs
+    // for it afresh.
+    rule_row(S::Dispatched,         A::Reclassify,          S::Dispatched,         CENTRE,           Q::Item),
+    rule_row(S::Signed,             A::Reclassify,          S::Dispatched,         CENTRE,           Q::Item),
+    rule_row(S::InProgress,         A::Reclassify,          S::Dispatched,         CENTRE,           Q::Item),
+    rule_row(S::ReturnRequested,    A::Reclassify,          S::Dispatched,         CENTRE,           Q::Item),
+    rule_row(S::ExtensionRequested, A::Reclassify,          S::Dispatched,         CENTRE,           Q::Item),
+    rule_row(S::Parked,             A::Reclassify,          S::Dispatched,         CENTRE,           Q::Item),
 ];
 
 /// The row for `action` in `state`, whoever acts.

@@ -25,6 +25,10 @@ pub struct Draft {
     /// The case's deadline as this entry set it, when it moved (sign-for, extension...).
     #[serde(with = "crate::calendar::cst::option")]
     pub deadline: Option<Timestamp>,
+    /// The catalog item the case was classified as, for a dispatch from the manual queue or
+    /// a correction (reclassify).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub item: Option<String>,
     #[serde(with = "crate::calendar::cst")]
     pub at: Timestamp,
 }
@@ -62,10 +66,10 @@ impl Entry {
     /// sha256 over the previous hash and the entry's fields. The fields are a JSON array: its
     /// encoding is unambiguous (no separator can be smuggled inside a field) and stable.
     ///
-    /// The assignee and the deadline came after the first entries were written: they are
-    /// appended to the array only when present (the assignee as `null` when only the deadline
-    /// is), so an entry without them hashes exactly as it did before, and arrays of different
-    /// lengths cannot be confused.
+    /// The assignee, the deadline and the item came after the first entries were written:
+    /// they are appended to the array only when present or followed by one that is (each as
+    /// `null` when absent), so an entry without them hashes exactly as it did before, and
+    /// arrays of different lengths cannot be confused.
     pub fn compute_hash(&self) -> String {
         let d = &self.draft;
         let mut fields = serde_json::json!([
@@ -82,11 +86,14 @@ impl Entry {
             d.at.as_millisecond(),
         ]);
         if let Some(fields) = fields.as_array_mut() {
-            if d.assignee.is_some() || d.deadline.is_some() {
+            if d.assignee.is_some() || d.deadline.is_some() || d.item.is_some() {
                 fields.push(d.assignee.clone().into());
             }
-            if let Some(deadline) = d.deadline {
-                fields.push(deadline.as_millisecond().into());
+            if d.deadline.is_some() || d.item.is_some() {
+                fields.push(d.deadline.map(|t| t.as_millisecond()).into());
+            }
+            if let Some(item) = &d.item {
+                fields.push(item.clone().into());
             }
         }
         let mut hasher = Sha256::new();
@@ -152,6 +159,7 @@ mod tests {
             unit: None,
             assignee: None,
             deadline: None,
+            item: None,
             at: Timestamp::from_millisecond(at).unwrap(),
         }
     }

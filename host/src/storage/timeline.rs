@@ -9,12 +9,14 @@ use super::audit::{AuditEntry, insert_audit};
 use super::events::clock_from_row;
 use super::indicators::marks_sql;
 use super::{Db, from_millis, millis};
-use crate::domain::{Assignee, CaseClock, Dispatch, Source, Status, TimeLimit, UnitRef};
+use crate::domain::{
+    Assignee, CaseClock, Classification, DecidedBy, Dispatch, Source, Status, TimeLimit, UnitRef,
+};
 use crate::indicators::Marks;
 use crate::lifecycle::{Action, Draft, Entry};
 
 const ENTRY_COLUMNS: &str = "event_id, seq, actor, role, action, from_state, to_state, reason, \
-    note, unit, at, prev_hash, hash, assignee, deadline";
+    note, unit, at, prev_hash, hash, assignee, deadline, item";
 
 /// What deciding a transition needs to know about a stored case.
 #[derive(Clone, Debug)]
@@ -45,6 +47,18 @@ pub enum Assign<'a> {
     To(Option<&'a Assignee>),
 }
 
+/// A case given its catalog item by a person (dispatched from the manual queue, or
+/// corrected): its new classification and routing, and the training label it leaves.
+#[derive(Clone, Copy, Debug)]
+pub struct Reclassification<'a> {
+    pub classification: &'a Classification,
+    pub owner: &'a UnitRef,
+    pub candidates: &'a [String],
+    pub time_limit: TimeLimit,
+    /// Who chose the item.
+    pub labelled_by: &'a str,
+}
+
 /// A transition to store.
 #[derive(Clone, Debug)]
 pub struct Transition<'a> {
@@ -55,14 +69,17 @@ pub struct Transition<'a> {
     /// The case's revision the transition was decided from.
     pub rev: i64,
     /// Written first when the case has no timeline yet: its intake, which is not written at
-    /// intake to keep the group commit one insert.
-    pub genesis: Draft,
+    /// intake to keep the group commit one insert. `None` for a case that waited in the
+    /// manual-dispatch queue: its timeline starts with the centre's dispatch.
+    pub genesis: Option<Draft>,
     pub entry: Draft,
     /// The case's clock after the transition.
     pub clock: &'a CaseClock,
     /// The unit the case is reassigned to.
     pub reassign: Option<&'a UnitRef>,
     pub assign: Assign<'a>,
+    /// The item the case was given, with its routing (the unit is `reassign`).
+    pub reclassify: Option<Reclassification<'a>>,
     /// The audit entry of the person who acted, written in the same transaction.
     pub audit: Option<&'a AuditEntry>,
     /// When the reporter's personal data is to be erased, for a transition that ends the case.
@@ -204,6 +221,14 @@ impl Db {
             if let Some(unit) = transition.reassign {
                 dispatch.handling_unit = unit.clone();
             }
+            if let Some(r) = &transition.reclassify {
+                dispatch.owner_unit = r.owner.clone();
+                dispatch.candidates = r.candidates.to_vec();
+                dispatch.time_limit = r.time_limit;
+                dispatch.deadline = transition.clock.deadline;
+                dispatch.decided_by = DecidedBy::District;
+                reclassify(&mut tx, event_id, r, transition.entry.at).await?;
+            }
             if let Some(assignee) = assign {
                 dispatch.assignee = assignee.cloned();
             }
@@ -246,15 +271,16 @@ impl Db {
         .await?
         .map(|row| entry_from_row(&row))
         .transpose()?;
-        let tail = match tail {
-            Some(tail) => tail,
-            None => {
-                let genesis = transition.genesis.seal(event_id, None);
+        let tail = match (tail, transition.genesis) {
+            (Some(tail), _) => Some(tail),
+            (None, Some(genesis)) => {
+                let genesis = genesis.seal(event_id, None);
                 insert_entry(&mut tx, &genesis).await?;
-                genesis
+                Some(genesis)
             }
+            (None, None) => None,
         };
-        let entry = transition.entry.seal(event_id, Some(&tail));
+        let entry = transition.entry.seal(event_id, tail.as_ref());
         insert_entry(&mut tx, &entry).await?;
         if let Some(at) = transition.erase_personal_at {
             sqlx::query("update events set erase_personal_at = $1 where id = $2")
@@ -271,10 +297,45 @@ impl Db {
     }
 }
 
+/// Writes a case's new item and keeps the person's choice as a training label.
+async fn reclassify(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    event_id: &str,
+    r: &Reclassification<'_>,
+    at: jiff::Timestamp,
+) -> anyhow::Result<()> {
+    let c = r.classification;
+    sqlx::query(
+        "update events set item_code = $1, category_code = $2, priority = $3, \
+         classification = $4, owner_unit = $5 where id = $6",
+    )
+    .bind(&c.item_code)
+    .bind(&c.category_code)
+    .bind(c.priority.as_str())
+    .bind(serde_json::to_string(c)?)
+    .bind(&r.owner.code)
+    .bind(event_id)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query(
+        "insert into classifier_labels (event_id, item_code, labelled_by, labelled_at) \
+         values ($1, $2, $3, $4) on conflict (event_id) do update set \
+         item_code = excluded.item_code, labelled_by = excluded.labelled_by, \
+         labelled_at = excluded.labelled_at",
+    )
+    .bind(event_id)
+    .bind(&c.item_code)
+    .bind(r.labelled_by)
+    .bind(millis(at))
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
 async fn insert_entry(tx: &mut sqlx::Transaction<'_, sqlx::Any>, e: &Entry) -> anyhow::Result<()> {
     sqlx::query(sqlx::AssertSqlSafe(format!(
         "insert into case_timeline ({ENTRY_COLUMNS}) \
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
     )))
     .bind(&e.event_id)
     .bind(e.seq)
@@ -291,6 +352,7 @@ async fn insert_entry(tx: &mut sqlx::Transaction<'_, sqlx::Any>, e: &Entry) -> a
     .bind(&e.hash)
     .bind(&e.draft.assignee)
     .bind(e.draft.deadline.map(millis))
+    .bind(&e.draft.item)
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -311,6 +373,7 @@ fn entry_from_row(row: &AnyRow) -> anyhow::Result<Entry> {
             unit: row.try_get("unit")?,
             assignee: row.try_get("assignee")?,
             deadline: row.try_get::<Option<i64>, _>("deadline")?.map(from_millis),
+            item: row.try_get("item")?,
             at: from_millis(row.try_get("at")?),
         },
         prev_hash: row.try_get("prev_hash")?,

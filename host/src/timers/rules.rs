@@ -125,7 +125,7 @@ pub struct Turn<'a> {
     pub to: Status,
     pub at: Timestamp,
     /// The length an approved extension grants (the case's time limit again when the centre
-    /// did not give one).
+    /// did not give one), or the time limit of the item a dispatch or correction (改类) chose.
     pub extension: TimeLimit,
 }
 
@@ -149,6 +149,19 @@ pub fn after_action(
             let fresh = CaseClock {
                 started_at: flow.clock_runs_from_handover(to).then_some(at),
                 remaining: Some(clock.budget),
+                ..clock.clone()
+            };
+            resume(calendar, &fresh, at)
+        }
+        // Dispatched anew for a chosen item: its whole time limit, from the handover or from
+        // the sign-for.
+        Action::Dispatch | Action::Reclassify => {
+            let budget = calendar.budget(at, extension);
+            let fresh = CaseClock {
+                measure: extension.unit.measure(),
+                budget,
+                started_at: flow.clock_runs_from_handover(to).then_some(at),
+                remaining: Some(budget),
                 ..clock.clone()
             };
             resume(calendar, &fresh, at)

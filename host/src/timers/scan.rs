@@ -132,6 +132,7 @@ async fn fire_one(
         unit: None,
         assignee: None,
         deadline: None,
+        item: None,
         at: millisecond(now),
     };
     let audit = AuditEntry {
@@ -144,6 +145,7 @@ async fn fire_one(
         )
     };
     let transition = Transition {
+        reclassify: None,
         from: head.status,
         to,
         rev: head.rev,

@@ -13,7 +13,7 @@ use super::shadow::{
     scenario_verdict, unit_verdict,
 };
 use crate::domain::{Action, DecidedBy};
-use crate::intake::{Pipeline, baseline, wit_candidates};
+use crate::intake::{Pipeline, wit_candidates};
 use crate::reference::Reference;
 use crate::runtime::{LoadedPlugin, PluginKind};
 use crate::storage::StoredEvent;
@@ -141,7 +141,10 @@ async fn decide(
     let applied = &record.classification;
     match candidate.kind() {
         PluginKind::Classifier => {
-            let district = baseline(reference, event);
+            let district = pipeline
+                .understanding
+                .classify(reference, &event.description)
+                .classification;
             let report = pipeline
                 .runtime
                 .classify(&candidate.compiled, ctx, event, Some(&district))

@@ -1,0 +1,85 @@
+//! 待分拨, `GET /queue` (the command centre's): the events the classifier was too unsure of to dispatch, oldest
+//! first, each with its three suggestions; one click dispatches it as a suggestion (the same
+//! `dispatch` action as the case page and the API), or the case page offers every item.
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use maud::{Markup, html};
+
+use super::layout::{Failure, Signed, page, reach_filter, when};
+use crate::auth::{Refusal, policy};
+use crate::domain::{EventRecord, Status};
+use crate::lifecycle::{Action, Role};
+use crate::platform::Platform;
+
+const TITLE: &str = "待分拨";
+const CAPTION: &str = "待人工确认事项的事件（模型置信度低于阈值）";
+const EMPTY: &str = "暂无待分拨事件";
+const HEADINGS: [&str; 4] = ["事件", "街道", "受理时间", "模型建议（点击即派遣）"];
+/// Events shown at most; the API lists the rest (`status=accepted`).
+const SHOWN: usize = 100;
+
+async fn render(signed: &Signed, platform: &Platform) -> Result<Markup, Failure> {
+    // Only the command centre dispatches; nobody else has a use for the queue.
+    if !policy::roles(signed.principal()).contains(&Role::Centre) {
+        return Err(signed
+            .caller
+            .refuse(Refusal::NotYourPost, None, None, "read_queue", "queue")
+            .await
+            .into());
+    }
+    let mut filter = reach_filter(signed.principal(), SHOWN as u32);
+    filter.status = Some(Status::Accepted);
+    let listing = platform.db().list_events(&filter).await?;
+    let mut waiting: Vec<EventRecord> = Vec::new();
+    for summary in &listing.events {
+        if let Some(stored) = platform.db().event(&summary.id).await? {
+            waiting.push(stored.record);
+        }
+    }
+    waiting.sort_by_key(|r| r.event.received_at);
+    let threshold = platform.understanding().threshold();
+    let body = html! {
+        p.muted {
+            "置信度低于 " (format!("{:.0}%", threshold * 100.0))
+            " 的事件不自动派遣，在此等候指挥中心确认事项。派遣后按权责清单确定处置单位和时限，确认结果用于模型再训练。"
+        }
+        table.grid {
+            caption { (CAPTION) }
+            thead { tr { @for h in HEADINGS { th scope="col" { (h) } } } }
+            tbody {
+                @for r in &waiting {
+                    tr {
+                        td { a href=(format!("/cases/{}", r.event.id)) { (r.event.description) } }
+                        td { (r.event.location.street_name) }
+                        td { (when(r.event.received_at)) }
+                        td {
+                            @for s in &r.classification.suggestions {
+                                form.inline method="post" action=(format!("/cases/{}/act", r.event.id)) {
+                                    (signed.csrf_field())
+                                    input type="hidden" name="action" value=(Action::Dispatch.as_str());
+                                    input type="hidden" name="item" value=(s.item_code);
+                                    button type="submit" title=(format!("派遣为 {} {}", s.item_code, s.item_name)) {
+                                        (s.item_name) " " span.muted { (format!("{:.0}%", s.confidence * 100.0)) }
+                                    }
+                                }
+                            }
+                            " " a href=(format!("/cases/{}", r.event.id)) { "其他事项…" }
+                        }
+                    }
+                }
+                @if waiting.is_empty() { tr { td colspan="4" { (EMPTY) } } }
+            }
+        }
+    };
+    Ok(page(signed, TITLE, "/queue", body))
+}
+
+/// `GET /queue`.
+pub async fn page_route(
+    signed: Signed,
+    State(platform): State<Arc<Platform>>,
+) -> Result<Markup, Failure> {
+    render(&signed, &platform).await
+}

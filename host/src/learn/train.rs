@@ -1,0 +1,192 @@
+//! Training: the catalog, the labelled corpus and the decided history become a [`Model`].
+
+use std::collections::BTreeMap;
+
+use super::head::{FitError, Fitting, Head, Row};
+use super::text;
+use super::vocabulary::Vocabulary;
+use super::{Model, ModelInfo};
+use crate::classify::KeywordClassifier;
+use crate::domain::Catalog;
+
+/// Where a training example came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Origin {
+    /// An item's own name, keywords and requirements.
+    Catalog,
+    /// The labelled corpus shipped in `seed/corpus/`.
+    Corpus,
+    /// A decided case: closed with its final item, or corrected by the centre.
+    History,
+}
+
+/// One labelled description.
+#[derive(Clone, Debug)]
+pub struct Example {
+    pub text: String,
+    pub item: String,
+    pub origin: Origin,
+}
+
+/// How a model is trained.
+#[derive(Clone, Copy, Debug)]
+pub struct Training {
+    pub categories: Fitting,
+    pub items: Fitting,
+    /// A term must occur in this many examples to be learned.
+    pub min_documents: usize,
+    /// At most this many terms are learned (the most widespread): the fitting's cost grows
+    /// with examples × terms.
+    pub max_terms: usize,
+}
+
+impl Default for Training {
+    fn default() -> Self {
+        Training {
+            categories: Fitting {
+                alpha: 0.02,
+                max_iterations: 60,
+            },
+            items: Fitting {
+                alpha: 0.02,
+                max_iterations: 60,
+            },
+            min_documents: 2,
+            max_terms: 6000,
+        }
+    }
+}
+
+/// Where training is, for a progress bar: `done` of `total` in `stage`.
+#[derive(Clone, Copy, Debug)]
+pub struct Progress {
+    pub stage: &'static str,
+    pub done: usize,
+    pub total: usize,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TrainError {
+    #[error("no training examples name an item of catalog {0}")]
+    NoExamples(String),
+    #[error(transparent)]
+    Fit(#[from] FitError),
+}
+
+/// The catalog's own text as examples: for each item, its name with its keywords, and its
+/// handling requirements.
+pub fn catalog_examples(catalog: &Catalog) -> Vec<Example> {
+    let mut examples = Vec::new();
+    for item in &catalog.items {
+        let mut named = item.name.clone();
+        for keyword in &item.keywords {
+            named.push('，');
+            named.push_str(keyword);
+        }
+        examples.push(Example {
+            text: named,
+            item: item.code.clone(),
+            origin: Origin::Catalog,
+        });
+        if !item.requirements.trim().is_empty() {
+            examples.push(Example {
+                text: format!("{}：{}", item.name, item.requirements),
+                item: item.code.clone(),
+                origin: Origin::Catalog,
+            });
+        }
+    }
+    examples
+}
+
+/// Trains a model on `examples` (the catalog's own are added here). Examples naming an item
+/// the catalog no longer has are left out.
+pub fn train(
+    catalog: &Catalog,
+    examples: &[Example],
+    training: Training,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Model, TrainError> {
+    let keywords = KeywordClassifier::new(catalog);
+    let own = catalog_examples(catalog);
+    let examples: Vec<&Example> = own
+        .iter()
+        .chain(examples)
+        .filter(|e| catalog.item(&e.item).is_some())
+        .collect();
+    if examples.is_empty() {
+        return Err(TrainError::NoExamples(catalog.version.clone()));
+    }
+
+    let total = examples.len();
+    let mut documents = Vec::with_capacity(total);
+    for (done, example) in examples.iter().enumerate() {
+        documents.push(text::terms(&example.text, &keywords));
+        if done % 64 == 0 {
+            progress(Progress {
+                stage: "segment",
+                done,
+                total,
+            });
+        }
+    }
+    let vocabulary = Vocabulary::fit(&documents, training.min_documents, training.max_terms);
+    let rows: Vec<Row> = documents.iter().map(|d| vocabulary.row(d)).collect();
+
+    let category_of = |e: &Example| {
+        catalog
+            .item(&e.item)
+            .map(|i| i.category.clone())
+            .expect("filtered to catalog items")
+    };
+    let labels: Vec<String> = examples.iter().map(|e| category_of(e)).collect();
+    let heads = 1 + labels
+        .iter()
+        .collect::<std::collections::BTreeSet<_>>()
+        .len();
+    progress(Progress {
+        stage: "fit",
+        done: 0,
+        total: heads,
+    });
+    let all: Vec<&Row> = rows.iter().collect();
+    let label_refs: Vec<&str> = labels.iter().map(String::as_str).collect();
+    let categories = Head::fit(&all, &label_refs, training.categories)?;
+
+    let mut by_category: BTreeMap<&str, (Vec<&Row>, Vec<&str>)> = BTreeMap::new();
+    for ((row, example), category) in rows.iter().zip(&examples).zip(&labels) {
+        let entry = by_category.entry(category.as_str()).or_default();
+        entry.0.push(row);
+        entry.1.push(example.item.as_str());
+    }
+    let mut items = Vec::with_capacity(categories.classes.len());
+    for (done, category) in categories.classes.iter().enumerate() {
+        progress(Progress {
+            stage: "fit",
+            done: done + 1,
+            total: heads,
+        });
+        let (rows, labels) = &by_category[category.as_str()];
+        items.push(Head::fit(rows, labels, training.items)?);
+    }
+    progress(Progress {
+        stage: "fit",
+        done: heads,
+        total: heads,
+    });
+
+    let count = |origin| examples.iter().filter(|e| e.origin == origin).count();
+    Ok(Model {
+        info: ModelInfo {
+            catalog_version: catalog.version.clone(),
+            examples: total,
+            from_catalog: count(Origin::Catalog),
+            from_corpus: count(Origin::Corpus),
+            from_history: count(Origin::History),
+            terms: vocabulary.len(),
+        },
+        vocabulary,
+        categories,
+        items,
+    })
+}

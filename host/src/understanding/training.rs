@@ -1,0 +1,344 @@
+//! Training a model for the district: gathers the examples (the catalog, the shipped corpus's
+//! train split, the decided history), trains off the async runtime, evaluates on the held-out
+//! split and stores the model. The command line, the first start and the weekly retraining
+//! all come through here.
+
+use std::sync::{Arc, Mutex};
+
+use anyhow::Context;
+use jiff::{SignedDuration, Timestamp};
+use tokio::sync::OnceCell;
+
+use crate::domain::Catalog;
+use crate::learn::{
+    self, Evaluation, Example, Labelled, Model, Origin, Progress, Split, Training,
+    parse_corpus_lenient,
+};
+use crate::storage::Db;
+use crate::storage::classifier::NewModel;
+
+/// The corpus files of every category: `seed/corpus/NN.jsonl` (a train and a held-out split)
+/// and the training appeals of `extra/` and `extra2/`.
+macro_rules! corpus {
+    ($($category:literal),*) => {
+        [$(
+            include_str!(concat!("../../../seed/corpus/", $category, ".jsonl")),
+            include_str!(concat!("../../../seed/corpus/extra/", $category, ".jsonl")),
+            include_str!(concat!("../../../seed/corpus/extra2/", $category, ".jsonl")),
+        )*]
+    };
+}
+
+/// The labelled corpus shipped in `seed/corpus/`.
+const CORPUS: [&str; 54] = corpus!(
+    "01", "02", "03", "04", "05", "06", "07", "08", "09", "10", "11", "12", "13", "14", "15", "16",
+    "17", "18"
+);
+
+/// Most decided cases one training reads, newest first.
+pub const HISTORY_LIMIT: i64 = 50_000;
+
+/// The shipped corpus's appeals whose items `catalog` has.
+pub fn shipped_corpus(catalog: &Catalog) -> Vec<Labelled> {
+    CORPUS
+        .iter()
+        .flat_map(|text| {
+            parse_corpus_lenient(text, catalog)
+                .expect("the shipped corpus parses (a unit test checks)")
+        })
+        .collect()
+}
+
+/// The examples a model learns from: `corpus`'s train split and the decided history (the
+/// catalog's own text is added by [`learn::train`]).
+pub async fn examples(db: &Db, corpus: &[Labelled], history: bool) -> anyhow::Result<Vec<Example>> {
+    let mut examples: Vec<Example> = corpus
+        .iter()
+        .filter(|l| l.split == Split::Train)
+        .map(|l| Example {
+            text: l.text.clone(),
+            item: l.item.clone(),
+            origin: Origin::Corpus,
+        })
+        .collect();
+    if history {
+        let decided = db.decided_history(HISTORY_LIMIT).await?;
+        examples.extend(decided.into_iter().map(|(text, item)| Example {
+            text,
+            item,
+            origin: Origin::History,
+        }));
+    }
+    Ok(examples)
+}
+
+/// A trained model with its held-out scores.
+pub struct Trained {
+    pub model: Model,
+    pub evaluation: Option<Evaluation>,
+}
+
+/// Trains on a blocking thread (it takes seconds of CPU) and evaluates on `heldout`.
+pub async fn train(
+    catalog: Catalog,
+    examples: Vec<Example>,
+    heldout: Vec<Labelled>,
+    threshold: f32,
+    mut progress: impl FnMut(Progress) + Send + 'static,
+) -> anyhow::Result<Trained> {
+    tokio::task::spawn_blocking(move || {
+        let model = learn::train(&catalog, &examples, Training::default(), &mut progress)?;
+        let evaluation =
+            (!heldout.is_empty()).then(|| learn::evaluate(&model, &catalog, &heldout, threshold));
+        Ok(Trained { model, evaluation })
+    })
+    .await
+    .context("the training thread panicked")?
+}
+
+/// Stores `trained` unless another model was stored since `after`; its version.
+pub async fn store(
+    db: &Db,
+    trained: &Trained,
+    trained_by: &str,
+    now: Timestamp,
+    after: Option<i64>,
+) -> anyhow::Result<Option<i64>> {
+    let bytes = trained.model.to_bytes()?;
+    let info = serde_json::to_string(&ModelInfoJson::from(&trained.model.info))?;
+    let evaluation = trained
+        .evaluation
+        .as_ref()
+        .map(serde_json::to_string)
+        .transpose()?;
+    db.insert_model(NewModel {
+        trained_at: now,
+        trained_by,
+        catalog_version: &trained.model.info.catalog_version,
+        info: &info,
+        evaluation: evaluation.as_deref(),
+        bytes: &bytes,
+        after,
+    })
+    .await
+}
+
+/// The held-out split of `corpus`.
+pub fn heldout(corpus: &[Labelled]) -> Vec<Labelled> {
+    corpus
+        .iter()
+        .filter(|l| l.split == Split::Heldout)
+        .cloned()
+        .collect()
+}
+
+/// Stores a first model when the database has none: trained on the catalog and the shipped
+/// corpus. Trained once per process and catalog version (tests start many hosts).
+pub async fn ensure_model(
+    db: &Db,
+    catalog: &Catalog,
+    threshold: f32,
+    now: Timestamp,
+) -> anyhow::Result<()> {
+    if db.classifier_generation().await?.model.is_some() {
+        return Ok(());
+    }
+    let seed = seed_model(catalog, threshold).await?;
+    if let Some(version) = store(db, &seed, "system", now, None).await? {
+        tracing::info!(
+            version,
+            examples = seed.model.info.examples,
+            "first classifier model trained from the catalog and the shipped corpus"
+        );
+    }
+    Ok(())
+}
+
+/// The model of the catalog and the shipped corpus alone, trained once per catalog version.
+async fn seed_model(catalog: &Catalog, threshold: f32) -> anyhow::Result<Arc<Trained>> {
+    type Cell = Arc<OnceCell<Arc<Trained>>>;
+    static SEEDS: Mutex<Vec<(String, Cell)>> = Mutex::new(Vec::new());
+    let cell = {
+        let mut seeds = SEEDS.lock().unwrap_or_else(|p| p.into_inner());
+        let key = serde_json::to_string(catalog)?;
+        match seeds.iter().find(|(k, _)| *k == key) {
+            Some((_, cell)) => cell.clone(),
+            None => {
+                let cell: Cell = Arc::default();
+                seeds.push((key, cell.clone()));
+                cell
+            }
+        }
+    };
+    let trained = cell
+        .get_or_try_init(|| async {
+            let corpus = shipped_corpus(catalog);
+            let examples: Vec<Example> = corpus
+                .iter()
+                .filter(|l| l.split == Split::Train)
+                .map(|l| Example {
+                    text: l.text.clone(),
+                    item: l.item.clone(),
+                    origin: Origin::Corpus,
+                })
+                .collect();
+            train(
+                catalog.clone(),
+                examples,
+                heldout(&corpus),
+                threshold,
+                |_| {},
+            )
+            .await
+            .map(Arc::new)
+        })
+        .await?;
+    Ok(trained.clone())
+}
+
+/// Retrains from the catalog, the corpus and the decided history when the newest model is
+/// older than `every`; the new version, if one was stored. The newest model's training time
+/// is the stored timer: a restart does not reset it, and of several hosts one stores.
+pub async fn retrain_if_due(
+    db: &Db,
+    catalog: &Catalog,
+    threshold: f32,
+    every: SignedDuration,
+    now: Timestamp,
+) -> anyhow::Result<Option<i64>> {
+    let newest = db.models().await?.into_iter().next();
+    if newest.as_ref().is_some_and(|m| m.trained_at + every > now) {
+        return Ok(None);
+    }
+    let corpus = shipped_corpus(catalog);
+    let examples = examples(db, &corpus, true).await?;
+    let trained = train(
+        catalog.clone(),
+        examples,
+        heldout(&corpus),
+        threshold,
+        |_| {},
+    )
+    .await?;
+    let version = store(db, &trained, "system", now, newest.map(|m| m.version)).await?;
+    if let Some(version) = version {
+        tracing::info!(
+            version,
+            history = trained.model.info.from_history,
+            "classifier retrained from the decided history"
+        );
+    }
+    Ok(version)
+}
+
+/// [`learn::ModelInfo`] as stored (JSON).
+#[derive(serde::Serialize)]
+struct ModelInfoJson<'a> {
+    catalog_version: &'a str,
+    examples: usize,
+    from_catalog: usize,
+    from_corpus: usize,
+    from_history: usize,
+    terms: usize,
+}
+
+impl<'a> From<&'a learn::ModelInfo> for ModelInfoJson<'a> {
+    fn from(i: &'a learn::ModelInfo) -> Self {
+        ModelInfoJson {
+            catalog_version: &i.catalog_version,
+            examples: i.examples,
+            from_catalog: i.from_catalog,
+            from_corpus: i.from_corpus,
+            from_history: i.from_history,
+            terms: i.terms,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_shipped_corpus_parses_and_names_seed_catalog_items() {
+        let catalog = crate::seed::parts().unwrap().catalog;
+        for (i, text) in CORPUS.iter().enumerate() {
+            let found = learn::parse_corpus(text, &catalog)
+                .unwrap_or_else(|problems| panic!("corpus file {i}: {problems:?}"));
+            assert!(found.len() >= 30, "corpus file {i} has {}", found.len());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tune {
+    use super::*;
+    use crate::learn::Fitting;
+
+    fn env(name: &str, default: f64) -> f64 {
+        std::env::var(name)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default)
+    }
+
+    #[test]
+    #[ignore = "a tuning harness: TUNE_ALPHA=.. TUNE_ITER=.. TUNE_MIN_DF=.. cargo test tune -- --ignored --nocapture"]
+    fn tune() {
+        let catalog = crate::seed::parts().unwrap().catalog;
+        let corpus = shipped_corpus(&catalog);
+        let examples: Vec<Example> = corpus
+            .iter()
+            .filter(|l| l.split == Split::Train)
+            .map(|l| Example {
+                text: l.text.clone(),
+                item: l.item.clone(),
+                origin: Origin::Corpus,
+            })
+            .collect();
+        let training = Training {
+            categories: Fitting {
+                alpha: env("TUNE_ALPHA", 0.02),
+                max_iterations: env("TUNE_ITER", 150.0) as u64,
+            },
+            items: Fitting {
+                alpha: env("TUNE_ITEM_ALPHA", env("TUNE_ALPHA", 0.02)),
+                max_iterations: env("TUNE_ITER", 150.0) as u64,
+            },
+            min_documents: env("TUNE_MIN_DF", 2.0) as usize,
+            max_terms: env("TUNE_MAX_TERMS", 6000.0) as usize,
+        };
+        let started = std::time::Instant::now();
+        let model = learn::train(&catalog, &examples, training, &mut |_| {}).unwrap();
+        let trained = started.elapsed();
+        let evaluation = learn::evaluate(
+            &model,
+            &catalog,
+            &heldout(&corpus),
+            env("TUNE_T", 0.4) as f32,
+        );
+        let train_eval = learn::evaluate(
+            &model,
+            &catalog,
+            &corpus
+                .iter()
+                .filter(|l| l.split == Split::Train)
+                .cloned()
+                .collect::<Vec<_>>(),
+            0.4,
+        );
+        for t in [0.1f32, 0.15, 0.2, 0.25, 0.3, 0.4] {
+            let e = learn::evaluate(&model, &catalog, &heldout(&corpus), t);
+            println!(
+                "t={t}: auto {:.2} cat {:.3} item {:.3}",
+                e.threshold.automatic,
+                e.threshold.automatic_category_accuracy,
+                e.threshold.automatic_item_accuracy
+            );
+        }
+        println!(
+            "{training:?}\ntrained in {trained:?}, {} terms\n{evaluation}\ntrain accuracy {:.3}",
+            model.info.terms, train_eval.category_accuracy
+        );
+    }
+}
