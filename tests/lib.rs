@@ -61,6 +61,10 @@ pub fn test_settings(dir: &std::path::Path) -> Settings {
     // Tests of the lifecycle, plugins and the rest decide their cases automatically; the
     // manual-dispatch queue's own tests (`understanding`) turn it on with the default.
     settings.classifier.manual_dispatch_below = 0.0;
+    // The first model is trained once for the whole test run, not once per test binary.
+    settings.classifier.model_cache = Some(std::env::temp_dir().join("streetwise-test-models"));
+    // Likewise many tests report the same problem twice; `duplicates` turns detection on.
+    settings.duplicates.duplicate_radius_m = 0.0;
     settings
 }
 

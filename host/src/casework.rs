@@ -16,7 +16,7 @@ use crate::lifecycle::{
 };
 use crate::reference::Reference;
 use crate::routing;
-use crate::storage::{Assign, CaseHead, Db, Reclassification, Transition};
+use crate::storage::{Assign, CaseHead, Db, MergeChange, Reclassification, Transition};
 use crate::timers::{self, Escalation, Turn};
 use crate::workloads::Workloads;
 
@@ -37,6 +37,8 @@ pub struct Act {
     pub assignee: Option<String>,
     /// The catalog item the case belongs to (`dispatch` from the manual queue, `reclassify`).
     pub item: Option<String>,
+    /// The open case to merge this report into (`merge`).
+    pub into: Option<String>,
     /// How long an approved extension (`approve_extension`) stops the clock; the case's own
     /// time limit again when not given.
     pub extension: Option<TimeLimit>,
@@ -206,6 +208,11 @@ async fn attempt(
         Requires::Item => Some(reroute(reference, head, &act)?),
         _ => None,
     };
+    let merge = match (requires, act.action) {
+        (Requires::Case, _) => Some(Merge::Into(main_case(db, event_id, &act).await?)),
+        (_, Action::Unmerge) => Some(Merge::Out),
+        _ => None,
+    };
     let reassign = match requires {
         Requires::Item => rerouted.as_ref().map(|r| r.handling.clone()),
         Requires::Reason if act.reason.is_none() => {
@@ -304,6 +311,8 @@ async fn attempt(
     // An action that hands the case to a person (or to nobody) says so on its entry.
     let assign = match (requires, &reassign) {
         (Requires::Assignee, _) | (_, Some(_)) => Assign::To(assign.as_ref()),
+        // Split out of a merge, the report waits in 待分拨 for a unit and a person.
+        _ if matches!(merge, Some(Merge::Out)) => Assign::To(None),
         _ => Assign::Keep,
     };
     let now = millisecond(now);
@@ -335,7 +344,10 @@ async fn attempt(
         from: head.status.as_str().into(),
         to: to.as_str().into(),
         reason: act.reason,
-        note: act.note,
+        note: match &merge {
+            Some(Merge::Into(main)) => Some(format!("并入 {main}")),
+            _ => act.note,
+        },
         unit: reassign.as_ref().map(|u| u.code.clone()),
         item: rerouted.as_ref().map(|r| r.item.code.clone()),
         assignee: match assign {
@@ -362,8 +374,15 @@ async fn attempt(
             time_limit: r.time_limit,
             labelled_by: &actor,
         }),
+        merge: merge.as_ref().map(|m| match m {
+            Merge::Into(main) => MergeChange::Into(main),
+            Merge::Out => MergeChange::Out,
+        }),
         audit: Some(&audit),
-        erase_personal_at: (to.is_final() && !head.status.is_final()).then(|| now + cx.retention),
+        // A merged report keeps its reporter until the case it joined is over: they are told
+        // then, and erased with it.
+        erase_personal_at: (to.is_final() && !head.status.is_final() && to != Status::Merged)
+            .then(|| now + cx.retention),
     };
     let applied = db.apply_transition(event_id, transition).await?;
     if applied.is_some() {
@@ -381,6 +400,43 @@ async fn attempt(
         status: to,
         entry,
     }))
+}
+
+/// What a merge action does to the report's link.
+enum Merge {
+    /// Merged into this open case.
+    Into(String),
+    Out,
+}
+
+/// The open case `act.into` names, checked as a case `event_id` can be merged into.
+async fn main_case(db: &Db, event_id: &str, act: &Act) -> Result<String, ActError> {
+    let invalid = |code, message: String| Err(ActError::Invalid { code, message });
+    let Some(main) = act.into.as_deref() else {
+        return invalid(
+            "missing_case",
+            format!("{} needs the case to merge the report into", act.action),
+        );
+    };
+    if main == event_id {
+        return invalid("same_case", "a case cannot be merged into itself".into());
+    }
+    let Some(head) = db.case_head(main).await? else {
+        return invalid("unknown_case", format!("no case {main:?}"));
+    };
+    if head.status.is_final() {
+        return invalid(
+            "case_closed",
+            format!("case {main} is {}: merge into an open case", head.status),
+        );
+    }
+    if !db.merged_reports(event_id).await?.is_empty() {
+        return invalid(
+            "has_merged_reports",
+            format!("reports are merged into {event_id}: split them out first"),
+        );
+    }
+    Ok(main.to_string())
 }
 
 /// A case routed anew for the item the centre chose.
@@ -449,6 +505,7 @@ fn checked(mut act: Act) -> Result<Act, ActError> {
         &mut act.note,
         &mut act.unit,
         &mut act.assignee,
+        &mut act.into,
     ] {
         *text = text
             .take()

@@ -33,6 +33,7 @@ pub mod clock;
 pub mod console;
 pub mod devkit;
 pub mod domain;
+pub mod duplicates;
 pub mod examples;
 pub mod generate;
 pub mod http;

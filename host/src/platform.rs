@@ -124,7 +124,14 @@ impl Platform {
             }
         }
         let threshold = settings.classifier.manual_dispatch_below;
-        training::ensure_model(&db, &reference.catalog, threshold, settings.clock.now()).await?;
+        training::ensure_model(
+            &db,
+            &reference.catalog,
+            threshold,
+            settings.clock.now(),
+            settings.classifier.model_cache.as_deref(),
+        )
+        .await?;
         let understanding = Arc::new(Understanding::new(threshold));
         understanding.refresh(&db).await?;
         let runtime = Arc::new(Runtime::new(settings.limits())?);
@@ -138,6 +145,7 @@ impl Platform {
             workloads: Workloads::new(db.clone()),
             shadows: Shadows::start(db.clone()),
             understanding: understanding.clone(),
+            duplicates: settings.duplicates.rules(),
         };
         load_active_plugins(&pipeline).await?;
         let retrain_every = (settings.classifier.retrain_days > 0)

@@ -7,6 +7,7 @@ mod base_data;
 mod browser;
 mod console;
 mod devkit;
+mod duplicates;
 mod example_plugins;
 mod hardening;
 mod health;

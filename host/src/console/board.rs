@@ -51,6 +51,8 @@ struct Newest {
     description: String,
     status: &'static str,
     alert: &'static str,
+    /// Its reports, with those merged into it.
+    reports: i64,
 }
 
 #[derive(Debug, Serialize)]
@@ -125,6 +127,7 @@ async fn board(platform: &Platform, signed: &Signed) -> Result<Board, Failure> {
             description: e.description,
             status: text::status(e.status),
             alert: e.alert.as_str(),
+            reports: e.reports,
         })
         .collect();
     Ok(Board {
@@ -169,7 +172,7 @@ pub async fn page_route(
         }
         table.grid {
             caption { (NEWEST_CAPTION) }
-            thead { tr { th { "受理时间" } th { "街道" } th { "描述" } th { "状态" } } }
+            thead { tr { th { "受理时间" } th { "街道" } th { "描述" } th { "状态" } th { "报告数" } } }
             tbody #board-newest {
                 @for e in &board.newest {
                     tr.(format!("alert-{}", e.alert)) {
@@ -177,9 +180,10 @@ pub async fn page_route(
                         td { (e.street) }
                         td { a href=(format!("/cases/{}", e.id)) { (e.description) } }
                         td { (e.status) }
+                        td.num { (e.reports) }
                     }
                 }
-                @if board.newest.is_empty() { tr { td colspan="4" { (EMPTY) } } }
+                @if board.newest.is_empty() { tr { td colspan="5" { (EMPTY) } } }
             }
         }
     };

@@ -85,6 +85,7 @@ pub async fn render(
     let principal = signed.principal();
     let reference = platform.reference();
     let timeline = casework::timeline(platform.db(), id).await?;
+    let merged = platform.db().merged_reports(id).await?;
     let unit_calls = Flows::shipped()
         .for_source(r.event.source)
         .unit_calls_reporter;
@@ -115,6 +116,15 @@ pub async fn render(
                         dt { "承办人" } dd { (r.dispatch.assignee.as_ref().map_or(NONE, |a| a.name.as_str())) }
                         dt { "办理时限" } dd { (when(r.clock.deadline)) }
                         dt { "剩余时间" } dd.overdue[left < 0] { (countdown(left, r.clock.measure, r.clock.is_running())) }
+                        dt { "报告数" } dd {
+                            (1 + merged.len())
+                            @for m in &merged { " " a href=(format!("/cases/{m}")) { (m) } }
+                        }
+                        @if let Some(main) = &r.merged_into {
+                            dt { "已并入" } dd { a href=(format!("/cases/{main}")) { (main) } }
+                        } @else if let Some(main) = r.duplicate_of.as_ref().filter(|_| r.status == crate::domain::Status::Accepted) {
+                            dt { "疑似重复" } dd { a href=(format!("/cases/{main}")) { (main) } }
+                        }
                         @if r.clock.supervision_level > 0 {
                             dt { "督办" } dd { span.badge.red { "督办级别 " (r.clock.supervision_level) } }
                         }

@@ -67,6 +67,8 @@ pub fn actions_panel(signed: &Signed, platform: &Platform, r: &EventRecord) -> M
                                 label for=(format!("{field}-reason")) { "说明（可选）" }
                                 textarea #(format!("{field}-reason")) name="reason" {}
                             },
+                            Requires::Case => input #(field) type="text" name="into" required
+                                value=[r.duplicate_of.as_deref()] placeholder="事件编号";,
                             _ => select #(field) name="assignee" required {
                                 option value="" { (CHOOSE) }
                                 @for person in reference.staff_of(&r.dispatch.handling_unit.code) {
@@ -140,6 +142,7 @@ pub struct ActForm {
     unit: Option<String>,
     assignee: Option<String>,
     item: Option<String>,
+    into: Option<String>,
 }
 
 fn filled(value: Option<String>) -> Option<String> {
@@ -198,6 +201,7 @@ async fn apply(
         unit: filled(form.unit),
         assignee: filled(form.assignee),
         item: filled(form.item),
+        into: filled(form.into),
         extension: None,
     };
     match platform.act(id, act).await {
@@ -247,6 +251,11 @@ fn invalid_zh(code: &str) -> &'static str {
         "missing_item" => "请选择事项",
         "unknown_item" => "事项不存在",
         "same_item" => "请选择与当前不同的事项",
+        "missing_case" => "请填写要并入的案件编号",
+        "unknown_case" => "要并入的案件不存在",
+        "same_case" => "不能并入自身",
+        "case_closed" => "要并入的案件已结束，请选择在办案件",
+        "has_merged_reports" => "本案件已有并入的报告，请先取消它们的合并",
         _ => "输入有误",
     }
 }

@@ -14,9 +14,9 @@ use crate::lifecycle::{Action, Role};
 use crate::platform::Platform;
 
 const TITLE: &str = "待分拨";
-const CAPTION: &str = "待人工确认事项的事件（模型置信度低于阈值）";
+const CAPTION: &str = "待人工确认的事件（模型置信度低于阈值，或疑似重复）";
 const EMPTY: &str = "暂无待分拨事件";
-const HEADINGS: [&str; 4] = ["事件", "街道", "受理时间", "模型建议（点击即派遣）"];
+const HEADINGS: [&str; 4] = ["事件", "街道", "受理时间", "合并或派遣（点击即办）"];
 /// Events shown at most; the API lists the rest (`status=accepted`).
 const SHOWN: usize = 100;
 
@@ -44,6 +44,7 @@ async fn render(signed: &Signed, platform: &Platform) -> Result<Markup, Failure>
         p.muted {
             "置信度低于 " (format!("{:.0}%", threshold * 100.0))
             " 的事件不自动派遣，在此等候指挥中心确认事项。派遣后按权责清单确定处置单位和时限，确认结果用于模型再训练。"
+            "疑似重复的报告可一键合并到先报的在办案件，办结时一并答复。"
         }
         table.grid {
             caption { (CAPTION) }
@@ -55,6 +56,23 @@ async fn render(signed: &Signed, platform: &Platform) -> Result<Markup, Failure>
                         td { (r.event.location.street_name) }
                         td { (when(r.event.received_at)) }
                         td {
+                            @if let Some(main) = &r.duplicate_of {
+                                form.inline method="post" action=(format!("/cases/{}/act", r.event.id)) {
+                                    (signed.csrf_field())
+                                    input type="hidden" name="action" value=(Action::Merge.as_str());
+                                    input type="hidden" name="into" value=(main);
+                                    button type="submit" title=(duplicate_why(r)) { "合并至 " (main) }
+                                }
+                                " "
+                            }
+                            @if r.classification.suggestions.is_empty() {
+                                form.inline method="post" action=(format!("/cases/{}/act", r.event.id)) {
+                                    (signed.csrf_field())
+                                    input type="hidden" name="action" value=(Action::Dispatch.as_str());
+                                    input type="hidden" name="item" value=(r.classification.item_code);
+                                    button type="submit" { "派遣为 " (r.classification.item_name) }
+                                }
+                            }
                             @for s in &r.classification.suggestions {
                                 form.inline method="post" action=(format!("/cases/{}/act", r.event.id)) {
                                     (signed.csrf_field())
@@ -74,6 +92,14 @@ async fn render(signed: &Signed, platform: &Platform) -> Result<Markup, Failure>
         }
     };
     Ok(page(signed, TITLE, "/queue", body))
+}
+
+/// Why intake held the report as a duplicate (its trace step).
+fn duplicate_why(r: &EventRecord) -> String {
+    r.trace
+        .iter()
+        .find(|s| s.step == "duplicate")
+        .map_or_else(String::new, |s| s.detail.clone())
 }
 
 /// `GET /queue`.

@@ -23,6 +23,7 @@ pub fn status(status: Status) -> &'static str {
         Status::Handled => "待核查",
         Status::FollowUp => "待回访",
         Status::Closed => "已结案",
+        Status::Merged => "已合并",
     }
 }
 
@@ -72,6 +73,8 @@ pub fn action(action: Action) -> &'static str {
         Action::Warn => "预警",
         Action::Assign => "改派承办人",
         Action::Reclassify => "改类",
+        Action::Merge => "合并",
+        Action::Unmerge => "取消合并",
     }
 }
 
@@ -84,6 +87,7 @@ pub fn requires(requires: Requires) -> Option<&'static str> {
         Requires::Unit => Some("改派单位"),
         Requires::Assignee => Some("承办人"),
         Requires::Item => Some("事项"),
+        Requires::Case => Some("并入案件编号"),
     }
 }
 

@@ -98,6 +98,8 @@ pub async fn run(test: &LocalTest) -> anyhow::Result<Report> {
         // The catalog's keywords decide for the district here: a plugin's samples test the
         // plugin, not the district's learned model (which lives in the server's database).
         understanding: Arc::new(crate::understanding::Understanding::new(0.0)),
+        // Each sample is a report of its own.
+        duplicates: None,
     };
     let local = Local {
         pipeline: &pipeline,

@@ -139,10 +139,13 @@ pub enum Status {
     FollowUp,
     /// 已结案.
     Closed,
+    /// 已合并: a duplicate report closed into the case that was reported first; the centre
+    /// can split it out again.
+    Merged,
 }
 
 impl Status {
-    pub const ALL: [Status; 11] = [
+    pub const ALL: [Status; 12] = [
         Status::Accepted,
         Status::Rejected,
         Status::Dispatched,
@@ -154,6 +157,7 @@ impl Status {
         Status::Handled,
         Status::FollowUp,
         Status::Closed,
+        Status::Merged,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -169,6 +173,7 @@ impl Status {
             Status::Handled => "handled",
             Status::FollowUp => "follow_up",
             Status::Closed => "closed",
+            Status::Merged => "merged",
         }
     }
 
@@ -176,9 +181,10 @@ impl Status {
         Self::ALL.into_iter().find(|status| status.as_str() == s)
     }
 
-    /// Whether nothing more happens to the case.
+    /// Whether the case is over: nobody works on it and its clock is stopped. (A merged
+    /// report can still be split out again.)
     pub fn is_final(self) -> bool {
-        matches!(self, Status::Rejected | Status::Closed)
+        matches!(self, Status::Rejected | Status::Closed | Status::Merged)
     }
 }
 
@@ -235,4 +241,11 @@ pub struct EventRecord {
     pub actions: Vec<ActionRecord>,
     /// Whether the street's scenarios have run on it.
     pub scenarios_done: bool,
+    /// The open case this report probably duplicates, found at intake: it waits in 待分拨
+    /// for the centre to merge it or dispatch it on its own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duplicate_of: Option<String>,
+    /// The case it was merged into (合并), while it is merged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merged_into: Option<String>,
 }

@@ -7,6 +7,7 @@ mod area;
 mod case_clock;
 mod catalog;
 mod decision;
+mod duplicate;
 mod event;
 mod staff;
 mod time_limit;
@@ -20,6 +21,7 @@ pub use decision::{
     Action, ActionRecord, Classification, DecidedBy, Dispatch, EventRecord, ItemSuggestion, Status,
     TraceStep, UnitRef,
 };
+pub use duplicate::{DuplicateLink, OpenReport};
 pub use event::{Event, Location, Priority, Reporter, Source};
 pub use staff::{Assignee, Section, SectionRef, Staff, StaffRole, covers};
 pub use time_limit::{Measure, TimeLimit, TimeUnit};

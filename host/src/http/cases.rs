@@ -40,6 +40,8 @@ struct ActionRequest {
     assignee: Option<String>,
     /// The catalog item, for `dispatch` (from the manual queue) and `reclassify`.
     item: Option<String>,
+    /// The open case to merge this report into, for `merge`.
+    into: Option<String>,
     /// How long an approved extension stops the clock, for `approve_extension`, e.g.
     /// `{"value": 3, "unit": "working_days"}`; the case's own time limit when absent.
     extension: Option<TimeLimit>,
@@ -111,6 +113,7 @@ async fn act(
         unit: request.unit,
         assignee: request.assignee,
         item: request.item,
+        into: request.into,
         extension: request.extension,
     };
     match platform.act(&id, act).await {

@@ -51,6 +51,10 @@ pub struct EventView {
     pub trace: Vec<TraceStep>,
     pub actions: Vec<ActionRecord>,
     pub scenarios_done: bool,
+    /// The open case intake found this report probably duplicates (it waited in 待分拨).
+    pub duplicate_of: Option<String>,
+    /// The case this report is merged into (合并), while it is.
+    pub merged_into: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -102,6 +106,8 @@ impl From<EventRecord> for EventView {
             trace: r.trace,
             actions: r.actions,
             scenarios_done: r.scenarios_done,
+            duplicate_of: r.duplicate_of,
+            merged_into: r.merged_into,
         }
     }
 }

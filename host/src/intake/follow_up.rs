@@ -105,5 +105,7 @@ pub(super) fn follow_up_event(
         trace,
         actions: Vec::new(),
         scenarios_done: true,
+        duplicate_of: None,
+        merged_into: None,
     }
 }

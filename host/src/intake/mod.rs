@@ -3,6 +3,7 @@
 //! after an event is stored.
 
 mod classifiers;
+mod duplicate;
 mod fields;
 mod follow_up;
 mod locate;

@@ -45,6 +45,8 @@ pub struct Pipeline {
     pub shadows: Arc<Shadows>,
     /// The district's classifier: the learned model, overrides, keywords.
     pub understanding: Arc<Understanding>,
+    /// When a report is held as a probable duplicate of an open case; `None` turns it off.
+    pub duplicates: Option<crate::duplicates::Rules>,
 }
 
 /// A decided event, and the case it adds to its assignee's workload until it is stored.
@@ -121,17 +123,23 @@ impl Pipeline {
             started,
         ));
 
+        let duplicate = self.duplicate(&event, &classification, &mut trace).await;
+        let held = manual || duplicate.is_some();
         let flow = Flows::shipped().for_source(event.source);
-        let (status, handling, dispatched_by) = if manual {
-            trace.push(step(
-                "queue",
-                DecidedBy::District,
-                "manual",
-                format!(
+        let (status, handling, dispatched_by) = if held {
+            let why = match &duplicate {
+                Some(link) => format!("疑似重复，待指挥中心合并至 {} 或单独派遣", link.case_id),
+                None => format!(
                     "置信度 {:.2} 低于 {:.2}：进入待分拨，由指挥中心确认事项后派遣",
                     classification.confidence,
                     self.understanding.threshold()
                 ),
+            };
+            trace.push(step(
+                "queue",
+                DecidedBy::District,
+                if manual { "manual" } else { "duplicate" },
+                why,
                 Instant::now(),
             ));
             (
@@ -180,7 +188,7 @@ impl Pipeline {
         ));
 
         // The person inside the unit; nobody yet for a case the centre has to dispatch.
-        let (assignee, reservation) = if manual {
+        let (assignee, reservation) = if held {
             (None, None)
         } else {
             let started = Instant::now();
@@ -219,6 +227,8 @@ impl Pipeline {
             trace,
             actions: Vec::new(),
             scenarios_done: plugins.scenarios.is_empty(),
+            duplicate_of: duplicate.map(|link| link.case_id),
+            merged_into: None,
         };
         Decision {
             record,

@@ -85,6 +85,11 @@ named! {
         /// 改类: the centre corrects the case's catalog item; the responsibility list decides
         /// its unit and deadline afresh and the unit signs for it anew.
         Reclassify = "reclassify",
+        /// 合并: the centre closes a duplicate report into the case reported first; its
+        /// reporter is told when that case closes.
+        Merge = "merge",
+        /// 取消合并: a merged report is split out again and waits in 待分拨.
+        Unmerge = "unmerge",
     }
 }
 
@@ -122,6 +127,8 @@ pub enum Requires {
     Assignee,
     /// The catalog item the case belongs to.
     Item,
+    /// The open case a report is merged into.
+    Case,
 }
 
 /// One row of the table.
@@ -224,6 +231,11 @@ pub const TRANSITIONS: &[Rule] = &[
     rule_row(S::ReturnRequested,    A::Reclassify,          S::Dispatched,         CENTRE,           Q::Item),
     rule_row(S::ExtensionRequested, A::Reclassify,          S::Dispatched,         CENTRE,           Q::Item),
     rule_row(S::Parked,             A::Reclassify,          S::Dispatched,         CENTRE,           Q::Item),
+    // 合并 before anyone works on the report; split out, it waits to be dispatched.
+    rule_row(S::Accepted,           A::Merge,               S::Merged,             CENTRE,           Q::Case),
+    rule_row(S::Dispatched,         A::Merge,               S::Merged,             CENTRE,           Q::Case),
+    rule_row(S::Signed,             A::Merge,               S::Merged,             CENTRE,           Q::Case),
+    rule_row(S::Merged,             A::Unmerge,             S::Accepted,           CENTRE,           Q::Reason),
 ];
 
 /// The row for `action` in `state`, whoever acts.
@@ -301,7 +313,8 @@ mod tests {
     fn every_state_but_the_final_ones_has_a_way_out_and_every_state_is_reachable() {
         for state in Status::ALL {
             let out = TRANSITIONS.iter().any(|r| r.from == state && r.to != state);
-            assert_eq!(out, !state.is_final(), "{state}");
+            // A merged report is over, but the centre can split it out again.
+            assert_eq!(out, !state.is_final() || state == Status::Merged, "{state}");
             let reached = state == Status::Accepted || TRANSITIONS.iter().any(|r| r.to == state);
             assert!(reached, "{state} is unreachable");
         }

@@ -18,9 +18,9 @@ const EVENT_COLUMNS: &str = "id, source, external_id, description, reported_at, 
     reporter_name, reporter_phone, attributes, parent_id, status, item_code, category_code, \
     priority, classification, owner_unit, handling_unit, deadline, dispatch, trace, scenarios_done, \
     assignee, section, clock_measure, clock_budget, clock_started_at, clock_remaining, warn_at, \
-    alert, supervision_level, timer_at";
-const EVENT_COLUMN_COUNT: usize = 39;
-/// Rows per insert statement: 39 × 256 values stays under SQLite's and PostgreSQL's limits.
+    alert, supervision_level, timer_at, duplicate_of, merged_into";
+const EVENT_COLUMN_COUNT: usize = 41;
+/// Rows per insert statement: 41 × 256 values stays under SQLite's and PostgreSQL's limits.
 pub const MAX_BATCH: usize = 256;
 
 /// A stored event with its storage sequence number.
@@ -70,6 +70,8 @@ pub struct EventSummary {
     pub deadline: Timestamp,
     pub alert: Alert,
     pub supervision_level: u8,
+    /// How many reports the case has: its own and those merged into it (合并).
+    pub reports: i64,
 }
 
 /// A page of a listing; `next_cursor` fetches the next (older) page.
@@ -153,7 +155,9 @@ impl Db {
                     .bind(c.warn_at.map(millis))
                     .bind(c.alert.as_str())
                     .bind(i64::from(c.supervision_level))
-                    .bind(c.timer_at.map(millis));
+                    .bind(c.timer_at.map(millis))
+                    .bind(&r.duplicate_of)
+                    .bind(&r.merged_into);
             }
             for row in q.fetch_all(&mut **tx).await? {
                 inserted.push((row.try_get("id")?, row.try_get("seq")?));
@@ -308,7 +312,9 @@ impl Db {
         let sql = format!(
             "select seq, id, source, description, received_at, street_code, community_name, \
              status, item_code, priority, handling_unit, assignee, deadline, alert, \
-             supervision_level from events {} \
+             supervision_level, \
+             (select count(*) from events m where m.merged_into = events.id) as merged \
+             from events {} \
              order by seq desc limit {}",
             if clauses.is_empty() {
                 String::new()
@@ -373,6 +379,7 @@ impl Db {
                 deadline: from_millis(row.try_get("deadline")?),
                 alert: Alert::parse(&alert).unwrap_or_default(),
                 supervision_level: supervision_level(row)?,
+                reports: 1 + row.try_get::<i64, _>("merged")?,
             });
         }
         Ok(EventPage {
@@ -538,6 +545,8 @@ fn event_from_row(row: &AnyRow) -> anyhow::Result<StoredEvent> {
             trace: serde_json::from_str(&trace)?,
             actions: Vec::new(),
             scenarios_done: done != 0,
+            duplicate_of: row.try_get("duplicate_of")?,
+            merged_into: row.try_get("merged_into")?,
         },
     })
 }

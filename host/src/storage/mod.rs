@@ -8,6 +8,7 @@ pub mod audit;
 mod base_data;
 pub mod board;
 pub mod classifier;
+pub mod duplicates;
 mod events;
 mod indicators;
 mod plugins;
@@ -29,7 +30,7 @@ use sqlx::{AnyPool, Executor};
 pub use events::{EventFilter, EventPage, EventSummary, StatsScope, StoredEvent};
 pub use indicators::{GENERATED_ROWS_PER_STATEMENT, GeneratedCase};
 pub use plugins::{DeployMode, NewVersion, PluginRow, PluginVersion, Replaced, ShadowRun};
-pub use timeline::{Assign, CaseHead, Reclassification, Transition};
+pub use timeline::{Assign, CaseHead, MergeChange, Reclassification, Transition};
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres");

@@ -59,6 +59,13 @@ pub struct Reclassification<'a> {
     pub labelled_by: &'a str,
 }
 
+/// A report's merge link, set or cleared.
+#[derive(Clone, Copy, Debug)]
+pub enum MergeChange<'a> {
+    Into(&'a str),
+    Out,
+}
+
 /// A transition to store.
 #[derive(Clone, Debug)]
 pub struct Transition<'a> {
@@ -80,6 +87,8 @@ pub struct Transition<'a> {
     pub assign: Assign<'a>,
     /// The item the case was given, with its routing (the unit is `reassign`).
     pub reclassify: Option<Reclassification<'a>>,
+    /// The report merged into a case, or split out of it.
+    pub merge: Option<MergeChange<'a>>,
     /// The audit entry of the person who acted, written in the same transaction.
     pub audit: Option<&'a AuditEntry>,
     /// When the reporter's personal data is to be erased, for a transition that ends the case.
@@ -282,12 +291,26 @@ impl Db {
         };
         let entry = transition.entry.seal(event_id, tail.as_ref());
         insert_entry(&mut tx, &entry).await?;
-        if let Some(at) = transition.erase_personal_at {
-            sqlx::query("update events set erase_personal_at = $1 where id = $2")
-                .bind(millis(at))
+        if let Some(merge) = transition.merge {
+            sqlx::query("update events set merged_into = $1 where id = $2")
+                .bind(match merge {
+                    MergeChange::Into(main) => Some(main),
+                    MergeChange::Out => None,
+                })
                 .bind(event_id)
                 .execute(&mut *tx)
                 .await?;
+        }
+        if let Some(at) = transition.erase_personal_at {
+            // The reports merged into the case are over with it.
+            sqlx::query(
+                "update events set erase_personal_at = $1 \
+                 where (id = $2 or merged_into = $2) and erase_personal_at is null",
+            )
+            .bind(millis(at))
+            .bind(event_id)
+            .execute(&mut *tx)
+            .await?;
         }
         if let Some(audit) = transition.audit {
             insert_audit(&mut *tx, audit).await?;

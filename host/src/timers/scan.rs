@@ -146,6 +146,7 @@ async fn fire_one(
     };
     let transition = Transition {
         reclassify: None,
+        merge: None,
         from: head.status,
         to,
         rev: head.rev,

@@ -3,6 +3,7 @@
 //! split and stores the model. The command line, the first start and the weekly retraining
 //! all come through here.
 
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use anyhow::Context;
@@ -133,17 +134,19 @@ pub fn heldout(corpus: &[Labelled]) -> Vec<Labelled> {
 }
 
 /// Stores a first model when the database has none: trained on the catalog and the shipped
-/// corpus. Trained once per process and catalog version (tests start many hosts).
+/// corpus. Trained once per process and catalog version (tests start many hosts), and once
+/// per machine when `cache` names a directory to keep it in.
 pub async fn ensure_model(
     db: &Db,
     catalog: &Catalog,
     threshold: f32,
     now: Timestamp,
+    cache: Option<&Path>,
 ) -> anyhow::Result<()> {
     if db.classifier_generation().await?.model.is_some() {
         return Ok(());
     }
-    let seed = seed_model(catalog, threshold).await?;
+    let seed = seed_model(catalog, threshold, cache).await?;
     if let Some(version) = store(db, &seed, "system", now, None).await? {
         tracing::info!(
             version,
@@ -155,7 +158,11 @@ pub async fn ensure_model(
 }
 
 /// The model of the catalog and the shipped corpus alone, trained once per catalog version.
-async fn seed_model(catalog: &Catalog, threshold: f32) -> anyhow::Result<Arc<Trained>> {
+async fn seed_model(
+    catalog: &Catalog,
+    threshold: f32,
+    cache: Option<&Path>,
+) -> anyhow::Result<Arc<Trained>> {
     type Cell = Arc<OnceCell<Arc<Trained>>>;
     static SEEDS: Mutex<Vec<(String, Cell)>> = Mutex::new(Vec::new());
     let cell = {
@@ -173,6 +180,15 @@ async fn seed_model(catalog: &Catalog, threshold: f32) -> anyhow::Result<Arc<Tra
     let trained = cell
         .get_or_try_init(|| async {
             let corpus = shipped_corpus(catalog);
+            let cached =
+                cache.map(|dir| dir.join(format!("seed-model-{:016x}.bin", seed_key(catalog))));
+            if let Some(model) = cached.as_deref().and_then(read_cached) {
+                let evaluation = learn::evaluate(&model, catalog, &heldout(&corpus), threshold);
+                return Ok(Arc::new(Trained {
+                    model,
+                    evaluation: Some(evaluation),
+                }));
+            }
             let examples: Vec<Example> = corpus
                 .iter()
                 .filter(|l| l.split == Split::Train)
@@ -182,18 +198,63 @@ async fn seed_model(catalog: &Catalog, threshold: f32) -> anyhow::Result<Arc<Tra
                     origin: Origin::Corpus,
                 })
                 .collect();
-            train(
+            let trained = train(
                 catalog.clone(),
                 examples,
                 heldout(&corpus),
                 threshold,
                 |_| {},
             )
-            .await
-            .map(Arc::new)
+            .await?;
+            if let Some(path) = &cached {
+                write_cached(path, &trained.model);
+            }
+            Ok::<_, anyhow::Error>(Arc::new(trained))
         })
         .await?;
     Ok(trained.clone())
+}
+
+/// What the seed model depends on: the catalog, the corpus, how it is trained and the
+/// code that trains it.
+fn seed_key(catalog: &Catalog) -> u64 {
+    use std::hash::{Hash, Hasher};
+    // SipHash with fixed keys: the same inputs give the same file name in every process.
+    let mut hasher = std::hash::DefaultHasher::new();
+    serde_json::to_string(catalog)
+        .unwrap_or_default()
+        .hash(&mut hasher);
+    CORPUS.hash(&mut hasher);
+    format!("{:?}", Training::default()).hash(&mut hasher);
+    env!("CARGO_PKG_VERSION").hash(&mut hasher);
+    hasher.finish()
+}
+
+/// A cached model, if the file is there and reads.
+fn read_cached(path: &Path) -> Option<Model> {
+    let bytes = std::fs::read(path).ok()?;
+    match Model::from_bytes(&bytes) {
+        Ok(model) => Some(model),
+        Err(error) => {
+            tracing::warn!(path = %path.display(), error = format!("{error:#}"), "ignoring an unreadable cached model");
+            None
+        }
+    }
+}
+
+/// Keeps the model for the next process; a cache that cannot be written only costs time.
+fn write_cached(path: &Path, model: &Model) {
+    let written = (|| -> anyhow::Result<()> {
+        let dir = path.parent().context("the cache path has a directory")?;
+        std::fs::create_dir_all(dir)?;
+        let partial = path.with_extension(format!("{}.partial", std::process::id()));
+        std::fs::write(&partial, model.to_bytes()?)?;
+        std::fs::rename(&partial, path)?;
+        Ok(())
+    })();
+    if let Err(error) = written {
+        tracing::warn!(path = %path.display(), error = format!("{error:#}"), "could not cache the seed model");
+    }
 }
 
 /// Retrains from the catalog, the corpus and the decided history when the newest model is

@@ -41,11 +41,12 @@
       a.textContent = e.description;
       td.appendChild(a);
       cell(tr, e.status);
+      cell(tr, String(e.reports)).className = "num";
       rows.push(tr);
     });
     if (rows.length === 0) {
       var tr = document.createElement("tr");
-      cell(tr, "暂无案件").colSpan = 4;
+      cell(tr, "暂无案件").colSpan = 5;
       rows.push(tr);
     }
     body.replaceChildren.apply(body, rows);
