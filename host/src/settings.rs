@@ -99,7 +99,7 @@ pub struct ClassifierSettings {
     /// Below this confidence (0 to 1) the learned classifier does not guess: the event waits
     /// in the centre's manual-dispatch queue (待分拨) with its three suggestions. 0 turns the
     /// queue off.
-    #[arg(long, env = "STREETWISE_MANUAL_DISPATCH_BELOW", default_value_t = 0.4)]
+    #[arg(long, env = "STREETWISE_MANUAL_DISPATCH_BELOW", default_value_t = 0.5)]
     pub manual_dispatch_below: f32,
 
     /// Days between two trainings from the decided history (closed cases and the centre's

@@ -1,27 +1,15 @@
-//! One softmax layer of the model: a multinomial logistic regression fitted by linfa (L-BFGS
-//! with L2 regularisation), kept as plain weights and scored on sparse rows.
+//! One softmax layer of the model: a multinomial logistic regression fitted by linfa (through
+//! `streetwise-fit`), kept as plain weights and scored on sparse rows.
 //!
-//! Fitting is linfa's. Scoring is done here because an event's row has a few dozen non-zero
-//! features out of thousands: adding those rows of the weights is what linfa's dense
-//! `predict_probabilities` computes, without multiplying thousands of zeros (a test checks
-//! the two agree).
+//! Scoring is done here because an event's row has a few dozen non-zero features out of
+//! thousands: adding those rows of the weights is what linfa's dense prediction computes,
+//! without multiplying thousands of zeros (`streetwise-fit` checks the weights against it).
 
-use linfa::Dataset;
-use linfa::prelude::*;
-use linfa_logistic::{MultiFittedLogisticRegression, MultiLogisticRegression};
-use ndarray::{Array1, Array2};
 use serde::{Deserialize, Serialize};
+pub use streetwise_fit::Fitting;
 
 /// A sparse, L2-normalised feature row: (feature index, value), indices ascending.
 pub type Row = Vec<(u32, f32)>;
-
-/// How hard a head is fitted.
-#[derive(Clone, Copy, Debug)]
-pub struct Fitting {
-    /// L2 regularisation strength.
-    pub alpha: f64,
-    pub max_iterations: u64,
-}
 
 /// A fitted softmax over `classes`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -40,7 +28,7 @@ pub struct Head {
 pub struct FitError {
     classes: Vec<String>,
     #[source]
-    source: linfa_logistic::error::Error,
+    source: streetwise_fit::Error,
 }
 
 impl Head {
@@ -62,14 +50,20 @@ impl Head {
         })?;
         Ok(Head {
             classes,
-            weights: fitted.params().iter().map(|w| *w as f32).collect(),
-            intercept: fitted.intercept().iter().map(|b| *b as f32).collect(),
+            weights: fitted.weights,
+            intercept: fitted.intercept,
             features,
         })
     }
 
-    /// The probability of each class, in the order of [`Head::classes`].
-    pub fn probabilities(&self, row: &Row) -> Vec<f32> {
+    /// The probability of each class, in the order of [`Head::classes`], with the logits
+    /// divided by `temperature` (1 leaves them; below 1 sharpens, above 1 softens).
+    pub fn probabilities(&self, row: &Row, temperature: f32) -> Vec<f32> {
+        probabilities(&self.logits(row), temperature)
+    }
+
+    /// The unnormalised scores of each class.
+    pub fn logits(&self, row: &Row) -> Vec<f32> {
         let k = self.classes.len();
         let mut logits = self.intercept.clone();
         for &(feature, value) in row {
@@ -80,9 +74,15 @@ impl Head {
                 }
             }
         }
-        softmax(&mut logits);
         logits
     }
+}
+
+/// The softmax of `logits` divided by `temperature`.
+pub fn probabilities(logits: &[f32], temperature: f32) -> Vec<f32> {
+    let mut p: Vec<f32> = logits.iter().map(|l| l / temperature).collect();
+    softmax(&mut p);
+    p
 }
 
 /// The sorted distinct labels, and each row's index into them.
@@ -101,30 +101,32 @@ fn classes_of(labels: &[&str]) -> (Vec<String>, Vec<usize>) {
     (classes, targets)
 }
 
-/// Fits linfa's model on the dense matrix of the features these rows use.
+/// Fits a layer on the features these rows use (renumbered from 0): the global indices, and
+/// the fitted weights.
 fn fit_linfa(
     rows: &[&Row],
     targets: &[usize],
     fitting: Fitting,
-) -> Result<(Vec<u32>, MultiFittedLogisticRegression<f64, usize>), linfa_logistic::error::Error> {
+) -> Result<(Vec<u32>, streetwise_fit::Fitted), streetwise_fit::Error> {
     let mut features: Vec<u32> = rows
         .iter()
         .flat_map(|r| r.iter().map(|(f, _)| *f))
         .collect();
     features.sort_unstable();
     features.dedup();
-    let mut x = Array2::<f64>::zeros((rows.len(), features.len()));
-    for (i, row) in rows.iter().enumerate() {
-        for &(feature, value) in row.iter() {
-            let local = features.binary_search(&feature).expect("collected above");
-            x[[i, local]] = f64::from(value);
-        }
-    }
-    let dataset = Dataset::new(x, Array1::from(targets.to_vec()));
-    let fitted = MultiLogisticRegression::default()
-        .alpha(fitting.alpha)
-        .max_iterations(fitting.max_iterations)
-        .fit(&dataset)?;
+    let local: Vec<Vec<(u32, f32)>> = rows
+        .iter()
+        .map(|row| {
+            row.iter()
+                .map(|&(f, v)| {
+                    let column = features.binary_search(&f).expect("collected above");
+                    (column as u32, v)
+                })
+                .collect()
+        })
+        .collect();
+    let sparse: Vec<&[(u32, f32)]> = local.iter().map(Vec::as_slice).collect();
+    let fitted = streetwise_fit::fit(&sparse, features.len(), targets, fitting)?;
     Ok((features, fitted))
 }
 
@@ -162,37 +164,16 @@ mod tests {
     }
 
     #[test]
-    fn the_sparse_scores_are_linfas_dense_predictions() {
-        let rows = rows();
-        let refs: Vec<&Row> = rows.iter().collect();
-        let targets = [0, 0, 1, 1, 2, 2];
-        let (features, fitted) = fit_linfa(&refs, &targets, FIT).unwrap();
-        let labels = ["a", "a", "b", "b", "c", "c"];
-        let head = Head::fit(&refs, &labels, FIT).unwrap();
-        for row in &rows {
-            let mut dense = Array2::<f64>::zeros((1, features.len()));
-            for &(f, v) in row {
-                dense[[0, features.binary_search(&f).unwrap()]] = f64::from(v);
-            }
-            let expected = fitted.predict_probabilities(&dense);
-            let got = head.probabilities(row);
-            for (e, g) in expected.row(0).iter().zip(&got) {
-                assert!((*e as f32 - g).abs() < 1e-4, "{expected:?} vs {got:?}");
-            }
-        }
-    }
-
-    #[test]
     fn a_head_learns_which_feature_means_which_class() {
         let rows = rows();
         let refs: Vec<&Row> = rows.iter().collect();
         let head = Head::fit(&refs, &["a", "a", "b", "b", "c", "c"], FIT).unwrap();
         assert_eq!(head.classes, ["a", "b", "c"]);
-        let p = head.probabilities(&vec![(2, 1.0)]);
+        let p = head.probabilities(&vec![(2, 1.0)], 1.0);
         assert!(p[1] > p[0] && p[1] > p[2], "{p:?}");
         assert!((p.iter().sum::<f32>() - 1.0).abs() < 1e-5);
         // A feature no example had leaves the prior.
-        let p = head.probabilities(&vec![(99, 1.0)]);
+        let p = head.probabilities(&vec![(99, 1.0)], 1.0);
         assert!(p.iter().all(|p| (p - 1.0 / 3.0).abs() < 0.2), "{p:?}");
     }
 
@@ -200,6 +181,6 @@ mod tests {
     fn one_class_is_certain() {
         let rows = rows();
         let head = Head::fit(&[&rows[0]], &["a"], FIT).unwrap();
-        assert_eq!(head.probabilities(&vec![(0, 1.0)]), vec![1.0]);
+        assert_eq!(head.probabilities(&vec![(0, 1.0)], 1.0), vec![1.0]);
     }
 }

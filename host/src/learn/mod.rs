@@ -8,6 +8,7 @@
 //! `seed/corpus/`, and the district's decided history ([`train`]). Scoring an event is pure and
 //! cheap; storing, loading and switching models is [`crate::understanding`]'s.
 
+mod calibrate;
 mod corpus;
 mod evaluate;
 mod head;
@@ -15,6 +16,7 @@ mod text;
 mod train;
 mod vocabulary;
 
+pub use calibrate::Calibration;
 pub use corpus::{CorpusError, Labelled, Split, load_corpus, parse_corpus, parse_corpus_lenient};
 pub use evaluate::{Evaluation, evaluate};
 pub use head::Fitting;
@@ -37,6 +39,7 @@ pub struct Model {
     categories: Head,
     /// One head per category, in the order of `categories.classes`.
     items: Vec<Head>,
+    calibration: Calibration,
     pub info: ModelInfo,
 }
 
@@ -49,6 +52,9 @@ pub struct ModelInfo {
     pub from_corpus: usize,
     pub from_history: usize,
     pub terms: usize,
+    /// Examples held back from fitting to calibrate the confidences on.
+    pub held_back: usize,
+    pub calibration: Calibration,
 }
 
 /// A model's answer for one description: the likeliest items, best first.
@@ -77,32 +83,46 @@ pub enum ModelBytesError {
 
 impl Model {
     /// The likeliest items for `description`: the best items of the three likeliest
-    /// categories, ranked by their joint probability.
+    /// categories, ranked by their joint probability as fitted; each carries its calibrated
+    /// confidence. (Calibrating each layer separately could reorder items across
+    /// categories; the fitted order is the more accurate one.)
     pub fn predict(&self, description: &str, keywords: &KeywordClassifier) -> Prediction {
         let row = self.vocabulary.row(&text::terms(description, keywords));
-        let categories = self.categories.probabilities(&row);
+        let logits = self.categories.logits(&row);
+        let categories = head::probabilities(&logits, 1.0);
+        let calibrated = head::probabilities(&logits, self.calibration.categories);
         let mut ranked: Vec<usize> = (0..categories.len()).collect();
         ranked.sort_by(|a, b| categories[*b].total_cmp(&categories[*a]));
-        let mut suggestions: Vec<Suggestion> = ranked
+        let mut scored: Vec<(f32, Suggestion)> = ranked
             .iter()
             .take(SUGGESTIONS)
             .flat_map(|&c| {
                 let head = &self.items[c];
-                let items = head.probabilities(&row);
+                let logits = head.logits(&row);
+                let fitted = head::probabilities(&logits, 1.0);
+                let items = head::probabilities(&logits, self.calibration.items);
                 let category = &self.categories.classes[c];
-                let p_category = categories[c];
-                head.classes
-                    .iter()
-                    .zip(items)
-                    .map(move |(item, p)| Suggestion {
-                        item_code: item.clone(),
-                        category_code: category.clone(),
-                        confidence: p_category * p,
-                    })
+                let (p_fitted, p_calibrated) = (categories[c], calibrated[c]);
+                head.classes.iter().zip(fitted.into_iter().zip(items)).map(
+                    move |(item, (fitted, p))| {
+                        (
+                            p_fitted * fitted,
+                            Suggestion {
+                                item_code: item.clone(),
+                                category_code: category.clone(),
+                                confidence: p_calibrated * p,
+                            },
+                        )
+                    },
+                )
             })
             .collect();
-        suggestions.sort_by(|a, b| b.confidence.total_cmp(&a.confidence));
-        suggestions.truncate(SUGGESTIONS);
+        scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+        let suggestions: Vec<Suggestion> = scored
+            .into_iter()
+            .take(SUGGESTIONS)
+            .map(|(_, s)| s)
+            .collect();
         let category_confidence = suggestions
             .first()
             .and_then(|s| {
@@ -111,7 +131,7 @@ impl Model {
                     .iter()
                     .position(|c| *c == s.category_code)
             })
-            .map_or(0.0, |c| categories[c]);
+            .map_or(0.0, |c| calibrated[c]);
         Prediction {
             suggestions,
             category_confidence,

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use super::calibrate::{Calibration, Held, calibrate};
 use super::head::{FitError, Fitting, Head, Row};
 use super::text;
 use super::vocabulary::Vocabulary;
@@ -38,6 +39,9 @@ pub struct Training {
     /// At most this many terms are learned (the most widespread): the fitting's cost grows
     /// with examples × terms.
     pub max_terms: usize,
+    /// One corpus or history example in this many is held back from fitting to calibrate
+    /// the confidences on (0: none, the confidences stay uncalibrated).
+    pub calibrate_one_in: u64,
 }
 
 impl Default for Training {
@@ -52,7 +56,8 @@ impl Default for Training {
                 max_iterations: 60,
             },
             min_documents: 2,
-            max_terms: 6000,
+            max_terms: 12_000,
+            calibrate_one_in: 10,
         }
     }
 }
@@ -140,6 +145,12 @@ pub fn train(
             .expect("filtered to catalog items")
     };
     let labels: Vec<String> = examples.iter().map(|e| category_of(e)).collect();
+    let held_back = |e: &Example| {
+        training.calibrate_one_in > 0
+            && e.origin != Origin::Catalog
+            && fnv(&e.text) % training.calibrate_one_in == 0
+    };
+    let fitted: Vec<usize> = (0..total).filter(|&i| !held_back(examples[i])).collect();
     let heads = 1 + labels
         .iter()
         .collect::<std::collections::BTreeSet<_>>()
@@ -149,15 +160,15 @@ pub fn train(
         done: 0,
         total: heads,
     });
-    let all: Vec<&Row> = rows.iter().collect();
-    let label_refs: Vec<&str> = labels.iter().map(String::as_str).collect();
+    let all: Vec<&Row> = fitted.iter().map(|&i| &rows[i]).collect();
+    let label_refs: Vec<&str> = fitted.iter().map(|&i| labels[i].as_str()).collect();
     let categories = Head::fit(&all, &label_refs, training.categories)?;
 
     let mut by_category: BTreeMap<&str, (Vec<&Row>, Vec<&str>)> = BTreeMap::new();
-    for ((row, example), category) in rows.iter().zip(&examples).zip(&labels) {
-        let entry = by_category.entry(category.as_str()).or_default();
-        entry.0.push(row);
-        entry.1.push(example.item.as_str());
+    for &i in &fitted {
+        let entry = by_category.entry(labels[i].as_str()).or_default();
+        entry.0.push(&rows[i]);
+        entry.1.push(examples[i].item.as_str());
     }
     let mut items = Vec::with_capacity(categories.classes.len());
     for (done, category) in categories.classes.iter().enumerate() {
@@ -175,6 +186,27 @@ pub fn train(
         total: heads,
     });
 
+    let held: Vec<Held<'_>> = (0..total)
+        .filter(|&i| held_back(examples[i]))
+        .filter_map(|i| {
+            let category = categories.classes.iter().position(|c| *c == labels[i])?;
+            let item = items[category]
+                .classes
+                .iter()
+                .position(|c| *c == examples[i].item)?;
+            Some(Held {
+                row: &rows[i],
+                category,
+                item,
+            })
+        })
+        .collect();
+    let calibration = if held.is_empty() {
+        Calibration::default()
+    } else {
+        calibrate(&categories, &items, &held)
+    };
+
     let count = |origin| examples.iter().filter(|e| e.origin == origin).count();
     Ok(Model {
         info: ModelInfo {
@@ -184,9 +216,19 @@ pub fn train(
             from_corpus: count(Origin::Corpus),
             from_history: count(Origin::History),
             terms: vocabulary.len(),
+            held_back: held.len(),
+            calibration,
         },
         vocabulary,
         categories,
         items,
+        calibration,
+    })
+}
+
+/// A stable hash of a text (FNV-1a), to hold back the same examples in every training.
+fn fnv(text: &str) -> u64 {
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
     })
 }

@@ -106,7 +106,7 @@ pub async fn store(
     after: Option<i64>,
 ) -> anyhow::Result<Option<i64>> {
     let bytes = trained.model.to_bytes()?;
-    let info = serde_json::to_string(&ModelInfoJson::from(&trained.model.info))?;
+    let info = serde_json::to_string(&trained.model.info)?;
     let evaluation = trained
         .evaluation
         .as_ref()
@@ -292,30 +292,6 @@ pub async fn retrain_if_due(
     Ok(version)
 }
 
-/// [`learn::ModelInfo`] as stored (JSON).
-#[derive(serde::Serialize)]
-struct ModelInfoJson<'a> {
-    catalog_version: &'a str,
-    examples: usize,
-    from_catalog: usize,
-    from_corpus: usize,
-    from_history: usize,
-    terms: usize,
-}
-
-impl<'a> From<&'a learn::ModelInfo> for ModelInfoJson<'a> {
-    fn from(i: &'a learn::ModelInfo) -> Self {
-        ModelInfoJson {
-            catalog_version: &i.catalog_version,
-            examples: i.examples,
-            from_catalog: i.from_catalog,
-            from_corpus: i.from_corpus,
-            from_history: i.from_history,
-            terms: i.terms,
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -367,7 +343,8 @@ mod tune {
                 max_iterations: env("TUNE_ITER", 150.0) as u64,
             },
             min_documents: env("TUNE_MIN_DF", 2.0) as usize,
-            max_terms: env("TUNE_MAX_TERMS", 6000.0) as usize,
+            max_terms: env("TUNE_MAX_TERMS", 12000.0) as usize,
+            calibrate_one_in: env("TUNE_CALIBRATE", 10.0) as u64,
         };
         let started = std::time::Instant::now();
         let model = learn::train(&catalog, &examples, training, &mut |_| {}).unwrap();
@@ -388,7 +365,7 @@ mod tune {
                 .collect::<Vec<_>>(),
             0.4,
         );
-        for t in [0.1f32, 0.15, 0.2, 0.25, 0.3, 0.4] {
+        for t in [0.2f32, 0.3, 0.4, 0.5, 0.6, 0.7] {
             let e = learn::evaluate(&model, &catalog, &heldout(&corpus), t);
             println!(
                 "t={t}: auto {:.2} cat {:.3} item {:.3}",
@@ -398,8 +375,11 @@ mod tune {
             );
         }
         println!(
-            "{training:?}\ntrained in {trained:?}, {} terms\n{evaluation}\ntrain accuracy {:.3}",
-            model.info.terms, train_eval.category_accuracy
+            "{training:?}\ntrained in {trained:?}, {} terms, {:?} on {} held back\n{evaluation}\ntrain accuracy {:.3}",
+            model.info.terms,
+            model.info.calibration,
+            model.info.held_back,
+            train_eval.category_accuracy
         );
     }
 }
