@@ -58,6 +58,7 @@ impl Head {
 
     /// The probability of each class, in the order of [`Head::classes`], with the logits
     /// divided by `temperature` (1 leaves them; below 1 sharpens, above 1 softens).
+    #[cfg(test)]
     pub fn probabilities(&self, row: &Row, temperature: f32) -> Vec<f32> {
         probabilities(&self.logits(row), temperature)
     }
