@@ -6,10 +6,14 @@
 //! - [`baseline`]: hours of the week, a window's part of each, a place's expected count.
 //! - [`detect`]: the thresholds, and whether a count is abnormal.
 //!
-//! All three are pure: no clock, no database.
+//! Those three are pure. [`scan`] runs them over the database at a given time (the platform's
+//! clock) and raises or updates the stored warnings; the warnings are `storage::surges`', who
+//! may see and handle them `auth::policy`'s.
 
 pub mod baseline;
 pub mod detect;
 pub mod poisson;
+pub mod scan;
 
 pub use detect::{Abnormal, Thresholds, assess};
+pub use scan::{ScanError, Scanned, SurgeConfig};
