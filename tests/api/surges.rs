@@ -349,3 +349,50 @@ async fn only_the_centre_acknowledges_and_closes_and_only_district_callers_read(
     assert_eq!(find("close_surge", "ok").len(), 1);
     assert_eq!(find("acknowledge_surge", "denied").len(), 6);
 }
+
+#[tokio::test]
+async fn the_centre_sees_the_warning_on_its_page_and_acknowledges_it_with_the_button() {
+    use reqwest::header::{CONTENT_TYPE, COOKIE, LOCATION};
+    let (app, clock) = spawn(Backend::Sqlite, |_| {}).await.unwrap();
+    burst(&app, &clock, 5).await;
+    assert_eq!(scan(&app, &clock, "10:30").await, scanned(2, 0));
+    let id = of_kind(&surges(&app, "").await, "item")[0]["id"]
+        .as_i64()
+        .unwrap();
+    let centre = super::authz_console::sign_in(&app, CENTRE).await;
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let page = |client: reqwest::Client| {
+        let request = client
+            .get(format!("{}/surges", app.address))
+            .header(COOKIE, &centre.cookie);
+        async move { request.send().await.unwrap().text().await.unwrap() }
+    };
+    let html = page(client.clone()).await;
+    assert!(
+        html.contains(r#"href="/surges" aria-current="page">预警监测"#),
+        "{html}"
+    );
+    assert!(
+        html.contains("暴露垃圾") && html.contains("山厦社区"),
+        "{html}"
+    );
+    let form = format!(r#"action="/surges/{id}/acknowledge""#);
+    assert!(html.contains(&form), "{html}");
+
+    let response = client
+        .post(format!("{}/surges/{id}/acknowledge", app.address))
+        .header(COOKIE, &centre.cookie)
+        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(format!("_csrf={}", centre.csrf))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(response.headers()[LOCATION], "/surges?done=acknowledge");
+    let html = page(client).await;
+    assert!(!html.contains(&form), "acknowledged: only 关闭 is left");
+    assert!(html.contains("确认：刘晓敏"), "{html}");
+}

@@ -22,6 +22,7 @@ mod login;
 mod map;
 mod plugins;
 mod rankings;
+mod surges;
 mod text;
 mod warnings;
 
@@ -56,6 +57,9 @@ pub fn router() -> Router<Arc<Platform>> {
         .route("/cases/{id}/reveal", post(case_actions::reveal))
         .route("/warnings", get(warnings::page_route))
         .route("/rankings", get(rankings::page_route))
+        .route("/surges", get(surges::page_route))
+        .route("/surges/{id}/acknowledge", post(surges::acknowledge))
+        .route("/surges/{id}/close", post(surges::close))
         .route("/plugins", get(plugins::index))
         .route("/plugins/{street}", get(plugins::page_route))
         .route("/plugins/{street}/{name}/activate", post(plugins::activate))
