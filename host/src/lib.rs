@@ -13,6 +13,7 @@
 //! - [`timers`]: each case's handling clock (deadline, pauses, extensions), early warnings,
 //!   overdue supervision and escalation, fired from the database. [`clock`]: where "now"
 //!   comes from.
+//! - [`surge`]: surges and hot spots (预警监测), counts per place against their own history.
 //! - [`storage`]: SQLite or PostgreSQL through one portable set of queries.
 //! - [`http`]: the API. [`app`]: the listener. [`platform`]: everything wired together.
 //! - [`indicators`]: 结案率, 按期处置率 and the rest per street and unit, the score and the
@@ -49,6 +50,7 @@ pub mod runtime;
 pub mod seed;
 pub mod settings;
 pub mod storage;
+pub mod surge;
 pub mod telemetry;
 pub mod timers;
 pub mod understanding;

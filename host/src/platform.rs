@@ -1,5 +1,7 @@
 //! The platform: the services of one running host wired together, and the operations the
-//! HTTP API and the command line offer on them.
+//! HTTP API and the command line offer on them ([`surges`]: the surge warnings').
+
+mod surges;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -22,6 +24,7 @@ use crate::reference::{Reference, SharedReference};
 use crate::runtime::{CompiledPlugin, DeployError, LoadedPlugin, Registry, Runtime};
 use crate::settings::Settings;
 use crate::storage::{Db, DeployMode, NewVersion, PluginVersion};
+use crate::surge::SurgeConfig;
 use crate::timers::{self, Fired};
 use crate::understanding::{Keeping, Understanding, training};
 use crate::versions::{ReplayGate, Shadows, VersionError, load_version};
@@ -45,6 +48,9 @@ pub struct Platform {
     timer_task: JoinHandle<()>,
     classifier_task: JoinHandle<()>,
     retrain_every: Option<SignedDuration>,
+    /// What the surge scan watches and when it warns.
+    surges: SurgeConfig,
+    surge_task: JoinHandle<()>,
 }
 
 /// How a new plugin version is stored and run.
@@ -177,6 +183,18 @@ impl Platform {
             tracing::info!("case timers are not run by this host");
             tokio::spawn(async {})
         };
+        let surges = settings.surges.config();
+        let surge_task = if settings.surges.run_surges {
+            tokio::spawn(crate::surge::scan::run(
+                db.clone(),
+                surges,
+                settings.clock.clone(),
+                settings.surges.scan_every(),
+            ))
+        } else {
+            tracing::info!("surges are not watched by this host");
+            tokio::spawn(async {})
+        };
         let admin_token = auth::admin_token(settings)?;
         let platform = Arc::new(Self {
             pipeline,
@@ -191,6 +209,8 @@ impl Platform {
             timer_task,
             classifier_task,
             retrain_every,
+            surges,
+            surge_task,
         });
         if let Some(manifest) = &settings.examples {
             platform.deploy_manifest(manifest).await?;
@@ -429,6 +449,7 @@ impl Platform {
         self.scenario_task.abort();
         self.timer_task.abort();
         self.classifier_task.abort();
+        self.surge_task.abort();
         self.db().close().await;
     }
 }

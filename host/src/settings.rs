@@ -1,9 +1,13 @@
 //! Typed settings. Every field has a default that runs with no file and no environment;
 //! each can be set by a flag or a `STREETWISE_*` environment variable.
 
+mod surges;
+
 use std::path::PathBuf;
 
 use clap::Args;
+
+pub use surges::SurgeSettings;
 
 use crate::clock::Clock;
 use crate::indicators::Weights;
@@ -87,6 +91,9 @@ pub struct Settings {
 
     #[command(flatten)]
     pub duplicates: DuplicateSettings,
+
+    #[command(flatten)]
+    pub surges: SurgeSettings,
 
     /// Where "now" comes from: the system clock, or a driven clock in tests.
     #[arg(skip)]

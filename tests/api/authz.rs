@@ -109,6 +109,24 @@ fn rows() -> Vec<Row> {
             [401, 403, 200, 200, 200, 200, 200],
         ),
         row(M::GET, "/api/v1/audit", [401, 403, 403, 403, 200, 403, 200]),
+        // Surge warnings: district-wide readers; only the centre handles them.
+        row(
+            M::GET,
+            "/api/v1/surges",
+            [401, 403, 403, 403, 403, 200, 200],
+        ),
+        with(
+            M::POST,
+            "/api/v1/surges/000000000000/acknowledge",
+            json!({}),
+            [401, 403, 403, 403, 403, 404, 403],
+        ),
+        with(
+            M::POST,
+            "/api/v1/surges/000000000000/close",
+            json!({}),
+            [401, 403, 403, 403, 403, 404, 403],
+        ),
         row(M::GET, "/metrics", [401, 403, 403, 403, 200, 200, 200]),
         row(
             M::GET,

@@ -60,6 +60,7 @@ pub fn rows() -> Vec<Row> {
         get("/cases/{B}", [303, 403, 200, 403, 200, 200]),
         get("/warnings", [303, 200, 200, 200, 200, 200]),
         get("/rankings", [303, 200, 200, 200, 200, 200]),
+        get("/surges", [303, 403, 403, 403, 200, 200]),
         get("/plugins", [303, 403, 403, 403, 200, 200]),
         get("/plugins/buji", [303, 403, 403, 200, 200, 200]),
         get("/plugins/bantian", [303, 403, 403, 403, 200, 200]),
@@ -106,17 +107,28 @@ pub fn rows() -> Vec<Row> {
             "",
             [303, 403, 403, 403, 403, 404],
         ),
+        post(
+            "/surges/000000000000/acknowledge",
+            "",
+            [303, 403, 403, 403, 404, 403],
+        ),
+        post(
+            "/surges/000000000000/close",
+            "",
+            [303, 403, 403, 403, 404, 403],
+        ),
         post("/logout", "", [303, 303, 303, 303, 303, 303]),
     ]
 }
 
 /// A signed-in person's cookie and CSRF token.
-struct Person {
-    cookie: String,
-    csrf: String,
+pub struct Person {
+    pub cookie: String,
+    pub csrf: String,
 }
 
-async fn sign_in(app: &TestApp, staff_id: &str) -> Person {
+/// Creates `staff_id`'s account and signs them in, their own password chosen.
+pub async fn sign_in(app: &TestApp, staff_id: &str) -> Person {
     let db = app.platform.db();
     let one_time = accounts::create(
         db,

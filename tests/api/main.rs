@@ -21,6 +21,7 @@ mod rankings;
 mod restart;
 mod sandbox;
 mod sandbox_hardening;
+mod surges;
 mod timers;
 mod tokens;
 mod understanding;

@@ -2,17 +2,21 @@
 //! themselves. Which lifecycle role may take which action stays the transition table's
 //! (`crate::lifecycle`); this module says which roles a caller holds and on which cases.
 //!
-//! | caller | sees cases of | acts on cases as | plugins of a street | accounts, tokens |
-//! |---|---|---|---|---|
-//! | handler, section chief, unit admin | their unit | that post, in their unit | no | no |
-//! | inspector | their street (or the district) | inspector | no | no |
-//! | dispatcher (指挥中心) | the district | centre | read | no |
-//! | street leader / district leader | their street / the district | leader (督办) | read | no |
-//! | street admin (person or token) | their street | — | read, write | no |
-//! | district IT | the district | — | read, write | yes |
-//! | `district_admin` token | the district | — | read, write | yes |
-//! | `read_only` token | its street or the district | — | read | no |
-//! | `channel` token | what it submitted | — | no | no |
+//! | caller | sees cases of | acts on cases as | plugins of a street | accounts, tokens | surge warnings |
+//! |---|---|---|---|---|---|
+//! | handler, section chief, unit admin | their unit | that post, in their unit | no | no | no |
+//! | inspector | their street (or the district) | inspector | no | no | no |
+//! | dispatcher (指挥中心) | the district | centre | read | no | read, handle |
+//! | street leader / district leader | their street / the district | leader (督办) | read | no | — / read |
+//! | street admin (person or token) | their street | — | read, write | no | no |
+//! | district IT | the district | — | read, write | yes | read |
+//! | `district_admin` token | the district | — | read, write | yes | read |
+//! | `read_only` token | its street or the district | — | read | no | — / read |
+//! | `channel` token | what it submitted | — | no | no | no |
+//!
+//! Surge warnings are district-wide: only callers whose reach is the district see them, and
+//! only the centre acknowledges and closes them (an operational act, like working a case, so
+//! not a machine's even with a `district_admin` token).
 
 use super::Refusal;
 use crate::domain::{CaseScope, Principal, Reach, Scope, Source, StaffRole};
@@ -31,6 +35,10 @@ pub enum Access {
     People,
     /// Read the efficiency rankings (效能排名).
     Rankings,
+    /// Read the district's surge warnings (预警监测).
+    Surges,
+    /// Acknowledge and close surge warnings.
+    HandleSurges,
 }
 
 /// The lifecycle roles a caller holds.
@@ -169,6 +177,19 @@ pub fn check(principal: &Principal, access: Access, street: Option<&str>) -> Res
         Access::People => {
             principal.scope == Some(Scope::DistrictAdmin) || post == Some(StaffRole::DistrictIt)
         }
+        Access::Surges => match (principal.scope, post) {
+            (Some(Scope::DistrictAdmin | Scope::ReadOnly), _) => true,
+            (_, Some(p)) => matches!(
+                p,
+                StaffRole::Dispatcher | StaffRole::DistrictLeader | StaffRole::DistrictIt
+            ),
+            _ => false,
+        },
+        Access::HandleSurges => match (principal.scope, post) {
+            (Some(Scope::ReadOnly), _) => return Err(Refusal::ReadOnly),
+            (_, Some(p)) => p == StaffRole::Dispatcher,
+            _ => false,
+        },
     };
     if !allowed {
         return Err(Refusal::NotYourPost);

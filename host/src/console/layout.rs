@@ -102,6 +102,9 @@ fn nav(principal: &Principal) -> Vec<(&'static str, String)> {
     if !roles.is_empty() {
         items.push(("预警与督办", "/warnings".to_string()));
     }
+    if policy::check(principal, Access::Surges, None).is_ok() {
+        items.push(("预警监测", "/surges".to_string()));
+    }
     if policy::check(principal, Access::Rankings, None).is_ok() {
         items.push(("效能排名", "/rankings".to_string()));
     }

@@ -23,6 +23,7 @@ mod map;
 mod plugins;
 mod queue;
 mod rankings;
+mod surges;
 mod text;
 mod warnings;
 
@@ -58,6 +59,9 @@ pub fn router() -> Router<Arc<Platform>> {
         .route("/cases/{id}/reveal", post(case_actions::reveal))
         .route("/warnings", get(warnings::page_route))
         .route("/rankings", get(rankings::page_route))
+        .route("/surges", get(surges::page_route))
+        .route("/surges/{id}/acknowledge", post(surges::acknowledge))
+        .route("/surges/{id}/close", post(surges::close))
         .route("/plugins", get(plugins::index))
         .route("/plugins/{street}", get(plugins::page_route))
         .route("/plugins/{street}/{name}/activate", post(plugins::activate))

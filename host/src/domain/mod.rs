@@ -1,6 +1,7 @@
-//! The domain: events, the catalog, areas, units with their sections and staff, and the
-//! decisions taken about an event, as plain Rust types. Nothing here knows about HTTP, SQL or
-//! WebAssembly; the adapters depend on these types, never the reverse.
+//! The domain: events, the catalog, areas, units with their sections and staff, the
+//! decisions taken about an event and the surge warnings raised over many, as plain Rust
+//! types. Nothing here knows about HTTP, SQL or WebAssembly; the adapters depend on these
+//! types, never the reverse.
 
 mod access;
 mod area;
@@ -10,6 +11,7 @@ mod decision;
 mod duplicate;
 mod event;
 mod staff;
+mod surge;
 mod time_limit;
 mod unit;
 
@@ -24,5 +26,6 @@ pub use decision::{
 pub use duplicate::{DuplicateLink, OpenReport};
 pub use event::{Event, Location, Priority, Reporter, Source};
 pub use staff::{Assignee, Section, SectionRef, Staff, StaffRole, covers};
+pub use surge::{SurgeChange, SurgeKey, SurgeKind, SurgeStatus, SurgeWarning};
 pub use time_limit::{Measure, TimeLimit, TimeUnit};
 pub use unit::{Unit, UnitKind};

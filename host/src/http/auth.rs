@@ -217,6 +217,18 @@ impl Caller {
             .await
     }
 
+    /// Reading the district's surge warnings.
+    pub async fn require_surges(&self) -> Result<(), ApiError> {
+        self.require(Access::Surges, None, "read_surges", "surges")
+            .await
+    }
+
+    /// Acknowledging or closing a surge warning.
+    pub async fn require_surge_handling(&self, action: &str, target: &str) -> Result<(), ApiError> {
+        self.require(Access::HandleSurges, None, action, target)
+            .await
+    }
+
     /// Seeing one case: `403` (audited) when it is outside the caller's reach.
     pub async fn require_case(
         &self,

@@ -17,6 +17,7 @@ pub(crate) mod rankings;
 pub(crate) mod reporter;
 pub mod serve;
 pub(crate) mod session;
+pub(crate) mod surges;
 pub(crate) mod versions;
 
 use std::sync::Arc;
@@ -53,6 +54,7 @@ pub fn router(platform: Arc<Platform>, body_read_timeout: std::time::Duration) -
         .merge(metrics::router())
         .merge(rankings::router())
         .merge(reporter::router())
+        .merge(surges::router())
         .merge(session::router().layer(DefaultBodyLimit::max(MAX_JSON_BYTES)))
         .merge(accounts::router().layer(DefaultBodyLimit::max(MAX_JSON_BYTES)))
         .merge(cases::router().layer(DefaultBodyLimit::max(MAX_JSON_BYTES)))

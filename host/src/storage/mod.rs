@@ -16,6 +16,8 @@ mod reference;
 mod shadow;
 mod staff;
 pub(crate) use staff::adjust_workloads;
+mod surge_counts;
+pub mod surges;
 mod timeline;
 pub mod tokens;
 

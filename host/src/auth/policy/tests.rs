@@ -197,3 +197,57 @@ fn scopes_read_back_from_their_names() {
     }
     assert_eq!(Scope::parse("root"), None);
 }
+
+#[test]
+fn surge_warnings_are_read_district_wide_and_handled_only_by_the_centre() {
+    let dispatcher = person(
+        StaffRole::Dispatcher,
+        "district.command-centre",
+        Reach::District,
+    );
+    let leader = person(
+        StaffRole::DistrictLeader,
+        "district.command-centre",
+        Reach::District,
+    );
+    let it = person(
+        StaffRole::DistrictIt,
+        "district.command-centre",
+        Reach::District,
+    );
+    let admin = Principal::bootstrap_admin();
+    let read_only = token(Scope::ReadOnly, Reach::District);
+    for reader in [&dispatcher, &leader, &it, &admin, &read_only] {
+        assert_eq!(check(reader, Access::Surges, None), Ok(()), "{reader:?}");
+    }
+    assert_eq!(check(&dispatcher, Access::HandleSurges, None), Ok(()));
+    for other in [&leader, &it, &admin] {
+        assert_eq!(
+            check(other, Access::HandleSurges, None),
+            Err(Refusal::NotYourPost)
+        );
+    }
+    assert_eq!(
+        check(&read_only, Access::HandleSurges, None),
+        Err(Refusal::ReadOnly)
+    );
+    let street_leader = person(StaffRole::StreetLeader, "buji.office", street(BUJI));
+    assert_eq!(
+        check(&street_leader, Access::Surges, None),
+        Err(Refusal::NotYourPost)
+    );
+    let buji_read_only = token(Scope::ReadOnly, street(BUJI));
+    assert_eq!(
+        check(&buji_read_only, Access::Surges, None),
+        Err(Refusal::DistrictOnly)
+    );
+    assert_eq!(
+        check(&buji_handler(), Access::Surges, None),
+        Err(Refusal::NotYourPost)
+    );
+    let street_admin = token(Scope::StreetAdmin, street(BUJI));
+    assert_eq!(
+        check(&street_admin, Access::Surges, None),
+        Err(Refusal::NotYourPost)
+    );
+}

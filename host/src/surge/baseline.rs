@@ -1,0 +1,170 @@
+//! A place's baseline by hour of week: how many events it usually has in a window, from its
+//! own history at the same hours of the week (a Tuesday 10:00 against earlier Tuesdays 10:00,
+//! not against Sunday nights). Pure.
+//!
+//! Hours of the week are China time (UTC+8 all year, no daylight saving), Monday 00:00 being
+//! hour 0, and are computed from epoch milliseconds by integer arithmetic, so the database
+//! groups events into them with the same formula ([`HOUR_OF_WEEK_AT_EPOCH`]).
+
+use jiff::{SignedDuration, Timestamp};
+
+pub const HOURS_PER_WEEK: i64 = 168;
+pub const HOUR_MS: i64 = 3_600_000;
+/// The hour of the week of the Unix epoch, 1970-01-01T00:00Z: Thursday 08:00 in China, hour
+/// 3 × 24 + 8 of a week that starts on Monday.
+pub const HOUR_OF_WEEK_AT_EPOCH: i64 = 80;
+
+/// The hour of the week (0 = Monday 00:00-01:00 China time, 167 = Sunday 23:00-24:00) of `t`.
+pub fn hour_of_week(t: Timestamp) -> u8 {
+    let hour = t.as_millisecond().div_euclid(HOUR_MS);
+    (hour + HOUR_OF_WEEK_AT_EPOCH).rem_euclid(HOURS_PER_WEEK) as u8
+}
+
+/// The start of the hour `t` is in.
+fn hour_start(t: Timestamp) -> Timestamp {
+    let ms = t.as_millisecond().div_euclid(HOUR_MS) * HOUR_MS;
+    Timestamp::from_millisecond(ms).unwrap_or(t)
+}
+
+/// The hours of the week the window `[start, end)` overlaps, each with the part of that hour
+/// it covers (0 < part ≤ 1), in time order. A window of a week or more covers each hour once
+/// per week and is cut to its last week.
+pub fn overlaps(start: Timestamp, end: Timestamp) -> Vec<(u8, f64)> {
+    let week = SignedDuration::from_hours(HOURS_PER_WEEK);
+    let start = start.max(end - week);
+    let mut out = Vec::new();
+    let mut at = start;
+    while at < end {
+        let next = (hour_start(at) + SignedDuration::from_hours(1)).min(end);
+        let part = (next.as_millisecond() - at.as_millisecond()) as f64 / HOUR_MS as f64;
+        out.push((hour_of_week(at), part));
+        at = next;
+    }
+    out
+}
+
+/// Where the history of a window starting at `start` lies: the `weeks` whole weeks before the
+/// hour `start` is in. Every hour of the week is in it exactly `weeks` times, and none of the
+/// window's own hours of this week, so a burst under way cannot raise its own baseline.
+pub fn history(start: Timestamp, weeks: u32) -> (Timestamp, Timestamp) {
+    let end = hour_start(start);
+    let span = SignedDuration::from_hours(HOURS_PER_WEEK * i64::from(weeks.max(1)));
+    (end - span, end)
+}
+
+/// A place's events over its history, counted per hour of the week.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Baseline {
+    weeks: u32,
+    counts: [u64; HOURS_PER_WEEK as usize],
+}
+
+impl Baseline {
+    /// An empty history of `weeks` weeks (at least one).
+    pub fn new(weeks: u32) -> Self {
+        Self {
+            weeks: weeks.max(1),
+            counts: [0; HOURS_PER_WEEK as usize],
+        }
+    }
+
+    /// Adds `count` events that fell in hour `hour` of the week (over all the weeks).
+    pub fn add(&mut self, hour: u8, count: u64) {
+        if let Some(slot) = self.counts.get_mut(usize::from(hour)) {
+            *slot += count;
+        }
+    }
+
+    /// Events expected in a window overlapping these hours: for each hour, the part of it the
+    /// window covers × that hour's mean count per week.
+    pub fn expected(&self, overlaps: &[(u8, f64)]) -> f64 {
+        let weeks = f64::from(self.weeks);
+        overlaps
+            .iter()
+            .map(|&(hour, part)| {
+                let count = self.counts.get(usize::from(hour)).copied().unwrap_or(0);
+                part * count as f64 / weeks
+            })
+            .sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> Timestamp {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn hours_of_the_week_start_on_monday_midnight_china_time() {
+        assert_eq!(hour_of_week(at("2026-11-30T00:00:00+08:00")), 0); // a Monday
+        assert_eq!(hour_of_week(at("2026-11-30T00:59:59+08:00")), 0);
+        assert_eq!(hour_of_week(at("2026-12-01T10:30:00+08:00")), 24 + 10);
+        assert_eq!(hour_of_week(at("2026-12-06T23:59:59+08:00")), 167); // Sunday
+        assert_eq!(hour_of_week(at("1970-01-01T00:00:00Z")), 80);
+    }
+
+    #[test]
+    fn the_formula_agrees_with_the_calendar_for_every_hour_of_a_week() {
+        let monday = at("2026-03-02T00:00:00+08:00");
+        for h in 0..HOURS_PER_WEEK {
+            let t = monday + SignedDuration::from_mins(h * 60 + 17);
+            let local = t.to_zoned_datetime(crate::calendar::china());
+            let weekday = i64::from(local.weekday().to_monday_zero_offset());
+            assert_eq!(
+                i64::from(hour_of_week(t)),
+                weekday * 24 + i64::from(local.hour())
+            );
+        }
+    }
+
+    #[test]
+    fn a_window_across_the_hour_is_split_by_the_minutes_in_each() {
+        let parts = overlaps(
+            at("2026-12-01T09:45:00+08:00"),
+            at("2026-12-01T10:45:00+08:00"),
+        );
+        assert_eq!(parts, vec![(33, 0.25), (34, 0.75)]);
+        let aligned = overlaps(
+            at("2026-12-01T09:00:00+08:00"),
+            at("2026-12-01T10:00:00+08:00"),
+        );
+        assert_eq!(aligned, vec![(33, 1.0)]);
+        let sunday_into_monday = overlaps(
+            at("2026-12-06T23:30:00+08:00"),
+            at("2026-12-07T00:30:00+08:00"),
+        );
+        assert_eq!(sunday_into_monday, vec![(167, 0.5), (0, 0.5)]);
+    }
+
+    #[test]
+    fn the_history_is_whole_weeks_ending_before_the_windows_first_hour() {
+        let (from, to) = history(at("2026-12-01T09:45:00+08:00"), 4);
+        assert_eq!(to, at("2026-12-01T09:00:00+08:00"));
+        assert_eq!(from, at("2026-11-03T09:00:00+08:00"));
+    }
+
+    #[test]
+    fn the_expected_count_weighs_each_hours_weekly_mean_by_the_part_covered() {
+        // Four weeks: 8 events at Tuesday 09:00-10:00 (2 a week), 4 at 10:00-11:00 (1 a week),
+        // 40 on Tuesday afternoons, which a morning window must not see.
+        let mut baseline = Baseline::new(4);
+        baseline.add(33, 8);
+        baseline.add(34, 4);
+        baseline.add(24 + 15, 40);
+        // 09:45-10:45: a quarter of 2 plus three quarters of 1.
+        let parts = overlaps(
+            at("2026-12-01T09:45:00+08:00"),
+            at("2026-12-01T10:45:00+08:00"),
+        );
+        assert!((baseline.expected(&parts) - 1.25).abs() < 1e-12);
+        // The same window on a Wednesday has no history.
+        let parts = overlaps(
+            at("2026-12-02T09:45:00+08:00"),
+            at("2026-12-02T10:45:00+08:00"),
+        );
+        assert_eq!(baseline.expected(&parts), 0.0);
+    }
+}
