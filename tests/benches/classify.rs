@@ -36,7 +36,10 @@ fn main() -> anyhow::Result<()> {
         started.elapsed().as_secs_f64()
     );
     let appeals = heldout(&corpus);
-    println!("{}", learn::evaluate(&model, catalog, &appeals, 0.0));
+    let threshold = streetwise::settings::Settings::defaults()
+        .classifier
+        .manual_dispatch_below;
+    println!("{}", learn::evaluate(&model, catalog, &appeals, threshold));
     learn::warm_up();
 
     let keywords = reference.keywords();

@@ -10,6 +10,9 @@ use jieba_rs::Jieba;
 use crate::classify::KeywordClassifier;
 
 /// One segmenter per process: loading jieba's dictionary takes a few hundred milliseconds.
+/// How many times a matched keyword's item and category terms are counted.
+const KEYWORD_REPEAT: usize = 3;
+
 static JIEBA: LazyLock<Jieba> = LazyLock::new(Jieba::new);
 
 /// Loads the segmenter now rather than on the first event.
@@ -36,9 +39,13 @@ pub fn terms(description: &str, keywords: &KeywordClassifier) -> Vec<String> {
             terms.push(format!("b:{}{}", pair[0], pair[1]));
         }
     }
+    // A catalog keyword is strong evidence among dozens of character terms: it counts as if
+    // said several times (term frequency is sub-linear, so this weighs it about twice).
     for (item, category) in keywords.matched_items(&text) {
-        terms.push(format!("kw:{item}"));
-        terms.push(format!("kc:{category}"));
+        for _ in 0..KEYWORD_REPEAT {
+            terms.push(format!("kw:{item}"));
+            terms.push(format!("kc:{category}"));
+        }
     }
     terms
 }

@@ -215,6 +215,17 @@ async fn seed_model(
     Ok(trained.clone())
 }
 
+/// The sources of the learned classifier, for the seed model's cache key.
+const LEARNING_CODE: [&str; 7] = [
+    include_str!("../learn/text.rs"),
+    include_str!("../learn/vocabulary.rs"),
+    include_str!("../learn/head.rs"),
+    include_str!("../learn/train.rs"),
+    include_str!("../learn/calibrate.rs"),
+    include_str!("../learn/mod.rs"),
+    include_str!("../../fit/src/lib.rs"),
+];
+
 /// What the seed model depends on: the catalog, the corpus, how it is trained and the
 /// code that trains it.
 fn seed_key(catalog: &Catalog) -> u64 {
@@ -227,6 +238,8 @@ fn seed_key(catalog: &Catalog) -> u64 {
     CORPUS.hash(&mut hasher);
     format!("{:?}", Training::default()).hash(&mut hasher);
     env!("CARGO_PKG_VERSION").hash(&mut hasher);
+    // The code that reads texts and fits the model: a change there makes another model.
+    LEARNING_CODE.hash(&mut hasher);
     hasher.finish()
 }
 
@@ -373,6 +386,16 @@ mod tune {
                 e.threshold.automatic_category_accuracy,
                 e.threshold.automatic_item_accuracy
             );
+        }
+        if let Ok(probe) = std::env::var("TUNE_PROBE") {
+            let reference =
+                crate::reference::Reference::new(crate::seed::parts().unwrap()).unwrap();
+            for text in probe.split('|') {
+                println!(
+                    "{text}: {:?}",
+                    model.predict(text, reference.keywords()).suggestions
+                );
+            }
         }
         println!(
             "{training:?}\ntrained in {trained:?}, {} terms, {:?} on {} held back\n{evaluation}\ntrain accuracy {:.3}",
