@@ -148,7 +148,7 @@ pub fn train(
     let held_back = |e: &Example| {
         training.calibrate_one_in > 0
             && e.origin != Origin::Catalog
-            && fnv(&e.text) % training.calibrate_one_in == 0
+            && fnv(&e.text).is_multiple_of(training.calibrate_one_in)
     };
     let fitted: Vec<usize> = (0..total).filter(|&i| !held_back(examples[i])).collect();
     let heads = 1 + labels
