@@ -189,6 +189,10 @@ async fn seed_model(
                     evaluation: Some(evaluation),
                 }));
             }
+            tracing::info!(
+                "no classifier model yet: training one from the catalog and the shipped corpus \
+                 (about a minute)"
+            );
             let examples: Vec<Example> = corpus
                 .iter()
                 .filter(|l| l.split == Split::Train)
