@@ -48,11 +48,11 @@ impl Default for Training {
     fn default() -> Self {
         Training {
             categories: Fitting {
-                alpha: 0.02,
+                alpha: 0.08,
                 max_iterations: 60,
             },
             items: Fitting {
-                alpha: 0.02,
+                alpha: 0.08,
                 max_iterations: 60,
             },
             min_documents: 2,

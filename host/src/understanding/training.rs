@@ -30,11 +30,38 @@ macro_rules! corpus {
     };
 }
 
+/// Training appeals at the borders of the categories the model confused most.
+macro_rules! border_cases {
+    ($($category:literal),*) => {
+        [$(include_str!(concat!("../../../seed/corpus/extra3/", $category, ".jsonl")),)*]
+    };
+}
+
 /// The labelled corpus shipped in `seed/corpus/`.
-const CORPUS: [&str; 54] = corpus!(
-    "01", "02", "03", "04", "05", "06", "07", "08", "09", "10", "11", "12", "13", "14", "15", "16",
-    "17", "18"
+const CORPUS: [&str; 62] = concat_corpus(
+    corpus!(
+        "01", "02", "03", "04", "05", "06", "07", "08", "09", "10", "11", "12", "13", "14", "15",
+        "16", "17", "18"
+    ),
+    border_cases!("02", "03", "08", "09", "13", "14", "15", "18"),
 );
+
+const fn concat_corpus(
+    files: [&'static str; 54],
+    borders: [&'static str; 8],
+) -> [&'static str; 62] {
+    let mut all = [""; 62];
+    let mut i = 0;
+    while i < 54 {
+        all[i] = files[i];
+        i += 1;
+    }
+    while i < 62 {
+        all[i] = borders[i - 54];
+        i += 1;
+    }
+    all
+}
 
 /// Most decided cases one training reads, newest first.
 pub const HISTORY_LIMIT: i64 = 50_000;
@@ -352,12 +379,12 @@ mod tune {
             .collect();
         let training = Training {
             categories: Fitting {
-                alpha: env("TUNE_ALPHA", 0.02),
-                max_iterations: env("TUNE_ITER", 150.0) as u64,
+                alpha: env("TUNE_ALPHA", 0.08),
+                max_iterations: env("TUNE_ITER", 60.0) as u64,
             },
             items: Fitting {
-                alpha: env("TUNE_ITEM_ALPHA", env("TUNE_ALPHA", 0.02)),
-                max_iterations: env("TUNE_ITER", 150.0) as u64,
+                alpha: env("TUNE_ITEM_ALPHA", env("TUNE_ALPHA", 0.08)),
+                max_iterations: env("TUNE_ITER", 60.0) as u64,
             },
             min_documents: env("TUNE_MIN_DF", 2.0) as usize,
             max_terms: env("TUNE_MAX_TERMS", 12000.0) as usize,
@@ -370,7 +397,7 @@ mod tune {
             &model,
             &catalog,
             &heldout(&corpus),
-            env("TUNE_T", 0.4) as f32,
+            env("TUNE_T", 0.5) as f32,
         );
         let train_eval = learn::evaluate(
             &model,
