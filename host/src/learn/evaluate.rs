@@ -182,14 +182,14 @@ impl fmt::Display for Evaluation {
         )?;
         writeln!(
             f,
-            "\ncategory                      support  precision  recall"
+            "\ncategory                       support  precision  recall"
         )?;
         for c in &self.per_category {
             writeln!(
                 f,
-                "{} {:<24}  {:>7}  {:>9}  {:>6}",
+                "{} {}  {:>7}  {:>9}  {:>6}",
                 c.code,
-                c.name,
+                padded(&c.name, 26),
                 c.support,
                 percent(c.precision),
                 percent(c.recall)
@@ -203,4 +203,10 @@ impl fmt::Display for Evaluation {
         }
         Ok(())
     }
+}
+
+/// `text` padded with spaces to `width` terminal columns (a Chinese character takes two).
+fn padded(text: &str, width: usize) -> String {
+    let used: usize = text.chars().map(|c| if c.is_ascii() { 1 } else { 2 }).sum();
+    format!("{text}{}", " ".repeat(width.saturating_sub(used)))
 }
