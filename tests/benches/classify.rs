@@ -7,9 +7,9 @@
 
 use std::time::{Duration, Instant};
 
-use streetwise::learn::{self, Example, Origin, Split, Training};
+use streetwise::learn::{self, Training};
 use streetwise::reference::Reference;
-use streetwise::understanding::training::{heldout, shipped_corpus};
+use streetwise::understanding::training::{corpus_examples, heldout, shipped_corpus};
 
 const ROUNDS: usize = 50;
 
@@ -18,15 +18,7 @@ fn main() -> anyhow::Result<()> {
         Reference::new(streetwise::seed::parts()?).map_err(|e| anyhow::anyhow!("{e:?}"))?;
     let catalog = &reference.catalog;
     let corpus = shipped_corpus(catalog);
-    let examples: Vec<Example> = corpus
-        .iter()
-        .filter(|l| l.split == Split::Train)
-        .map(|l| Example {
-            text: l.text.clone(),
-            item: l.item.clone(),
-            origin: Origin::Corpus,
-        })
-        .collect();
+    let examples = corpus_examples(&corpus);
     let started = Instant::now();
     let model = learn::train(catalog, &examples, Training::default(), &mut |_| {})?;
     println!(

@@ -84,33 +84,35 @@ pub fn load_corpus(path: &Path, catalog: &Catalog) -> Result<Vec<Labelled>, Corp
 /// Parses one file's lines, each checked against `catalog`; every problem is listed as
 /// `line N: ...`.
 pub fn parse_corpus(text: &str, catalog: &Catalog) -> Result<Vec<Labelled>, Vec<String>> {
-    let mut found = Vec::new();
-    let mut problems = Vec::new();
-    for (n, line) in lines(text) {
-        match line {
-            Ok(labelled) if catalog.item(&labelled.item).is_none() => problems.push(format!(
-                "line {n}: item {:?} is not in catalog {}",
-                labelled.item, catalog.version
-            )),
-            Ok(labelled) => found.push(labelled),
-            Err(problem) => problems.push(problem),
-        }
-    }
-    if problems.is_empty() {
-        Ok(found)
-    } else {
-        Err(problems)
-    }
+    parse(text, catalog, Unknown::Refused)
 }
 
 /// The appeals of a file whose items are in `catalog`, leaving out the others (the shipped
 /// corpus is labelled with the seed catalog; an imported catalog may lack some items).
 pub fn parse_corpus_lenient(text: &str, catalog: &Catalog) -> Result<Vec<Labelled>, Vec<String>> {
+    parse(text, catalog, Unknown::Skipped)
+}
+
+/// What becomes of a line naming an item the catalog does not have.
+#[derive(Clone, Copy, PartialEq)]
+enum Unknown {
+    Refused,
+    Skipped,
+}
+
+fn parse(text: &str, catalog: &Catalog, unknown: Unknown) -> Result<Vec<Labelled>, Vec<String>> {
     let mut found = Vec::new();
     let mut problems = Vec::new();
-    for (_, line) in lines(text) {
+    for (n, line) in lines(text) {
         match line {
-            Ok(labelled) if catalog.item(&labelled.item).is_none() => {}
+            Ok(labelled) if catalog.item(&labelled.item).is_none() => {
+                if unknown == Unknown::Refused {
+                    problems.push(format!(
+                        "line {n}: item {:?} is not in catalog {}",
+                        labelled.item, catalog.version
+                    ));
+                }
+            }
             Ok(labelled) => found.push(labelled),
             Err(problem) => problems.push(problem),
         }

@@ -77,10 +77,9 @@ pub fn shipped_corpus(catalog: &Catalog) -> Vec<Labelled> {
         .collect()
 }
 
-/// The examples a model learns from: `corpus`'s train split and the decided history (the
-/// catalog's own text is added by [`learn::train`]).
-pub async fn examples(db: &Db, corpus: &[Labelled], history: bool) -> anyhow::Result<Vec<Example>> {
-    let mut examples: Vec<Example> = corpus
+/// The corpus's training appeals as examples.
+pub fn corpus_examples(corpus: &[Labelled]) -> Vec<Example> {
+    corpus
         .iter()
         .filter(|l| l.split == Split::Train)
         .map(|l| Example {
@@ -88,7 +87,13 @@ pub async fn examples(db: &Db, corpus: &[Labelled], history: bool) -> anyhow::Re
             item: l.item.clone(),
             origin: Origin::Corpus,
         })
-        .collect();
+        .collect()
+}
+
+/// The examples a model learns from: `corpus`'s train split and the decided history (the
+/// catalog's own text is added by [`learn::train`]).
+pub async fn examples(db: &Db, corpus: &[Labelled], history: bool) -> anyhow::Result<Vec<Example>> {
+    let mut examples = corpus_examples(corpus);
     if history {
         let decided = db.decided_history(HISTORY_LIMIT).await?;
         examples.extend(decided.into_iter().map(|(text, item)| Example {
@@ -220,15 +225,7 @@ async fn seed_model(
                 "no classifier model yet: training one from the catalog and the shipped corpus \
                  (about a minute)"
             );
-            let examples: Vec<Example> = corpus
-                .iter()
-                .filter(|l| l.split == Split::Train)
-                .map(|l| Example {
-                    text: l.text.clone(),
-                    item: l.item.clone(),
-                    origin: Origin::Corpus,
-                })
-                .collect();
+            let examples = corpus_examples(&corpus);
             let trained = train(
                 catalog.clone(),
                 examples,
@@ -368,15 +365,7 @@ mod tune {
     fn tune() {
         let catalog = crate::seed::parts().unwrap().catalog;
         let corpus = shipped_corpus(&catalog);
-        let examples: Vec<Example> = corpus
-            .iter()
-            .filter(|l| l.split == Split::Train)
-            .map(|l| Example {
-                text: l.text.clone(),
-                item: l.item.clone(),
-                origin: Origin::Corpus,
-            })
-            .collect();
+        let examples = corpus_examples(&corpus);
         let training = Training {
             categories: Fitting {
                 alpha: env("TUNE_ALPHA", 0.08),
