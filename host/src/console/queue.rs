@@ -52,7 +52,13 @@ async fn render(signed: &Signed, platform: &Platform) -> Result<Markup, Failure>
             tbody {
                 @for r in &waiting {
                     tr {
-                        td { a href=(format!("/cases/{}", r.event.id)) { (r.event.description) } }
+                        td {
+                            a href=(format!("/cases/{}", r.event.id)) { (r.event.description) }
+                            @if let Some(main) = &r.duplicate_of {
+                                br;
+                                span.muted { (duplicate_why(r)) " " a href=(format!("/cases/{main}")) { "查看先报案件" } }
+                            }
+                        }
                         td { (r.event.location.street_name) }
                         td { (when(r.event.received_at)) }
                         td {
@@ -61,7 +67,7 @@ async fn render(signed: &Signed, platform: &Platform) -> Result<Markup, Failure>
                                     (signed.csrf_field())
                                     input type="hidden" name="action" value=(Action::Merge.as_str());
                                     input type="hidden" name="into" value=(main);
-                                    button type="submit" title=(duplicate_why(r)) { "合并至 " (main) }
+                                    button type="submit" title=(format!("合并至 {main}")) { "合并到先报案件" }
                                 }
                                 " "
                             }
