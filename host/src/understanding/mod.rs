@@ -7,7 +7,11 @@
 //! [`training`] gathers the examples, trains, evaluates and stores models (the command line,
 //! the first start and the weekly retraining share it).
 
+mod corpus;
+mod seed;
 pub mod training;
+#[cfg(test)]
+mod tune;
 
 use std::sync::{Arc, RwLock};
 

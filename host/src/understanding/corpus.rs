@@ -1,0 +1,98 @@
+//! The labelled corpus shipped in `seed/corpus/`, compiled into the host: its appeals, the
+//! training split as examples, the held-out split.
+
+use crate::domain::Catalog;
+use crate::learn::{Example, Labelled, Origin, Split, parse_corpus_lenient};
+
+/// The corpus files of every category: `seed/corpus/NN.jsonl` (a train and a held-out split)
+/// and the training appeals of `extra/` and `extra2/`.
+macro_rules! corpus {
+    ($($category:literal),*) => {
+        [$(
+            include_str!(concat!("../../../seed/corpus/", $category, ".jsonl")),
+            include_str!(concat!("../../../seed/corpus/extra/", $category, ".jsonl")),
+            include_str!(concat!("../../../seed/corpus/extra2/", $category, ".jsonl")),
+        )*]
+    };
+}
+
+/// Training appeals at the borders of the categories the model confused most.
+macro_rules! border_cases {
+    ($($category:literal),*) => {
+        [$(include_str!(concat!("../../../seed/corpus/extra3/", $category, ".jsonl")),)*]
+    };
+}
+
+/// The labelled corpus shipped in `seed/corpus/`.
+pub(super) const CORPUS: [&str; 62] = concat_corpus(
+    corpus!(
+        "01", "02", "03", "04", "05", "06", "07", "08", "09", "10", "11", "12", "13", "14", "15",
+        "16", "17", "18"
+    ),
+    border_cases!("02", "03", "08", "09", "13", "14", "15", "18"),
+);
+
+const fn concat_corpus(
+    files: [&'static str; 54],
+    borders: [&'static str; 8],
+) -> [&'static str; 62] {
+    let mut all = [""; 62];
+    let mut i = 0;
+    while i < 54 {
+        all[i] = files[i];
+        i += 1;
+    }
+    while i < 62 {
+        all[i] = borders[i - 54];
+        i += 1;
+    }
+    all
+}
+
+/// The shipped corpus's appeals whose items `catalog` has.
+pub fn shipped_corpus(catalog: &Catalog) -> Vec<Labelled> {
+    CORPUS
+        .iter()
+        .flat_map(|text| {
+            parse_corpus_lenient(text, catalog)
+                .expect("the shipped corpus parses (a unit test checks)")
+        })
+        .collect()
+}
+
+/// The corpus's training appeals as examples.
+pub fn corpus_examples(corpus: &[Labelled]) -> Vec<Example> {
+    corpus
+        .iter()
+        .filter(|l| l.split == Split::Train)
+        .map(|l| Example {
+            text: l.text.clone(),
+            item: l.item.clone(),
+            origin: Origin::Corpus,
+        })
+        .collect()
+}
+
+/// The held-out split of `corpus`.
+pub fn heldout(corpus: &[Labelled]) -> Vec<Labelled> {
+    corpus
+        .iter()
+        .filter(|l| l.split == Split::Heldout)
+        .cloned()
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_shipped_corpus_parses_and_names_seed_catalog_items() {
+        let catalog = crate::seed::parts().unwrap().catalog;
+        for (i, text) in CORPUS.iter().enumerate() {
+            let found = crate::learn::parse_corpus(text, &catalog)
+                .unwrap_or_else(|problems| panic!("corpus file {i}: {problems:?}"));
+            assert!(found.len() >= 30, "corpus file {i} has {}", found.len());
+        }
+    }
+}
