@@ -5,7 +5,8 @@
 
 use tracing::Instrument;
 
-use super::pipeline::{Pipeline, plugin_span, plugin_step, record};
+use super::calls::{plugin_span, plugin_step, record};
+use super::pipeline::Pipeline;
 use crate::domain::{Classification, DecidedBy, Event, TraceStep};
 use crate::reference::Reference;
 use crate::runtime::LoadedPlugin;

@@ -2,6 +2,7 @@
 //! route, set the deadline), durable storage in group commits, and the scenarios that run
 //! after an event is stored.
 
+mod calls;
 mod classifiers;
 mod duplicate;
 mod fields;
@@ -11,11 +12,12 @@ mod pipeline;
 #[cfg(test)]
 mod props;
 mod request;
+mod router;
 mod scenarios;
 mod writer;
 
+pub(crate) use calls::{plugin_span, record, wit_candidates};
 pub use pipeline::{Decision, Pipeline};
-pub(crate) use pipeline::{plugin_span, record, wit_candidates};
 pub use request::{InvalidEvent, LocationRequest, NewEventRequest, ReporterRequest};
 pub use scenarios::ScenarioWorker;
 pub use writer::{StoreError, Writer, Written};

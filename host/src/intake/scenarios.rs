@@ -13,8 +13,9 @@ use std::time::Duration;
 use tokio::sync::Notify;
 use tracing::Instrument;
 
+use super::calls::{self, plugin_span, plugin_step};
 use super::follow_up;
-use super::pipeline::{self, Pipeline, plugin_span, plugin_step};
+use super::pipeline::Pipeline;
 use crate::domain::{Action, ActionRecord, EventRecord, TraceStep};
 use crate::storage::StoredEvent;
 use crate::versions::scenario_verdict;
@@ -129,7 +130,7 @@ impl ScenarioWorker {
                 .instrument(span.clone())
                 .await;
             plugin.settle(ticket, &report);
-            let outcome = match pipeline::record(&plugin, &report, &span).as_str() {
+            let outcome = match calls::record(&plugin, &report, &span).as_str() {
                 "ok" => "applied".to_string(),
                 fault => fault.to_string(),
             };
