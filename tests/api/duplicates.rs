@@ -18,9 +18,12 @@ const BURST: &str = "布吉路口水管爆了，水一直往外喷，路面全�
 const BURST_AGAIN: &str = "布吉路口那边水管爆裂，水往外喷，路上都淹了";
 
 async fn spawn() -> TestApp {
-    let mut settings = test_settings(&temp_dir("duplicates"));
+    TestApp::spawn_with(detecting(test_settings(&temp_dir("duplicates")))).await
+}
+
+fn detecting(mut settings: Settings) -> Settings {
     settings.duplicates = Settings::defaults().duplicates;
-    TestApp::spawn_with(settings).await
+    settings
 }
 
 fn report(description: &str, (lat, lon): (f64, f64)) -> Value {
@@ -45,7 +48,20 @@ fn id(event: &Value) -> String {
 
 #[tokio::test]
 async fn a_second_report_nearby_is_held_with_why_and_a_far_one_is_not() {
-    let app = spawn().await;
+    held_nearby_not_far(spawn().await).await;
+}
+
+#[tokio::test]
+async fn on_postgres_a_second_report_nearby_is_held_and_a_far_one_is_not() {
+    let Some(url) = streetwise_tests::fresh_postgres().await else {
+        return;
+    };
+    let mut settings = detecting(test_settings(&temp_dir("duplicates-pg")));
+    settings.database_url = Some(url);
+    held_nearby_not_far(TestApp::spawn_with(settings).await).await;
+}
+
+async fn held_nearby_not_far(app: TestApp) {
     let first = app.submit(report(BURST, AT)).await;
     assert_eq!(first["status"], "dispatched", "{first}");
     assert!(step(&first, "duplicate").is_none(), "{first}");
