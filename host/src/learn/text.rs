@@ -24,12 +24,18 @@ pub fn warm_up() {
 /// pairs, `kw:` items whose keywords matched, `kc:` their categories.
 pub fn terms(description: &str, keywords: &KeywordClassifier) -> Vec<String> {
     let text: String = description.trim().to_lowercase();
-    let mut terms: Vec<String> = JIEBA
+    let words: Vec<&str> = JIEBA
         .cut(&text, true)
         .into_iter()
         .filter(|word| word.chars().any(char::is_alphanumeric))
-        .map(|word| format!("w:{word}"))
         .collect();
+    let mut terms: Vec<String> = words.iter().map(|word| format!("w:{word}")).collect();
+    // Neighbouring words: "水管 爆" says more than either word.
+    terms.extend(
+        words
+            .windows(2)
+            .map(|pair| format!("p:{}_{}", pair[0], pair[1])),
+    );
     for run in han_runs(&text) {
         let chars: Vec<char> = run.chars().collect();
         for c in &chars {
@@ -77,6 +83,7 @@ mod tests {
         assert!(terms.contains(&"w:楼上".to_string()), "{terms:?}");
         assert!(terms.contains(&"w:东西".to_string()), "{terms:?}");
         assert!(terms.contains(&"b:扔东".to_string()), "{terms:?}");
+        assert!(terms.contains(&"p:楼上_天天".to_string()), "{terms:?}");
         assert!(!terms.iter().any(|t| t.starts_with("kw:")), "{terms:?}");
     }
 
