@@ -127,6 +127,27 @@ fn rows() -> Vec<Row> {
             json!({}),
             [401, 403, 403, 403, 403, 404, 403],
         ),
+        // Reference data: whoever has a token or a session, channels first.
+        row(
+            M::GET,
+            "/api/v1/reference/streets",
+            [401, 200, 200, 200, 200, 200, 200],
+        ),
+        row(
+            M::GET,
+            "/api/v1/reference/catalog",
+            [401, 200, 200, 200, 200, 200, 200],
+        ),
+        row(
+            M::GET,
+            "/api/v1/reference/units",
+            [401, 200, 200, 200, 200, 200, 200],
+        ),
+        row(
+            M::GET,
+            "/api/v1/reference/calendar?year=2026",
+            [401, 200, 200, 200, 200, 200, 200],
+        ),
         row(M::GET, "/metrics", [401, 403, 403, 403, 200, 200, 200]),
         row(
             M::GET,

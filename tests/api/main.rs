@@ -18,6 +18,7 @@ mod people;
 mod plugins;
 mod postgres;
 mod rankings;
+mod reference_data;
 mod restart;
 mod sandbox;
 mod sandbox_hardening;

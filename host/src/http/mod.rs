@@ -14,6 +14,7 @@ mod metrics;
 mod panic;
 mod plugins;
 pub(crate) mod rankings;
+mod reference;
 pub(crate) mod reporter;
 pub mod serve;
 pub(crate) mod session;
@@ -55,6 +56,7 @@ pub fn router(platform: Arc<Platform>, body_read_timeout: std::time::Duration) -
         .merge(rankings::router())
         .merge(reporter::router())
         .merge(surges::router())
+        .merge(reference::router())
         .merge(session::router().layer(DefaultBodyLimit::max(MAX_JSON_BYTES)))
         .merge(accounts::router().layer(DefaultBodyLimit::max(MAX_JSON_BYTES)))
         .merge(cases::router().layer(DefaultBodyLimit::max(MAX_JSON_BYTES)))
