@@ -127,6 +127,12 @@ fn rows() -> Vec<Row> {
             json!({}),
             [401, 403, 403, 403, 403, 404, 403],
         ),
+        // The CSV export: the listing's reach (its rows are checked in `export`).
+        row(
+            M::GET,
+            "/api/v1/events.csv?street=buji",
+            [401, 200, 200, 200, 200, 200, 200],
+        ),
         // Reference data: whoever has a token or a session, channels first.
         row(
             M::GET,

@@ -9,6 +9,7 @@ mod console;
 mod devkit;
 mod duplicates;
 mod example_plugins;
+mod export;
 mod hardening;
 mod health;
 mod import;

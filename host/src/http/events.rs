@@ -171,11 +171,13 @@ pub(crate) fn scope_of(record: &EventRecord) -> CaseScope<'_> {
     }
 }
 
-/// Filters of `GET /api/v1/events`.
+/// Filters of `GET /api/v1/events` (and of the CSV export, without `limit` and `cursor`).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct ListQuery {
+pub(crate) struct ListQuery {
     street: Option<String>,
+    /// A unit code: the cases that unit handles.
+    unit: Option<String>,
     status: Option<String>,
     item: Option<String>,
     /// `yellow` or `red`: cases with that early-warning colour (预警).
@@ -189,9 +191,9 @@ struct ListQuery {
     /// RFC 3339: events received before.
     to: Option<String>,
     /// 1 to 500, default 50.
-    limit: Option<u32>,
+    pub(crate) limit: Option<u32>,
     /// `next_cursor` of the previous page.
-    cursor: Option<String>,
+    pub(crate) cursor: Option<String>,
 }
 
 async fn list(
@@ -200,6 +202,17 @@ async fn list(
     query: Result<Query<ListQuery>, QueryRejection>,
 ) -> Result<Json<EventPage>, ApiError> {
     let Query(q) = query?;
+    let filter = listing_filter(&caller, &platform, q).await?;
+    Ok(Json(platform.db().list_events(&filter).await?))
+}
+
+/// The listing filter a query asks for, narrowed to the caller's reach: a street or unit asked
+/// for outside it is refused (and audited).
+pub(crate) async fn listing_filter(
+    caller: &Caller,
+    platform: &Platform,
+    q: ListQuery,
+) -> Result<EventFilter, ApiError> {
     let reference = platform.reference();
     let unprocessable = |code, message: String| ApiError::Unprocessable { code, message };
     let street_code = match q.street.as_deref() {
@@ -256,9 +269,19 @@ async fn list(
             "limit must be 1 to 500".into(),
         ));
     }
-    // The caller's reach narrows every listing: a street asked for outside it is refused.
+    let unit = match q.unit.as_deref() {
+        Some(code) => Some(
+            reference
+                .unit(code)
+                .ok_or_else(|| unprocessable("unknown_unit", format!("unknown unit {code:?}")))?
+                .code
+                .clone(),
+        ),
+        None => None,
+    };
+    // The caller's reach narrows every listing: a street or unit asked for outside it is refused.
     let (street_code, handling_unit, sources) = match &caller.principal().reach {
-        Reach::District => (street_code, None, Vec::new()),
+        Reach::District => (street_code, unit, Vec::new()),
         Reach::Street { street } => match street_code {
             Some(asked) if asked != *street => {
                 return Err(caller
@@ -273,12 +296,25 @@ async fn list(
                     )
                     .await);
             }
-            _ => (Some(street.clone()), None, Vec::new()),
+            _ => (Some(street.clone()), unit, Vec::new()),
         },
-        Reach::Unit { unit, .. } => (street_code, Some(unit.clone()), Vec::new()),
-        Reach::Sources { sources } => (street_code, None, sources.clone()),
+        Reach::Unit { unit: own, .. } => match unit {
+            Some(asked) if asked != *own => {
+                return Err(caller
+                    .refuse(
+                        crate::auth::Refusal::OutsideReach,
+                        None,
+                        None,
+                        "list_events",
+                        &asked,
+                    )
+                    .await);
+            }
+            _ => (street_code, Some(own.clone()), Vec::new()),
+        },
+        Reach::Sources { sources } => (street_code, unit, sources.clone()),
     };
-    let filter = EventFilter {
+    Ok(EventFilter {
         street_code,
         status,
         item_code: q.item,
@@ -291,6 +327,5 @@ async fn list(
         to: time("to", q.to)?,
         before_seq,
         limit,
-    };
-    Ok(Json(platform.db().list_events(&filter).await?))
+    })
 }

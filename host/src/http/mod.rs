@@ -8,6 +8,7 @@ pub mod auth;
 mod cases;
 mod error;
 pub(crate) mod events;
+mod export;
 mod json;
 mod limits;
 mod metrics;
@@ -57,6 +58,7 @@ pub fn router(platform: Arc<Platform>, body_read_timeout: std::time::Duration) -
         .merge(reporter::router())
         .merge(surges::router())
         .merge(reference::router())
+        .merge(export::router())
         .merge(session::router().layer(DefaultBodyLimit::max(MAX_JSON_BYTES)))
         .merge(accounts::router().layer(DefaultBodyLimit::max(MAX_JSON_BYTES)))
         .merge(cases::router().layer(DefaultBodyLimit::max(MAX_JSON_BYTES)))
