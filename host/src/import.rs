@@ -88,7 +88,7 @@ pub async fn run(
     bar.set_message("writing reference data");
     db.save_reference(&parts, &|n| bar.set_position(n)).await?;
     bar.finish_with_message("written");
-    println!("{summary}. Restart running hosts to use it.");
+    println!("{summary}. Running hosts switch to it within seconds.");
     db.close().await;
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! The platform: the services of one running host wired together, and the operations the
 //! HTTP API and the command line offer on them ([`surges`]: the surge warnings').
 
+mod reference;
 mod surges;
 
 use std::collections::BTreeMap;
@@ -47,6 +48,7 @@ pub struct Platform {
     scenario_task: JoinHandle<()>,
     timer_task: JoinHandle<()>,
     classifier_task: JoinHandle<()>,
+    reference_task: JoinHandle<()>,
     retrain_every: Option<SignedDuration>,
     /// What the surge scan watches and when it warns.
     surges: SurgeConfig,
@@ -102,6 +104,8 @@ impl Platform {
     /// plugins, and starts the writer and the scenario worker.
     pub async fn start(settings: &Settings) -> anyhow::Result<Arc<Self>> {
         let db = Db::connect(&settings.database_url()).await?;
+        // Read before the reference: an import in between is reloaded, not missed.
+        let generation = db.reference_generation().await?;
         let (reference, seeded) = seed::stored_or_seeded(&db).await?;
         let per_community = settings.seed_buildings_per_community;
         if seeded && per_community > 0 {
@@ -154,6 +158,12 @@ impl Platform {
             duplicates: settings.duplicates.rules(),
         };
         load_active_plugins(&pipeline).await?;
+        let reference_task = tokio::spawn(reference::keep_current(
+            db.clone(),
+            pipeline.reference.clone(),
+            generation,
+            std::time::Duration::from_secs(settings.reference_refresh_secs.max(1)),
+        ));
         let retrain_every = (settings.classifier.retrain_days > 0)
             .then(|| SignedDuration::from_hours(24 * i64::from(settings.classifier.retrain_days)));
         let classifier_task = tokio::spawn(understanding.keep_current(
@@ -208,6 +218,7 @@ impl Platform {
             scenario_task,
             timer_task,
             classifier_task,
+            reference_task,
             retrain_every,
             surges,
             surge_task,
@@ -449,6 +460,7 @@ impl Platform {
         self.scenario_task.abort();
         self.timer_task.abort();
         self.classifier_task.abort();
+        self.reference_task.abort();
         self.surge_task.abort();
         self.db().close().await;
     }

@@ -68,6 +68,11 @@ pub struct Settings {
     #[arg(long, env = "STREETWISE_TIMER_INTERVAL_SECS", default_value_t = 5)]
     pub timer_interval_secs: u64,
 
+    /// Seconds between two checks for reference data replaced by an import (or another
+    /// host): it is reloaded without a restart.
+    #[arg(long, env = "STREETWISE_REFERENCE_REFRESH_SECS", default_value_t = 2)]
+    pub reference_refresh_secs: u64,
+
     /// Hours an overdue case waits at one supervision level (督办) before it is escalated to
     /// the next: the street's leaders, then the district's.
     #[arg(long, env = "STREETWISE_ESCALATION_HOURS", default_value_t = 24)]

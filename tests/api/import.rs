@@ -88,6 +88,50 @@ async fn a_new_responsibility_list_from_csv_routes_events_after_a_restart() {
 }
 
 #[tokio::test]
+async fn a_running_host_routes_by_an_imported_list_without_a_restart() {
+    let dir = temp_dir("import-live");
+    let app = TestApp::spawn_with(test_settings(&dir)).await;
+    let garbage = || appeal("垃圾堆没人清", "布吉", Some("木棉湾"));
+    let before = app.submit(garbage()).await;
+    assert_eq!(
+        before["dispatch"]["handling_unit"]["code"],
+        "buji.law-enforcement"
+    );
+
+    let file = dir.join("responsibilities.csv");
+    std::fs::write(
+        &file,
+        responsibilities_csv(
+            "01-001,440307014,district.urban-management,community;street:law-enforcement,4,working_hours\n",
+        ),
+    )
+    .unwrap();
+    // The command line's own connection, as `streetwise import` runs beside the server.
+    run(
+        &app.settings,
+        ImportKind::Responsibilities,
+        &file,
+        CsvOptions::default(),
+    )
+    .await
+    .unwrap();
+
+    // The host reloads within seconds (every 2 s by default); a generous bound for a busy machine.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let after = loop {
+        let after = app.submit(garbage()).await;
+        let unit = after["dispatch"]["handling_unit"]["code"].as_str().unwrap();
+        if unit.starts_with("buji.ws.") || std::time::Instant::now() > deadline {
+            break after;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    };
+    let unit = after["dispatch"]["handling_unit"]["code"].as_str().unwrap();
+    assert!(unit.starts_with("buji.ws."), "not reloaded: {after}");
+    assert_eq!(after["dispatch"]["time_limit"]["unit"], "working_hours");
+}
+
+#[tokio::test]
 async fn an_inconsistent_file_is_refused_whole_with_the_reasons() {
     let dir = temp_dir("import-bad");
     let settings = test_settings(&dir);

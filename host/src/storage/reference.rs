@@ -175,8 +175,17 @@ impl Db {
         }))
     }
 
-    /// Replaces all reference data in one transaction. `progress` is told how many rows have
-    /// been written so far.
+    /// How many times the reference data was replaced (by an import): a host whose reference
+    /// is older reloads it.
+    pub async fn reference_generation(&self) -> anyhow::Result<i64> {
+        let row = sqlx::query("select generation from reference_generation where id = 1")
+            .fetch_one(self.pool())
+            .await?;
+        Ok(row.try_get("generation")?)
+    }
+
+    /// Replaces all reference data in one transaction, and moves the reference generation so
+    /// that running hosts reload it. `progress` is told how many rows have been written so far.
     pub async fn save_reference(
         &self,
         parts: &ReferenceParts,
@@ -314,6 +323,9 @@ impl Db {
             &mut advance,
         )
         .await?;
+        sqlx::query("update reference_generation set generation = generation + 1 where id = 1")
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         Ok(())
     }
