@@ -213,13 +213,20 @@ async fn activating_and_rolling_back_under_concurrent_intake_loses_and_misroutes
     const WORKERS: usize = 8;
     const EACH: usize = 25;
     let posted = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    // Half of each worker's events wait for the first switch: however fast intake is, the
+    // versions change while events are being decided.
+    let switched = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let mut workers = tokio::task::JoinSet::new();
     for worker in 0..WORKERS {
         let app = app.clone();
         let posted = posted.clone();
+        let switched = switched.clone();
         workers.spawn(async move {
             let mut answered = Vec::new();
             for n in 0..EACH {
+                while n == EACH / 2 && switched.load(std::sync::atomic::Ordering::Relaxed) < 1 {
+                    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+                }
                 let mut body = appeal(MAIN_ROAD_STALL, "坂田", Some("新雪"));
                 body["external_id"] = json!(format!("load-{worker}-{n}"));
                 let (status, event) = app.post_event(body).await;
@@ -230,9 +237,22 @@ async fn activating_and_rolling_back_under_concurrent_intake_loses_and_misroutes
             answered
         });
     }
-    // Meanwhile: back and forth between the versions, by activation and by rollback.
+    // Meanwhile: back and forth between the versions, by activation and by rollback. Each
+    // version surely decides some: version 2 (active) the first events, version 1 those
+    // posted after the first rollback and before the next switch.
+    let count =
+        |n: &Arc<std::sync::atomic::AtomicUsize>| n.load(std::sync::atomic::Ordering::Relaxed);
+    let wait_until_posted = |at_least: usize| {
+        let posted = posted.clone();
+        async move {
+            while posted.load(std::sync::atomic::Ordering::Relaxed) < at_least {
+                tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+            }
+        }
+    };
+    wait_until_posted(WORKERS).await;
     let mut switches = 0;
-    while posted.load(std::sync::atomic::Ordering::Relaxed) < WORKERS * EACH && switches < 40 {
+    loop {
         let path = if switches % 2 == 0 {
             "/api/v1/streets/bantian/plugins/road-router/rollback".to_string()
         } else {
@@ -241,6 +261,13 @@ async fn activating_and_rolling_back_under_concurrent_intake_loses_and_misroutes
         let (status, body) = post_admin(&app, &path, json!({})).await;
         assert_eq!(status, StatusCode::OK, "{body}");
         switches += 1;
+        switched.store(switches, std::sync::atomic::Ordering::Relaxed);
+        if switches == 1 {
+            wait_until_posted(WORKERS * EACH / 2 + WORKERS).await;
+        }
+        if switches >= 40 || (switches >= 2 && count(&posted) >= WORKERS * EACH) {
+            break;
+        }
         tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     }
     assert!(switches >= 2, "the versions switched during the load");
