@@ -267,7 +267,8 @@ fn list(value: &str) -> Vec<String> {
 }
 
 /// Catalog CSV: `category_code,category_name,code,name,keywords,time_limit_value,
-/// time_limit_unit,priority,requirements` (keywords separated by `;`).
+/// time_limit_unit,priority,requirements` (keywords separated by `;`), and optionally
+/// `category_name_en` and `name_en`.
 fn catalog_csv(text: &str, version: String, fallback_item: String) -> anyhow::Result<Catalog> {
     let mut categories: Vec<Category> = Vec::new();
     let items = rows(
@@ -297,7 +298,7 @@ fn catalog_csv(text: &str, version: String, fallback_item: String) -> anyhow::Re
                 None => categories.push(Category {
                     code: category.clone(),
                     name: category_name,
-                    name_en: None,
+                    name_en: Some(get("category_name_en")).filter(|s| !s.is_empty()),
                 }),
             }
             let priority = get("priority");

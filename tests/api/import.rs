@@ -197,3 +197,48 @@ async fn an_inconsistent_file_is_refused_whole_with_the_reasons() {
         "buji.law-enforcement"
     );
 }
+
+/// The example files of `seed/examples/` import as documented in `seed/README.md`, and say
+/// what the seed says: the catalog, the responsibility list and the units as CSV.
+#[tokio::test]
+async fn the_documented_example_files_import_and_match_the_seed() {
+    let dir = temp_dir("import-examples");
+    let settings = test_settings(&dir);
+    let app = TestApp::spawn_with(settings.clone()).await;
+    let seed = app.platform.reference();
+    let examples = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../seed/examples");
+    for (kind, file, options) in [
+        (
+            ImportKind::Catalog,
+            "catalog.csv",
+            CsvOptions {
+                catalog_version: Some("2026.1".into()),
+                fallback_item: Some("18-099".into()),
+            },
+        ),
+        (
+            ImportKind::Responsibilities,
+            "responsibilities.csv",
+            CsvOptions::default(),
+        ),
+        (ImportKind::Units, "units.csv", CsvOptions::default()),
+    ] {
+        run(&settings, kind, &examples.join(file), options)
+            .await
+            .unwrap_or_else(|e| panic!("{file}: {e:#}"));
+    }
+    let db = streetwise::storage::Db::connect(&settings.database_url())
+        .await
+        .unwrap();
+    let parts = db.load_reference().await.unwrap().unwrap();
+    assert_eq!(
+        parts.catalog, seed.catalog,
+        "the catalog CSV is the seed's catalog"
+    );
+    assert_eq!(parts.units.len(), seed.units().count());
+    assert_eq!(
+        parts.responsibilities.len(),
+        seed.responsibilities().count()
+    );
+    db.close().await;
+}
