@@ -220,4 +220,24 @@ async fn a_dispatched_report_merges_off_its_handlers_workload() {
         expected,
         "{person} no longer has the merged report: {loads:?}"
     );
+
+    // Nor does the merged report count against its unit in the rankings: only the main case.
+    use streetwise::indicators::{Level, Period};
+    let unit = merged["dispatch"]["handling_unit"]["code"]
+        .as_str()
+        .unwrap();
+    let now = app.platform.pipeline.clock.now().as_millisecond();
+    let counts = app
+        .platform
+        .db()
+        .indicator_counts(
+            Level::Unit,
+            Period {
+                from: now - 86_400_000,
+                to: now + 86_400_000,
+            },
+        )
+        .await
+        .expect("counts");
+    assert_eq!(counts[unit].dispatched, 1, "{:?}", counts[unit]);
 }

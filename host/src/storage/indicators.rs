@@ -104,19 +104,22 @@ impl Db {
         period: Period,
     ) -> anyhow::Result<BTreeMap<String, Counts>> {
         let key = key_column(level);
+        // A case still waiting in 待分拨 has no unit yet, and a merged report is its main case's:
+        // neither counts for the unit the responsibility list would have given it.
+        let counted = "status not in ('accepted', 'merged')";
         // Sums are cast: PostgreSQL's sum(bigint) is numeric, which the Any driver cannot read.
         let dispatched = format!(
             "select {key} as k, count(*) as n, \
              cast(sum(case when handled_at < $2 then 1 else 0 end) as bigint) as handled, \
              cast(sum(case when reassignments = 0 then 1 else 0 end) as bigint) as once, \
              cast(sum(case when extensions > 0 then 1 else 0 end) as bigint) as extended \
-             from events where received_at >= $1 and received_at < $2 group by k"
+             from events where received_at >= $1 and received_at < $2 and {counted} group by k"
         );
         let due = format!(
             "select {key} as k, count(*) as n, \
              cast(sum(case when closed_at < $2 then 1 else 0 end) as bigint) as closed, \
              cast(sum(case when closed_at <= deadline then 1 else 0 end) as bigint) as on_time \
-             from events where deadline >= $1 and deadline < $2 group by k"
+             from events where deadline >= $1 and deadline < $2 and {counted} group by k"
         );
         let handled = format!(
             "select {key} as k, count(*) as n, \
