@@ -32,12 +32,14 @@ async fn render(signed: &Signed, platform: &Platform) -> Result<Markup, Failure>
     let mut filter = reach_filter(signed.principal(), SHOWN as u32);
     filter.status = Some(Status::Accepted);
     let listing = platform.db().list_events(&filter).await?;
-    let mut waiting: Vec<EventRecord> = Vec::new();
-    for summary in &listing.events {
-        if let Some(stored) = platform.db().event(&summary.id).await? {
-            waiting.push(stored.record);
-        }
-    }
+    let ids: Vec<&str> = listing.events.iter().map(|e| e.id.as_str()).collect();
+    let mut waiting: Vec<EventRecord> = platform
+        .db()
+        .events_by_id(&ids)
+        .await?
+        .into_iter()
+        .map(|stored| stored.record)
+        .collect();
     waiting.sort_by_key(|r| r.event.received_at);
     let threshold = platform.understanding().threshold();
     let body = html! {

@@ -179,6 +179,28 @@ impl Db {
         }
     }
 
+    /// The stored events of `ids` (without their scenario actions), in no particular order;
+    /// unknown ids are left out. One statement per 500 ids.
+    pub async fn events_by_id(&self, ids: &[&str]) -> anyhow::Result<Vec<StoredEvent>> {
+        let mut out = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(500) {
+            let list = (1..=chunk.len())
+                .map(|i| format!("${i}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let mut q = sqlx::query(AssertSqlSafe(format!(
+                "select seq, {EVENT_COLUMNS} from events where id in ({list})"
+            )));
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            for row in q.fetch_all(self.pool()).await? {
+                out.push(event_from_row(&row)?);
+            }
+        }
+        Ok(out)
+    }
+
     /// A street's stored events newest first, `limit` at a time: those stored before
     /// `before_seq` (all when `None`) and received inside `[from, to)` when given.
     pub async fn street_history(
