@@ -450,6 +450,14 @@ pub fn plugin_path(crate_name: &str) -> PathBuf {
         .join(format!("{}.wasm", crate_name.replace('-', "_")))
 }
 
+/// The step `name` of an event's decision trace, if it has one.
+pub fn trace_step<'a>(event: &'a Value, name: &str) -> Option<&'a Value> {
+    event["trace"]
+        .as_array()?
+        .iter()
+        .find(|s| s["step"] == name)
+}
+
 /// A hotline appeal in a street and community.
 pub fn appeal(description: &str, street: &str, community: Option<&str>) -> Value {
     let mut location = json!({ "street": street });

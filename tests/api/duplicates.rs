@@ -6,7 +6,7 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use streetwise::settings::Settings;
-use streetwise_tests::{TestApp, temp_dir, test_settings};
+use streetwise_tests::{TestApp, temp_dir, test_settings, trace_step};
 
 /// 布吉's centre and a point 111 m north of it (0.001° of latitude).
 const AT: (f64, f64) = (22.605, 114.12);
@@ -35,13 +35,6 @@ fn report(description: &str, (lat, lon): (f64, f64)) -> Value {
     })
 }
 
-fn step<'a>(event: &'a Value, name: &str) -> Option<&'a Value> {
-    event["trace"]
-        .as_array()?
-        .iter()
-        .find(|s| s["step"] == name)
-}
-
 fn id(event: &Value) -> String {
     event["id"].as_str().unwrap().to_string()
 }
@@ -64,7 +57,7 @@ async fn on_postgres_a_second_report_nearby_is_held_and_a_far_one_is_not() {
 async fn held_nearby_not_far(app: TestApp) {
     let first = app.submit(report(BURST, AT)).await;
     assert_eq!(first["status"], "dispatched", "{first}");
-    assert!(step(&first, "duplicate").is_none(), "{first}");
+    assert!(trace_step(&first, "duplicate").is_none(), "{first}");
 
     let second = app.submit(report(BURST_AGAIN, NORTH_111_M)).await;
     assert_eq!(
@@ -72,12 +65,15 @@ async fn held_nearby_not_far(app: TestApp) {
         "held for the centre: {second}"
     );
     assert_eq!(second["duplicate_of"], id(&first).as_str(), "{second}");
-    let why = step(&second, "duplicate").expect("a duplicate step");
+    let why = trace_step(&second, "duplicate").expect("a duplicate step");
     let detail = why["detail"].as_str().unwrap();
     assert!(detail.contains(&id(&first)), "{detail}");
     assert!(detail.contains("相距 111 米"), "{detail}");
     assert!(detail.contains("文本相似度"), "{detail}");
-    assert_eq!(step(&second, "queue").unwrap()["outcome"], "duplicate");
+    assert_eq!(
+        trace_step(&second, "queue").unwrap()["outcome"],
+        "duplicate"
+    );
     assert_eq!(
         second["dispatch"]["assignee"],
         Value::Null,
@@ -98,6 +94,22 @@ async fn the_centre_merges_a_duplicate_and_the_case_counts_its_reports() {
     let first = app.submit(report(BURST, AT)).await;
     let second = app.submit(report(BURST_AGAIN, NORTH_111_M)).await;
     let (main, dup) = (id(&first), id(&second));
+
+    // The centre's 待分拨 page offers the merge, with why.
+    let centre = super::authz_console::sign_in(&app, "district.command-centre.001").await;
+    let queue = app
+        .client
+        .get(format!("{}/queue", app.address))
+        .header(reqwest::header::COOKIE, &centre.cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(queue.contains(BURST_AGAIN), "{queue}");
+    assert!(queue.contains("合并到先报案件"), "{queue}");
+    assert!(queue.contains(&format!("疑似与 {main} 重复")), "{queue}");
 
     // Only the centre merges, into an open case other than itself.
     let (status, body) = app

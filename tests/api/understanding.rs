@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use streetwise::clock::Clock;
 use streetwise::settings::Settings;
 use streetwise::storage::classifier::{NewModel, Override};
-use streetwise_tests::{TestApp, appeal, temp_dir, test_settings};
+use streetwise_tests::{TestApp, appeal, temp_dir, test_settings, trace_step};
 
 /// Says nothing about what is wrong: no classifier can be sure of it.
 const VAGUE: &str = "你好，上次跟你们说的那个事情到现在还是没人管，麻烦尽快处理一下";
@@ -30,13 +30,6 @@ fn queue_on(mut settings: Settings) -> Settings {
     settings
 }
 
-fn step<'a>(event: &'a Value, name: &str) -> Option<&'a Value> {
-    event["trace"]
-        .as_array()?
-        .iter()
-        .find(|s| s["step"] == name)
-}
-
 #[tokio::test]
 async fn a_confident_event_is_dispatched_with_its_suggestions_on_the_trace() {
     let app = spawn().await;
@@ -52,12 +45,12 @@ async fn a_confident_event_is_dispatched_with_its_suggestions_on_the_trace() {
         suggestions[0]["confidence"].as_f64() >= suggestions[1]["confidence"].as_f64(),
         "best first: {c}"
     );
-    let classify = step(&event, "classify").expect("a classify step");
+    let classify = trace_step(&event, "classify").expect("a classify step");
     assert!(
         classify["detail"].as_str().unwrap().contains("模型 v"),
         "{classify}"
     );
-    assert!(step(&event, "queue").is_none(), "{event}");
+    assert!(trace_step(&event, "queue").is_none(), "{event}");
 }
 
 #[tokio::test]
@@ -66,7 +59,7 @@ async fn an_unsure_event_waits_in_the_queue_until_the_centre_dispatches_it() {
     let event = app.submit(appeal(VAGUE, "buji", None)).await;
     let id = event["id"].as_str().unwrap().to_string();
     assert_eq!(event["status"], "accepted", "{event}");
-    let queued = step(&event, "queue").expect("a queue step");
+    let queued = trace_step(&event, "queue").expect("a queue step");
     assert_eq!(queued["outcome"], "manual", "{queued}");
     assert_eq!(
         event["dispatch"]["assignee"],
