@@ -4,50 +4,30 @@
 use crate::domain::Catalog;
 use crate::learn::{Example, Labelled, Origin, Split, parse_corpus_lenient};
 
-/// The corpus files of every category: `seed/corpus/NN.jsonl` (a train and a held-out split)
-/// and the training appeals of `extra/` and `extra2/`.
+/// The corpus files: for every category, `seed/corpus/NN.jsonl` (a train and a held-out
+/// split) and the training appeals of `extra/` and `extra2/`; for the categories the model
+/// confused most, the appeals at their borders in `extra3/`.
 macro_rules! corpus {
-    ($($category:literal),*) => {
-        [$(
-            include_str!(concat!("../../../seed/corpus/", $category, ".jsonl")),
-            include_str!(concat!("../../../seed/corpus/extra/", $category, ".jsonl")),
-            include_str!(concat!("../../../seed/corpus/extra2/", $category, ".jsonl")),
-        )*]
-    };
-}
-
-/// Training appeals at the borders of the categories the model confused most.
-macro_rules! border_cases {
-    ($($category:literal),*) => {
-        [$(include_str!(concat!("../../../seed/corpus/extra3/", $category, ".jsonl")),)*]
+    ([$($category:literal),*], [$($border:literal),*]) => {
+        [
+            $(
+                include_str!(concat!("../../../seed/corpus/", $category, ".jsonl")),
+                include_str!(concat!("../../../seed/corpus/extra/", $category, ".jsonl")),
+                include_str!(concat!("../../../seed/corpus/extra2/", $category, ".jsonl")),
+            )*
+            $(include_str!(concat!("../../../seed/corpus/extra3/", $border, ".jsonl")),)*
+        ]
     };
 }
 
 /// The labelled corpus shipped in `seed/corpus/`.
-pub(super) const CORPUS: [&str; 62] = concat_corpus(
-    corpus!(
+pub(super) const CORPUS: [&str; 62] = corpus!(
+    [
         "01", "02", "03", "04", "05", "06", "07", "08", "09", "10", "11", "12", "13", "14", "15",
         "16", "17", "18"
-    ),
-    border_cases!("02", "03", "08", "09", "13", "14", "15", "18"),
+    ],
+    ["02", "03", "08", "09", "13", "14", "15", "18"]
 );
-
-const fn concat_corpus(
-    files: [&'static str; 54],
-    borders: [&'static str; 8],
-) -> [&'static str; 62] {
-    let mut all = [""; 62];
-    let mut i = 0;
-    while i < 54 {
-        all[i] = files[i];
-        i += 1;
-    }
-    while i < 62 {
-        all[i] = borders[i - 54];
-        i += 1;
-    }
-    all
-}
 
 /// The shipped corpus's appeals whose items `catalog` has.
 pub fn shipped_corpus(catalog: &Catalog) -> Vec<Labelled> {
