@@ -104,9 +104,11 @@ impl Platform {
     /// plugins, and starts the writer and the scenario worker.
     pub async fn start(settings: &Settings) -> anyhow::Result<Arc<Self>> {
         let db = Db::connect(&settings.database_url()).await?;
-        // Read before the reference: an import in between is reloaded, not missed.
+        // Read before the reference: an import in between is reloaded, not missed. Seeding
+        // moves it, and what it wrote is what this host has.
         let generation = db.reference_generation().await?;
         let (reference, seeded) = seed::stored_or_seeded(&db).await?;
+        let generation = if seeded { generation + 1 } else { generation };
         let per_community = settings.seed_buildings_per_community;
         if seeded && per_community > 0 {
             let (buildings, entities) =
