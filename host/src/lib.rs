@@ -13,6 +13,8 @@
 //! - [`timers`]: each case's handling clock (deadline, pauses, extensions), early warnings,
 //!   overdue supervision and escalation, fired from the database. [`clock`]: where "now"
 //!   comes from.
+//! - [`outbox`]: channels told of their events' changes through signed webhooks, retried,
+//!   claimed across hosts.
 //! - [`surge`]: surges and hot spots (预警监测), counts per place against their own history.
 //! - [`storage`]: SQLite or PostgreSQL through one portable set of queries.
 //! - [`http`]: the API. [`app`]: the listener. [`platform`]: everything wired together.
@@ -43,6 +45,7 @@ pub mod indicators;
 pub mod intake;
 pub mod learn;
 pub mod lifecycle;
+pub mod outbox;
 pub mod platform;
 pub mod reference;
 pub mod routing;

@@ -53,6 +53,9 @@ pub struct Platform {
     /// What the surge scan watches and when it warns.
     surges: SurgeConfig,
     surge_task: JoinHandle<()>,
+    outbox_task: JoinHandle<()>,
+    /// How long a rotated-out webhook secret goes on signing.
+    rotation_grace: SignedDuration,
 }
 
 /// How a new plugin version is stored and run.
@@ -207,6 +210,12 @@ impl Platform {
             tracing::info!("surges are not watched by this host");
             tokio::spawn(async {})
         };
+        let outbox_task = if settings.outbox.run_outbox {
+            tokio::spawn(crate::outbox::run(db.clone(), settings.outbox.delivery()))
+        } else {
+            tracing::info!("notices to channels are not delivered by this host");
+            tokio::spawn(async {})
+        };
         let admin_token = auth::admin_token(settings)?;
         let platform = Arc::new(Self {
             pipeline,
@@ -224,6 +233,8 @@ impl Platform {
             retrain_every,
             surges,
             surge_task,
+            outbox_task,
+            rotation_grace: settings.outbox.rotation_grace(),
         });
         if let Some(manifest) = &settings.examples {
             platform.deploy_manifest(manifest).await?;
@@ -247,6 +258,11 @@ impl Platform {
     /// How long browser sessions live.
     pub fn lifetimes(&self) -> Lifetimes {
         self.lifetimes
+    }
+
+    /// How long a rotated-out webhook secret goes on signing beside the new one.
+    pub fn rotation_grace(&self) -> SignedDuration {
+        self.rotation_grace
     }
 
     /// Whether session cookies are always marked `Secure`.
@@ -464,6 +480,7 @@ impl Platform {
         self.classifier_task.abort();
         self.reference_task.abort();
         self.surge_task.abort();
+        self.outbox_task.abort();
         self.db().close().await;
     }
 }

@@ -14,6 +14,10 @@
 //! | `read_only` token | its street or the district | — | read | no | — / read |
 //! | `channel` token | what it submitted | — | no | no | no |
 //!
+//! Webhooks (status callbacks to channels): a `channel` token registers and manages its own
+//! sources' webhooks and sees their deliveries; district IT and the `district_admin` token
+//! manage every channel's and see the dead letters of all.
+//!
 //! Surge warnings are district-wide: only callers whose reach is the district see them, and
 //! only the centre acknowledges and closes them (an operational act, like working a case, so
 //! not a machine's even with a `district_admin` token).
@@ -147,6 +151,29 @@ pub fn may_submit(principal: &Principal, source: Source) -> Result<(), Refusal> 
             _ => Err(Refusal::NoIntake),
         },
         _ => Err(Refusal::NoIntake),
+    }
+}
+
+/// Whether the caller may register and manage webhooks of `source` (a channel), or list
+/// webhooks at all when `None`: a channel token for its own sources, district IT and the
+/// `district_admin` token for every channel.
+pub fn may_manage_webhooks(principal: &Principal, source: Option<Source>) -> Result<(), Refusal> {
+    match (&principal.reach, principal.scope, &principal.person) {
+        (Reach::Sources { sources }, _, _) => match source {
+            Some(source) if !sources.contains(&source) => Err(Refusal::OtherChannel),
+            _ => Ok(()),
+        },
+        (_, Some(Scope::DistrictAdmin), _) => Ok(()),
+        (_, _, Some(person)) if person.post == StaffRole::DistrictIt => Ok(()),
+        _ => Err(Refusal::NotYourPost),
+    }
+}
+
+/// The channels whose webhooks the caller sees: `None` for all of them.
+pub fn webhook_sources(principal: &Principal) -> Option<&[Source]> {
+    match &principal.reach {
+        Reach::Sources { sources } => Some(sources),
+        _ => None,
     }
 }
 

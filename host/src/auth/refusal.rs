@@ -28,4 +28,8 @@ pub enum Refusal {
     OtherSource,
     #[error("this caller may not submit events (无事件上报权限)")]
     NoIntake,
+    #[error(
+        "this channel token may not manage another channel's webhooks (不能管理其他渠道的回调地址)"
+    )]
+    OtherChannel,
 }

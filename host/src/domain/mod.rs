@@ -10,10 +10,12 @@ mod catalog;
 mod decision;
 mod duplicate;
 mod event;
+mod notice;
 mod staff;
 mod surge;
 mod time_limit;
 mod unit;
+mod webhook;
 
 pub use access::{CaseScope, Person, Principal, Reach, Scope};
 pub use area::{Bounds, Community, District, LatLon, Street};
@@ -25,7 +27,9 @@ pub use decision::{
 };
 pub use duplicate::{DuplicateLink, OpenReport};
 pub use event::{Event, Location, Priority, Reporter, Source};
+pub use notice::{Change, Notice, NoticeFacts};
 pub use staff::{Assignee, Section, SectionRef, Staff, StaffRole, covers};
 pub use surge::{SurgeChange, SurgeKey, SurgeKind, SurgeStatus, SurgeWarning};
 pub use time_limit::{Measure, TimeLimit, TimeUnit};
 pub use unit::{Unit, UnitKind};
+pub use webhook::{Delivery, DeliveryState, Webhook};

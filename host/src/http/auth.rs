@@ -30,7 +30,7 @@ use super::error::ApiError;
 use crate::auth::policy::{self, Access};
 use crate::auth::sessions::{self, Live};
 use crate::auth::{Refusal, tokens};
-use crate::domain::{CaseScope, Principal};
+use crate::domain::{CaseScope, Principal, Source};
 use crate::platform::Platform;
 use crate::storage::audit::AuditEntry;
 
@@ -227,6 +227,19 @@ impl Caller {
     pub async fn require_surge_handling(&self, action: &str, target: &str) -> Result<(), ApiError> {
         self.require(Access::HandleSurges, None, action, target)
             .await
+    }
+
+    /// Managing the webhooks of `source`, or listing webhooks when `None`.
+    pub async fn require_webhooks(
+        &self,
+        source: Option<Source>,
+        action: &str,
+        target: &str,
+    ) -> Result<(), ApiError> {
+        match policy::may_manage_webhooks(&self.principal, source) {
+            Ok(()) => Ok(()),
+            Err(refusal) => Err(self.refuse(refusal, None, None, action, target).await),
+        }
     }
 
     /// Seeing one case: `403` (audited) when it is outside the caller's reach.

@@ -21,6 +21,7 @@ pub mod serve;
 pub(crate) mod session;
 pub(crate) mod surges;
 pub(crate) mod versions;
+mod webhooks;
 
 use std::sync::Arc;
 
@@ -59,6 +60,7 @@ pub fn router(platform: Arc<Platform>, body_read_timeout: std::time::Duration) -
         .merge(surges::router())
         .merge(reference::router())
         .merge(export::router())
+        .merge(webhooks::router().layer(DefaultBodyLimit::max(MAX_JSON_BYTES)))
         .merge(session::router().layer(DefaultBodyLimit::max(MAX_JSON_BYTES)))
         .merge(accounts::router().layer(DefaultBodyLimit::max(MAX_JSON_BYTES)))
         .merge(cases::router().layer(DefaultBodyLimit::max(MAX_JSON_BYTES)))

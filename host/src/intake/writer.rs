@@ -17,7 +17,7 @@ use std::sync::Arc;
 use tokio::sync::{Notify, mpsc, oneshot};
 
 use crate::domain::EventRecord;
-use crate::storage::Db;
+use crate::storage::{Db, outbox};
 
 /// What happened to an event handed to the writer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -161,6 +161,13 @@ async fn commit(db: &Db, records: &[&EventRecord]) -> anyhow::Result<HashMap<Str
         }
     }
     crate::storage::adjust_workloads(&mut tx, &workloads).await?;
+    // Channels are told of what they submitted, in the same transaction.
+    let notices: Vec<_> = records
+        .iter()
+        .filter(|r| stored.contains_key(&r.event.id))
+        .flat_map(|r| outbox::intake_notices(r))
+        .collect();
+    outbox::enqueue(&mut tx, &notices, jiff::Timestamp::now()).await?;
     tx.commit().await?;
     Ok(stored)
 }

@@ -11,6 +11,7 @@ pub mod classifier;
 pub mod duplicates;
 mod events;
 mod indicators;
+pub(crate) mod outbox;
 mod plugins;
 mod reference;
 mod shadow;
@@ -20,6 +21,7 @@ mod surge_counts;
 pub mod surges;
 mod timeline;
 pub mod tokens;
+mod webhooks;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -31,8 +33,10 @@ use sqlx::{AnyPool, Executor};
 
 pub use events::{EventFilter, EventPage, EventSummary, StatsScope, StoredEvent};
 pub use indicators::{GENERATED_ROWS_PER_STATEMENT, GeneratedCase};
+pub use outbox::{Attempted, Claimed};
 pub use plugins::{DeployMode, NewVersion, PluginRow, PluginVersion, Replaced, ShadowRun};
 pub use timeline::{Assign, CaseHead, MergeChange, Reclassification, Transition};
+pub use webhooks::{WebhookChange, WebhookKeys};
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres");

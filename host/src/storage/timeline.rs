@@ -10,7 +10,8 @@ use super::events::clock_from_row;
 use super::indicators::marks_sql;
 use super::{Db, from_millis, millis};
 use crate::domain::{
-    Assignee, CaseClock, Classification, DecidedBy, Dispatch, Source, Status, TimeLimit, UnitRef,
+    Assignee, CaseClock, Change, Classification, DecidedBy, Dispatch, Source, Status, TimeLimit,
+    UnitRef,
 };
 use crate::indicators::Marks;
 use crate::lifecycle::{Action, Draft, Entry};
@@ -214,19 +215,20 @@ impl Db {
         }
         // The case's open workload follows its assignee: off it when the case closes or is
         // rejected, from one person to another when it is reassigned.
-        let row = sqlx::query("select assignee, dispatch from events where id = $1")
-            .bind(event_id)
-            .fetch_one(&mut *tx)
-            .await?;
+        let row =
+            sqlx::query("select assignee, dispatch, source, external_id from events where id = $1")
+                .bind(event_id)
+                .fetch_one(&mut *tx)
+                .await?;
         let current: Option<String> = row.try_get("assignee")?;
         let mut workloads = std::collections::HashMap::new();
         let assign = match transition.assign {
             Assign::To(assignee) => Some(assignee),
             Assign::Keep => None,
         };
+        let dispatch: String = row.try_get("dispatch")?;
+        let mut dispatch: Dispatch = serde_json::from_str(&dispatch)?;
         if transition.reassign.is_some() || assign.is_some() {
-            let dispatch: String = row.try_get("dispatch")?;
-            let mut dispatch: Dispatch = serde_json::from_str(&dispatch)?;
             if let Some(unit) = transition.reassign {
                 dispatch.handling_unit = unit.clone();
             }
@@ -314,6 +316,22 @@ impl Db {
         }
         if let Some(audit) = transition.audit {
             insert_audit(&mut *tx, audit).await?;
+        }
+        // The channel that took the case in is told, in the same transaction, of a move to
+        // another state or unit (not of 督办, warnings or a new person inside the unit).
+        let moved = transition.from != transition.to || transition.reassign.is_some();
+        if let Some(change) = Change::entering(transition.to).filter(|_| moved) {
+            let merged_into = match transition.merge {
+                Some(MergeChange::Into(main)) => Some(main),
+                _ => None,
+            };
+            let told = super::outbox::Told {
+                change,
+                status: transition.to,
+                unit: &dispatch.handling_unit.name,
+                merged_into,
+            };
+            super::outbox::tell_channel(&mut tx, &row, &entry, told).await?;
         }
         tx.commit().await?;
         Ok(Some(entry))
