@@ -127,6 +127,51 @@ fn rows() -> Vec<Row> {
             json!({}),
             [401, 403, 403, 403, 403, 404, 403],
         ),
+        // Webhooks: a channel's own, and district IT's; nobody else learns which exist.
+        row(
+            M::GET,
+            "/api/v1/webhooks",
+            [401, 200, 403, 403, 403, 403, 200],
+        ),
+        with(
+            M::POST,
+            "/api/v1/webhooks",
+            json!({ "source": "hotline", "url": "http://127.0.0.1:9/hook" }),
+            [401, 201, 403, 403, 403, 403, 201],
+        ),
+        row(
+            M::GET,
+            "/api/v1/webhooks/000000000000",
+            [401, 404, 403, 403, 403, 403, 404],
+        ),
+        with(
+            M::PATCH,
+            "/api/v1/webhooks/000000000000",
+            json!({ "active": false }),
+            [401, 404, 403, 403, 403, 403, 404],
+        ),
+        with(
+            M::POST,
+            "/api/v1/webhooks/000000000000/rotate",
+            json!({}),
+            [401, 404, 403, 403, 403, 403, 404],
+        ),
+        row(
+            M::DELETE,
+            "/api/v1/webhooks/000000000000",
+            [401, 404, 403, 403, 403, 403, 404],
+        ),
+        row(
+            M::GET,
+            "/api/v1/deliveries",
+            [401, 200, 403, 403, 403, 403, 200],
+        ),
+        with(
+            M::POST,
+            "/api/v1/deliveries/000000000000/retry",
+            json!({}),
+            [401, 404, 403, 403, 403, 403, 404],
+        ),
         // The CSV export: the listing's reach (its rows are checked in `export`).
         row(
             M::GET,
