@@ -53,6 +53,8 @@ pub struct Platform {
     /// What the surge scan watches and when it warns.
     surges: SurgeConfig,
     surge_task: JoinHandle<()>,
+    /// Which services Open311 offers as private.
+    open311: crate::settings::Open311Settings,
 }
 
 /// How a new plugin version is stored and run.
@@ -224,6 +226,7 @@ impl Platform {
             retrain_every,
             surges,
             surge_task,
+            open311: settings.open311.clone(),
         });
         if let Some(manifest) = &settings.examples {
             platform.deploy_manifest(manifest).await?;
@@ -233,6 +236,11 @@ impl Platform {
                 .await?;
         }
         Ok(platform)
+    }
+
+    /// How Open311 shows the catalog (its private services).
+    pub fn open311(&self) -> &crate::settings::Open311Settings {
+        &self.open311
     }
 
     pub fn db(&self) -> &Db {

@@ -1,6 +1,7 @@
 //! Typed settings. Every field has a default that runs with no file and no environment;
 //! each can be set by a flag or a `STREETWISE_*` environment variable.
 
+mod open311;
 mod surges;
 mod understanding;
 
@@ -8,6 +9,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
+pub use open311::Open311Settings;
 pub use surges::SurgeSettings;
 pub use understanding::{ClassifierSettings, DuplicateSettings};
 
@@ -101,6 +103,9 @@ pub struct Settings {
 
     #[command(flatten)]
     pub surges: SurgeSettings,
+
+    #[command(flatten)]
+    pub open311: Open311Settings,
 
     /// Where "now" comes from: the system clock, or a driven clock in tests.
     #[arg(skip)]

@@ -12,6 +12,7 @@ mod export;
 mod json;
 mod limits;
 mod metrics;
+mod open311;
 mod panic;
 mod plugins;
 pub(crate) mod rankings;
@@ -59,6 +60,7 @@ pub fn router(platform: Arc<Platform>, body_read_timeout: std::time::Duration) -
         .merge(surges::router())
         .merge(reference::router())
         .merge(export::router())
+        .merge(open311::router().layer(DefaultBodyLimit::max(MAX_JSON_BYTES)))
         .merge(session::router().layer(DefaultBodyLimit::max(MAX_JSON_BYTES)))
         .merge(accounts::router().layer(DefaultBodyLimit::max(MAX_JSON_BYTES)))
         .merge(cases::router().layer(DefaultBodyLimit::max(MAX_JSON_BYTES)))

@@ -11,6 +11,7 @@ pub mod classifier;
 pub mod duplicates;
 mod events;
 mod indicators;
+pub mod open311;
 mod plugins;
 mod reference;
 mod shadow;
