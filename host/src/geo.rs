@@ -133,7 +133,10 @@ mod tests {
         let gcj_of_bd = (39.908_656_739_576_31, 116.397_627_291_193_15);
         let ours = to_wgs84(CoordinateSystem::Bd09, POINT.0, POINT.1).unwrap();
         let via_published = to_wgs84(CoordinateSystem::Gcj02, gcj_of_bd.0, gcj_of_bd.1).unwrap();
-        assert!(metres(ours, via_published) < 2.0, "{ours:?} {via_published:?}");
+        assert!(
+            metres(ours, via_published) < 2.0,
+            "{ours:?} {via_published:?}"
+        );
         let wgs = to_wgs84(CoordinateSystem::Gcj02, POINT.0, POINT.1).unwrap();
         let published = (39.913_595_718_498_36, 116.397_755_500_830_61);
         assert!(metres(wgs, published) < 2.0, "{wgs:?}");
@@ -144,7 +147,10 @@ mod tests {
 
     #[test]
     fn wgs84_passes_through_and_nonsense_is_refused() {
-        assert_eq!(to_wgs84(CoordinateSystem::Wgs84, 22.7, 114.2), Ok((22.7, 114.2)));
+        assert_eq!(
+            to_wgs84(CoordinateSystem::Wgs84, 22.7, 114.2),
+            Ok((22.7, 114.2))
+        );
         assert!(to_wgs84(CoordinateSystem::Gcj02, 91.0, 114.2).is_err());
         assert!(to_wgs84(CoordinateSystem::Bd09, f64::NAN, 114.2).is_err());
         assert!(to_wgs84(CoordinateSystem::Wgs84, 22.7, 181.0).is_err());
@@ -152,9 +158,18 @@ mod tests {
 
     #[test]
     fn systems_parse_as_map_apps_write_them() {
-        assert_eq!(CoordinateSystem::parse("GCJ-02"), Some(CoordinateSystem::Gcj02));
-        assert_eq!(CoordinateSystem::parse("bd09"), Some(CoordinateSystem::Bd09));
-        assert_eq!(CoordinateSystem::parse("WGS84"), Some(CoordinateSystem::Wgs84));
+        assert_eq!(
+            CoordinateSystem::parse("GCJ-02"),
+            Some(CoordinateSystem::Gcj02)
+        );
+        assert_eq!(
+            CoordinateSystem::parse("bd09"),
+            Some(CoordinateSystem::Bd09)
+        );
+        assert_eq!(
+            CoordinateSystem::parse("WGS84"),
+            Some(CoordinateSystem::Wgs84)
+        );
         assert_eq!(CoordinateSystem::parse("mercator"), None);
     }
 }

@@ -302,14 +302,46 @@ fn rows() -> Vec<Row> {
         ),
         // Open311: the catalog is open; case data needs an api_key (a bearer token here),
         // with the reach of `GET /api/v1/events`; posting needs intake from a source.
-        row(M::GET, "/open311/discovery.json", [200, 200, 200, 200, 200, 200, 200]),
-        row(M::GET, "/open311/v2/services.xml", [200, 200, 200, 200, 200, 200, 200]),
-        row(M::GET, "/open311/v2/services/01-001.json", [200, 200, 200, 200, 200, 200, 200]),
-        row(M::GET, "/open311/v2/requests.json", [401, 200, 200, 200, 200, 200, 200]),
-        row(M::GET, "/open311/v2/requests/{A}.json", [401, 200, 200, 403, 200, 200, 200]),
-        row(M::GET, "/open311/v2/requests/{B}.xml", [401, 200, 403, 200, 403, 200, 200]),
-        row(M::GET, "/open311/v2/tokens/{A}.json", [401, 200, 200, 403, 200, 200, 200]),
-        row(M::GET, "/open311/v2/servicerequestupdates.json", [401, 200, 200, 200, 200, 200, 200]),
+        row(
+            M::GET,
+            "/open311/discovery.json",
+            [200, 200, 200, 200, 200, 200, 200],
+        ),
+        row(
+            M::GET,
+            "/open311/v2/services.xml",
+            [200, 200, 200, 200, 200, 200, 200],
+        ),
+        row(
+            M::GET,
+            "/open311/v2/services/01-001.json",
+            [200, 200, 200, 200, 200, 200, 200],
+        ),
+        row(
+            M::GET,
+            "/open311/v2/requests.json",
+            [401, 200, 200, 200, 200, 200, 200],
+        ),
+        row(
+            M::GET,
+            "/open311/v2/requests/{A}.json",
+            [401, 200, 200, 403, 200, 200, 200],
+        ),
+        row(
+            M::GET,
+            "/open311/v2/requests/{B}.xml",
+            [401, 200, 403, 200, 403, 200, 200],
+        ),
+        row(
+            M::GET,
+            "/open311/v2/tokens/{A}.json",
+            [401, 200, 200, 403, 200, 200, 200],
+        ),
+        row(
+            M::GET,
+            "/open311/v2/servicerequestupdates.json",
+            [401, 200, 200, 200, 200, 200, 200],
+        ),
         form(
             M::POST,
             "/open311/v2/requests.json",
@@ -447,7 +479,14 @@ async fn every_endpoint_answers_each_caller_with_exactly_their_access() {
                 .path
                 .replace("{A}", a["id"].as_str().unwrap())
                 .replace("{B}", b["id"].as_str().unwrap());
-            let (status, body) = call(&app, &row, &path, a["id"].as_str().unwrap(), token.as_deref()).await;
+            let (status, body) = call(
+                &app,
+                &row,
+                &path,
+                a["id"].as_str().unwrap(),
+                token.as_deref(),
+            )
+            .await;
             if status.as_u16() != row.expect[i] {
                 failures.push(format!(
                     "{} {} as {}: expected {}, got {status} {body}",

@@ -31,7 +31,7 @@ def main():
             "service_code": "01-001",
             "lat": "22.78",
             "long": "114.315",
-            "description": "平地街道路边有暴露垃圾，很多天没人清理",
+            "description": "坪地街道路边有暴露垃圾，很多天没人清理",
         },
     )
     posted.raise_for_status()

@@ -153,7 +153,10 @@ impl Db {
             c.where_sql(),
             f.limit.max(1)
         );
-        let rows = c.bind(sqlx::query(AssertSqlSafe(sql))).fetch_all(self.pool()).await?;
+        let rows = c
+            .bind(sqlx::query(AssertSqlSafe(sql)))
+            .fetch_all(self.pool())
+            .await?;
         rows.iter()
             .map(|r| r.try_get::<String, _>("id").map_err(Into::into))
             .collect()
@@ -175,7 +178,11 @@ impl Db {
                  and t.seq = (select max(l.seq) from case_timeline l where l.event_id = t.event_id)",
                 c.where_sql()
             );
-            for row in c.bind(sqlx::query(AssertSqlSafe(sql))).fetch_all(self.pool()).await? {
+            for row in c
+                .bind(sqlx::query(AssertSqlSafe(sql)))
+                .fetch_all(self.pool())
+                .await?
+            {
                 let update = update_from_row(&row)?;
                 latest.insert(update.event_id.clone(), update);
             }
@@ -203,7 +210,10 @@ impl Db {
             c.where_sql(),
             limit.max(1)
         );
-        let rows = c.bind(sqlx::query(AssertSqlSafe(sql))).fetch_all(self.pool()).await?;
+        let rows = c
+            .bind(sqlx::query(AssertSqlSafe(sql)))
+            .fetch_all(self.pool())
+            .await?;
         rows.iter().map(update_from_row).collect()
     }
 

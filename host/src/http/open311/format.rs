@@ -226,13 +226,21 @@ mod tests {
             "",
             &json!({ "service_code": "01-001", "attributes": [{ "code": "a", "values": [] }] }),
         );
-        assert!(xml.contains("<attributes><attribute><code>a</code><values></values></attribute></attributes>"), "{xml}");
+        assert!(
+            xml.contains(
+                "<attributes><attribute><code>a</code><values></values></attribute></attributes>"
+            ),
+            "{xml}"
+        );
         assert!(xml.starts_with("<?xml version=\"1.0\" encoding=\"utf-8\"?><service_definition>"));
     }
 
     #[test]
     fn a_suffix_names_the_format() {
-        assert_eq!(Format::split("services.xml"), Some(("services", Format::Xml)));
+        assert_eq!(
+            Format::split("services.xml"),
+            Some(("services", Format::Xml))
+        );
         assert_eq!(Format::split("01-001.json"), Some(("01-001", Format::Json)));
         assert_eq!(Format::split("services.csv"), None);
         assert_eq!(Format::split(".json"), None);

@@ -56,7 +56,9 @@ fn from_header(headers: &HeaderMap) -> Option<String> {
     if !scheme.eq_ignore_ascii_case("basic") {
         return None;
     }
-    let decoded = base64::engine::general_purpose::STANDARD.decode(rest).ok()?;
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(rest)
+        .ok()?;
     let decoded = String::from_utf8(decoded).ok()?;
     let (user, password) = decoded.split_once(':').unwrap_or((decoded.as_str(), ""));
     let key = if password.is_empty() { user } else { password };
@@ -113,8 +115,14 @@ mod tests {
     fn the_key_comes_from_a_bearer_header_or_basic_credentials() {
         assert_eq!(from_header(&headers("Bearer abc")).as_deref(), Some("abc"));
         // "open311:k3y" and "k3y:" in base64.
-        assert_eq!(from_header(&headers("Basic b3BlbjMxMTprM3k=")).as_deref(), Some("k3y"));
-        assert_eq!(from_header(&headers("Basic azN5Og==")).as_deref(), Some("k3y"));
+        assert_eq!(
+            from_header(&headers("Basic b3BlbjMxMTprM3k=")).as_deref(),
+            Some("k3y")
+        );
+        assert_eq!(
+            from_header(&headers("Basic azN5Og==")).as_deref(),
+            Some("k3y")
+        );
         assert_eq!(from_header(&headers("Digest x")), None);
         assert_eq!(from_header(&HeaderMap::new()), None);
     }
@@ -135,6 +143,9 @@ mod tests {
             submit_source(&channel(vec![Source::Hotline])),
             Ok(Source::Hotline)
         );
-        assert_eq!(submit_source(&Principal::bootstrap_admin()), Ok(Source::Web));
+        assert_eq!(
+            submit_source(&Principal::bootstrap_admin()),
+            Ok(Source::Web)
+        );
     }
 }

@@ -77,7 +77,10 @@ fn file_format(file: &str) -> Result<(&str, Format), Failure> {
     })
 }
 
-fn query(format: Format, q: Result<Query<Vec<(String, String)>>, QueryRejection>) -> Result<Params, Failure> {
+fn query(
+    format: Format,
+    q: Result<Query<Vec<(String, String)>>, QueryRejection>,
+) -> Result<Params, Failure> {
     q.map(|Query(pairs)| Params(pairs))
         .map_err(|e| Failure::bad_request(format, e.body_text()))
 }
@@ -142,17 +145,19 @@ async fn write(
         match stem {
             "requests" => requests::submit(&platform, format, &headers, &params).await,
             "servicerequestupdates" => updates::submit(&platform, format, &headers, &params).await,
-            _ => Err(Failure::not_found(format, format!("no resource {stem:?} to post to"))),
+            _ => Err(Failure::not_found(
+                format,
+                format!("no resource {stem:?} to post to"),
+            )),
         }
     };
     answer(result.await)
 }
 
-async fn definition(
-    State(platform): State<Arc<Platform>>,
-    Path(file): Path<String>,
-) -> Response {
-    answer(file_format(&file).and_then(|(code, format)| services::definition(&platform, format, code)))
+async fn definition(State(platform): State<Arc<Platform>>, Path(file): Path<String>) -> Response {
+    answer(
+        file_format(&file).and_then(|(code, format)| services::definition(&platform, format, code)),
+    )
 }
 
 async fn one_request(

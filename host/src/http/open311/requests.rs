@@ -13,12 +13,12 @@ use super::format::{Failure, Format, Reply};
 use super::{Params, key, states};
 use crate::auth::policy;
 use crate::calendar::rfc3339;
+use crate::domain::EventRecord;
 use crate::geo::{self, CoordinateSystem};
 use crate::http::events::scope_of;
 use crate::intake::{LocationRequest, NewEventRequest, ReporterRequest};
 use crate::platform::{Platform, SubmitError, Submitted};
 use crate::storage::open311::{RequestFilter, TimelineUpdate};
-use crate::domain::EventRecord;
 
 /// The widest date range one `GET requests` may ask for, and the default (ending now).
 const MAX_RANGE: SignedDuration = SignedDuration::from_hours(90 * 24);
@@ -58,7 +58,10 @@ pub async fn submit(
     let number = |name: &str| -> Result<Option<f64>, Failure> {
         params
             .get(name)
-            .map(|v| v.parse::<f64>().map_err(|_| bad(format!("{name} {v:?} is not a number"))))
+            .map(|v| {
+                v.parse::<f64>()
+                    .map_err(|_| bad(format!("{name} {v:?} is not a number")))
+            })
             .transpose()
     };
     let mut attributes = serde_json::Map::new();
@@ -95,7 +98,10 @@ pub async fn submit(
         _ => None,
     };
     for (name, value) in params.pairs() {
-        if let Some(code) = name.strip_prefix("attribute[").and_then(|r| r.strip_suffix(']')) {
+        if let Some(code) = name
+            .strip_prefix("attribute[")
+            .and_then(|r| r.strip_suffix(']'))
+        {
             attributes.insert(format!("open311.{code}"), json!(value));
         }
     }
@@ -210,7 +216,12 @@ pub async fn list(
             view(&r, last)
         })
         .collect();
-    Ok(Reply::ok(format, "service_requests", "request", Value::Array(requests)))
+    Ok(Reply::ok(
+        format,
+        "service_requests",
+        "request",
+        Value::Array(requests),
+    ))
 }
 
 /// `[start_date, end_date)`: at most 90 days; the last 90 days when neither is given.
@@ -222,7 +233,9 @@ fn range(format: Format, params: &Params) -> Result<(Timestamp, Timestamp), Fail
                 v.parse::<Timestamp>().map_err(|_| {
                     Failure::bad_request(
                         format,
-                        format!("{name} {v:?} is not a W3C date-time, e.g. 2026-07-01T00:00:00+08:00"),
+                        format!(
+                            "{name} {v:?} is not a W3C date-time, e.g. 2026-07-01T00:00:00+08:00"
+                        ),
                     )
                 })
             })
@@ -253,7 +266,12 @@ pub async fn one(
 ) -> Result<Reply, Failure> {
     let (record, last) = reachable(platform, format, headers, params, id, "read_event").await?;
     let request = view(&record, last.as_ref());
-    Ok(Reply::ok(format, "service_requests", "request", json!([request])))
+    Ok(Reply::ok(
+        format,
+        "service_requests",
+        "request",
+        json!([request]),
+    ))
 }
 
 /// `GET tokens/{token}.{fmt}`: the token is the request's id.

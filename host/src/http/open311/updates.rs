@@ -120,11 +120,21 @@ pub async fn submit(
     let (record, _) = reachable(platform, format, headers, params, id, "post_update").await?;
     if let Err(refusal) = policy::may_submit(caller.principal(), record.event.source) {
         let error = caller
-            .refuse(refusal, Some(&record.event.location.street_code), Some(id), "post_update", id)
+            .refuse(
+                refusal,
+                Some(&record.event.location.street_code),
+                Some(id),
+                "post_update",
+                id,
+            )
             .await;
         return Err(Failure::from_api(format, error));
     }
-    let bounded = |name: &str| params.get(name).map(|v| v.chars().take(500).collect::<String>());
+    let bounded = |name: &str| {
+        params
+            .get(name)
+            .map(|v| v.chars().take(500).collect::<String>())
+    };
     let update = CitizenUpdate {
         event_id: record.event.id.clone(),
         submitted_by: caller.who().to_string(),
