@@ -13,6 +13,7 @@
 
 mod format;
 mod key;
+mod read;
 mod requests;
 mod services;
 mod states;
@@ -112,7 +113,7 @@ async fn read(
         match stem {
             "discovery" => Ok(services::discovery(format, &headers)),
             "services" => Ok(services::list(&platform, format)),
-            "requests" => requests::list(&platform, format, &headers, &params).await,
+            "requests" => read::list(&platform, format, &headers, &params).await,
             "servicerequestupdates" => updates::list(&platform, format, &headers, &params).await,
             _ => Err(Failure::not_found(format, format!("no resource {stem:?}"))),
         }
@@ -169,7 +170,7 @@ async fn one_request(
     let result = async {
         let (id, format) = file_format(&file)?;
         let params = query(format, q)?;
-        requests::one(&platform, format, &headers, &params, id).await
+        read::one(&platform, format, &headers, &params, id).await
     };
     answer(result.await)
 }
@@ -183,7 +184,7 @@ async fn token(
     let result = async {
         let (token, format) = file_format(&file)?;
         let params = query(format, q)?;
-        requests::token(&platform, format, &headers, &params, token).await
+        read::token(&platform, format, &headers, &params, token).await
     };
     answer(result.await)
 }

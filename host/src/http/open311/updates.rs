@@ -9,7 +9,7 @@ use jiff::{SignedDuration, Timestamp};
 use serde_json::{Value, json};
 
 use super::format::{Failure, Format, Reply};
-use super::requests::{notes, reachable};
+use super::read::{notes, reachable};
 use super::{Params, key, states};
 use crate::auth::policy;
 use crate::calendar::rfc3339;
