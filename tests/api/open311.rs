@@ -595,3 +595,52 @@ async fn the_georeport_client_from_pypi_reads_services_and_requests() {
         assert_eq!(seen["listed"], true);
     }
 }
+
+#[tokio::test]
+async fn on_postgres_requests_updates_and_citizen_updates_read_and_write_the_same() {
+    let Some(app) = TestApp::spawn_postgres().await else {
+        return;
+    };
+    let key = channel(&app, vec![Source::Web]).await;
+    let id = post_request(&app, &key, "坪地街道路边有暴露垃圾，很多天没人清理").await;
+    assert_eq!(app.step(&id, "sign", "handler", json!({})).await, "signed");
+    let item = app.event(&id).await["classification"]["item_code"].clone();
+    let (status, listed) = get(
+        &app,
+        &format!(
+            "{V2}/requests.json?api_key={key}&status=open&service_code={}",
+            item.as_str().unwrap()
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{listed}");
+    assert_eq!(listed[0]["service_request_id"], id.as_str());
+    assert_eq!(listed[0]["status_notes"], "签收");
+    let (_, updates) = get(
+        &app,
+        &format!("{V2}/servicerequestupdates.json?api_key={key}"),
+    )
+    .await;
+    assert!(
+        updates
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|u| u["service_request_id"] == id.as_str() && u["status"] == "action_scheduled"),
+        "{updates}"
+    );
+    let form = [
+        ("api_key", key.as_str()),
+        ("service_request_id", id.as_str()),
+        ("update_id", "fms-1"),
+        ("description", "还是没有清理"),
+    ];
+    let (status, first) = post_form(&app, "servicerequestupdates.xml", &form).await;
+    assert_eq!(status, StatusCode::CREATED, "{first}");
+    let (_, again) = post_form(&app, "servicerequestupdates.json", &form).await;
+    assert_eq!(
+        app.platform.db().citizen_updates(&id).await.unwrap().len(),
+        1
+    );
+    assert!(again[0]["update_id"].is_string());
+}
