@@ -72,8 +72,9 @@ pub struct Settings {
     #[arg(long, env = "STREETWISE_TIMER_INTERVAL_SECS", default_value_t = 5)]
     pub timer_interval_secs: u64,
 
-    /// Seconds between two checks for reference data replaced by an import (or another
-    /// host): it is reloaded without a restart.
+    /// Seconds between two checks for reference data replaced by an import, and for plugin
+    /// versions and configurations changed through another host: they are picked up without
+    /// a restart (on PostgreSQL at once, by notification; this check is the fallback).
     #[arg(long, env = "STREETWISE_REFERENCE_REFRESH_SECS", default_value_t = 2)]
     pub reference_refresh_secs: u64,
 
