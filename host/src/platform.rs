@@ -55,6 +55,8 @@ pub struct Platform {
     listen_task: JoinHandle<()>,
     /// This process, as the leases it takes name it.
     host: String,
+    /// Events being decided and stored at once, at most.
+    intake_gate: tokio::sync::Semaphore,
     retrain_every: Option<SignedDuration>,
     /// What the surge scan watches and when it warns.
     surges: SurgeConfig,
@@ -96,6 +98,9 @@ pub enum SubmitError {
     Refused(String),
     #[error("the event could not be stored: {0}")]
     Storage(String),
+    /// As many events as the host takes at once are being decided: nothing was done.
+    #[error("too many events at once; send it again in a second (系统繁忙，请稍后重试)")]
+    Busy,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -260,6 +265,9 @@ impl Platform {
             plugins_task,
             listen_task,
             host,
+            intake_gate: tokio::sync::Semaphore::new(
+                usize::try_from(settings.http.max_in_flight_events).unwrap_or(usize::MAX),
+            ),
             retrain_every,
             surges,
             surge_task,
@@ -324,6 +332,12 @@ impl Platform {
 
     /// Validates, decides and durably stores one event.
     pub async fn submit(&self, request: NewEventRequest) -> Result<Submitted, SubmitError> {
+        // Beyond what it can decide and store in a moment the host refuses at once, instead
+        // of letting every answer wait behind a queue.
+        let _admitted = self
+            .intake_gate
+            .try_acquire()
+            .map_err(|_| SubmitError::Busy)?;
         let reference = self.reference();
         let id = Uuid::now_v7().to_string();
         let event = request.validate(&reference, id, self.pipeline.clock.now())?;

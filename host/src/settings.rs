@@ -195,6 +195,12 @@ pub struct HttpLimits {
     #[arg(long, env = "STREETWISE_MAX_CONNECTIONS", default_value_t = 1024,
           value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
     pub max_connections: u64,
+
+    /// Events decided and stored at once; beyond this, intake answers `503` with
+    /// `Retry-After: 1` at once instead of queueing (the answers stay fast under overload).
+    #[arg(long, env = "STREETWISE_MAX_IN_FLIGHT_EVENTS", default_value_t = 1024,
+          value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub max_in_flight_events: u64,
 }
 
 /// The sandbox's limits, as flags.

@@ -144,6 +144,7 @@ async fn submit(
             })
         }
         Err(SubmitError::Storage(cause)) => Err(ApiError::Unavailable(cause)),
+        Err(SubmitError::Busy) => Err(ApiError::Overloaded(SubmitError::Busy.to_string())),
     }
 }
 
