@@ -518,6 +518,21 @@ async fn a_lifecycle_action_is_an_update_and_a_citizens_update_is_stored_once() 
     assert_eq!(stored.len(), 1);
     assert_eq!(stored[0].description, "还是没有清理 <&>");
     assert_eq!(stored[0].status, "open");
+    // The centre reads it on the case's page, escaped.
+    let centre = super::authz_console::sign_in(&app, "district.command-centre.001").await;
+    let page = app
+        .client
+        .get(format!("{}/cases/{id}", app.address))
+        .header(reqwest::header::COOKIE, &centre.cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains("市民补充") && html.contains("还是没有清理 &lt;&amp;&gt;"),
+        "{html}"
+    );
 
     // Another channel's case is not this channel's to update.
     let hotline = app

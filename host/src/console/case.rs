@@ -86,6 +86,7 @@ pub async fn render(
     let reference = platform.reference();
     let timeline = casework::timeline(platform.db(), id).await?;
     let merged = platform.db().merged_reports(id).await?;
+    let citizen = platform.db().citizen_updates(id).await?;
     let unit_calls = Flows::shipped()
         .for_source(r.event.source)
         .unit_calls_reporter;
@@ -167,6 +168,23 @@ pub async fn render(
                                     @if let Some(reason) = &d.reason { br; "原因：" (reason) }
                                     @if let Some(note) = &d.note { br; "办理情况：" (note) }
                                     @if let Some(unit) = &d.unit { br; "单位：" (reference.unit(unit).map_or(unit.as_str(), |u| u.name.as_str())) }
+                                }
+                            }
+                        }
+                    }
+                }
+                @if !citizen.is_empty() {
+                    section.panel aria-labelledby="citizen" {
+                        h2 #citizen { "市民补充 " span.en { "Citizen updates" } }
+                        ol.timeline {
+                            @for u in &citizen {
+                                li {
+                                    (when(u.updated_at)) " · " (u.description)
+                                    // Only a web address becomes a link (never `javascript:`).
+                                    @if let Some(url) = u.media_url.as_ref().filter(|u| u.starts_with("https://") || u.starts_with("http://")) {
+                                        " " a href=(url) rel="noopener noreferrer" { "附件" }
+                                    }
+                                    span.muted { " · 经 " (u.submitted_by) }
                                 }
                             }
                         }
