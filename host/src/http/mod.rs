@@ -12,6 +12,7 @@ mod export;
 mod json;
 mod limits;
 mod metrics;
+pub mod openapi;
 mod panic;
 mod plugins;
 pub(crate) mod rankings;
@@ -64,6 +65,7 @@ pub fn router(platform: Arc<Platform>, body_read_timeout: std::time::Duration) -
         .merge(session::router().layer(DefaultBodyLimit::max(MAX_JSON_BYTES)))
         .merge(accounts::router().layer(DefaultBodyLimit::max(MAX_JSON_BYTES)))
         .merge(cases::router().layer(DefaultBodyLimit::max(MAX_JSON_BYTES)))
+        .merge(openapi::router())
         .merge(crate::console::router())
         .route("/healthz", get(|| async { "ok" }))
         .layer(middleware::from_fn_with_state(
