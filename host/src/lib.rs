@@ -17,7 +17,8 @@
 //!   claimed across hosts.
 //! - [`surge`]: surges and hot spots (预警监测), counts per place against their own history.
 //! - [`storage`]: SQLite or PostgreSQL through one portable set of queries.
-//! - [`http`]: the API. [`app`]: the listener. [`platform`]: everything wired together.
+//! - [`geo`]: coordinates of Chinese map apps (GCJ-02, BD-09) to WGS84.
+//! - [`http`]: the API (with Open311 GeoReport v2 at `/open311/v2`). [`app`]: the listener. [`platform`]: everything wired together.
 //! - [`indicators`]: 结案率, 按期处置率 and the rest per street and unit, the score and the
 //!   ranking; [`generate`] writes a large history of closed cases to measure them on.
 //! - [`import`], [`seed`]: reference data in and out. [`settings`], [`cli`]: configuration.
@@ -39,6 +40,7 @@ pub mod domain;
 pub mod duplicates;
 pub mod examples;
 pub mod generate;
+pub mod geo;
 pub mod http;
 pub mod import;
 pub mod indicators;

@@ -56,6 +56,8 @@ pub struct Platform {
     outbox_task: JoinHandle<()>,
     /// How long a rotated-out webhook secret goes on signing.
     rotation_grace: SignedDuration,
+    /// Which services Open311 offers as private.
+    open311: crate::settings::Open311Settings,
 }
 
 /// How a new plugin version is stored and run.
@@ -235,6 +237,7 @@ impl Platform {
             surge_task,
             outbox_task,
             rotation_grace: settings.outbox.rotation_grace(),
+            open311: settings.open311.clone(),
         });
         if let Some(manifest) = &settings.examples {
             platform.deploy_manifest(manifest).await?;
@@ -244,6 +247,11 @@ impl Platform {
                 .await?;
         }
         Ok(platform)
+    }
+
+    /// How Open311 shows the catalog (its private services).
+    pub fn open311(&self) -> &crate::settings::Open311Settings {
+        &self.open311
     }
 
     pub fn db(&self) -> &Db {

@@ -4,13 +4,17 @@
 //! It is small (thousands of rows), read on every event and changed rarely (an import), so the
 //! host keeps one immutable snapshot behind an `Arc` and replaces it on import.
 
+mod check;
+
 use std::collections::{BTreeMap, HashMap};
+
+pub use check::{Inconsistency, Place, check};
 
 use crate::calendar::{CalendarYear, WorkingCalendar};
 use crate::classify::{Baseline, KeywordClassifier};
 use crate::domain::{
-    Catalog, Category, District, HandlingRef, Item, Responsibility, Section, Staff, StaffRole,
-    Street, TimeLimit, Unit, UnitKind,
+    Catalog, Category, District, HandlingRef, Item, Responsibility, Section, Staff, Street, Unit,
+    UnitKind,
 };
 
 /// Everything the pipeline looks up, consistent with itself.
@@ -40,8 +44,8 @@ pub struct ReferenceParts {
 }
 
 impl Reference {
-    /// Builds the snapshot, or lists every inconsistency found (one message each).
-    pub fn new(parts: ReferenceParts) -> Result<Self, Vec<String>> {
+    /// Builds the snapshot, or lists every inconsistency found.
+    pub fn new(parts: ReferenceParts) -> Result<Self, Vec<Inconsistency>> {
         let errors = check(&parts);
         if !errors.is_empty() {
             return Err(errors);
@@ -176,203 +180,6 @@ impl Reference {
             }
         }
         found
-    }
-}
-
-/// Cross-checks the parts; each problem is one message naming the offending row.
-fn check(parts: &ReferenceParts) -> Vec<String> {
-    let mut errors = Vec::new();
-    let district = &parts.district;
-    if district.streets.is_empty() {
-        errors.push("areas: no streets".into());
-    }
-    let street_codes: Vec<&str> = district.streets.iter().map(|s| s.code.as_str()).collect();
-    let community_codes: Vec<&str> = district
-        .streets
-        .iter()
-        .flat_map(|s| s.communities.iter().map(|c| c.code.as_str()))
-        .collect();
-    duplicates("street", street_codes.iter().copied(), &mut errors);
-    duplicates("community", community_codes.iter().copied(), &mut errors);
-
-    duplicates(
-        "unit",
-        parts.units.iter().map(|u| u.code.as_str()),
-        &mut errors,
-    );
-    for unit in &parts.units {
-        if let Some(street) = &unit.street
-            && !street_codes.contains(&street.as_str())
-        {
-            errors.push(format!("unit {}: unknown street {street}", unit.code));
-        }
-        if let Some(community) = &unit.community
-            && !community_codes.contains(&community.as_str())
-        {
-            errors.push(format!("unit {}: unknown community {community}", unit.code));
-        }
-        if unit.kind == UnitKind::StreetOffice && (unit.street.is_none() || unit.role.is_none()) {
-            errors.push(format!(
-                "unit {}: a street office needs a street and a role",
-                unit.code
-            ));
-        }
-    }
-
-    let catalog = &parts.catalog;
-    duplicates(
-        "category",
-        catalog.categories.iter().map(|c| c.code.as_str()),
-        &mut errors,
-    );
-    duplicates(
-        "item",
-        catalog.items.iter().map(|i| i.code.as_str()),
-        &mut errors,
-    );
-    for item in &catalog.items {
-        if catalog.category(&item.category).is_none() {
-            errors.push(format!(
-                "item {}: unknown category {}",
-                item.code, item.category
-            ));
-        }
-        if let Err(why) = item.time_limit.check() {
-            errors.push(format!("item {}: time limit {why}", item.code));
-        }
-    }
-    if catalog.item(&catalog.fallback_item).is_none() {
-        errors.push(format!(
-            "catalog: fallback item {} is not in the catalog",
-            catalog.fallback_item
-        ));
-    }
-
-    let roles: Vec<&str> = parts
-        .units
-        .iter()
-        .filter_map(|u| u.role.as_deref())
-        .collect();
-    let mut seen = std::collections::HashSet::new();
-    for r in &parts.responsibilities {
-        let row = format!("responsibility {} @ {}", r.item, r.area);
-        if !seen.insert((r.item.as_str(), r.area.as_str())) {
-            errors.push(format!("{row}: listed twice"));
-        }
-        if catalog.item(&r.item).is_none() {
-            errors.push(format!("{row}: unknown item"));
-        }
-        if r.area != Responsibility::DISTRICT && !street_codes.contains(&r.area.as_str()) {
-            errors.push(format!("{row}: unknown area (use * or a street code)"));
-        }
-        if !parts.units.iter().any(|u| u.code == r.owner_unit) {
-            errors.push(format!("{row}: unknown owner unit {}", r.owner_unit));
-        }
-        if r.handling.is_empty() {
-            errors.push(format!("{row}: no handling unit"));
-        }
-        if let Some(Err(why)) = r.time_limit.map(TimeLimit::check) {
-            errors.push(format!("{row}: time limit {why}"));
-        }
-        for h in &r.handling {
-            match h {
-                HandlingRef::Unit(code) if !parts.units.iter().any(|u| &u.code == code) => {
-                    errors.push(format!("{row}: unknown handling unit {code}"))
-                }
-                HandlingRef::StreetRole(role) if !roles.contains(&role.as_str()) => {
-                    errors.push(format!("{row}: no street unit has the role {role}"))
-                }
-                _ => {}
-            }
-        }
-    }
-    for item in &catalog.items {
-        if !seen.contains(&(item.code.as_str(), Responsibility::DISTRICT)) {
-            errors.push(format!(
-                "item {}: no district-wide (*) responsibility entry",
-                item.code
-            ));
-        }
-    }
-    for year in &parts.calendar {
-        if let Err(e) = year.validate() {
-            errors.push(format!("calendar {}: {e}", year.year));
-        }
-    }
-    check_staff(parts, &community_codes, &mut errors);
-    errors
-}
-
-/// Sections and staff: known units, sections of the person's own unit, skills that name a
-/// category or an item, areas that are communities.
-fn check_staff(parts: &ReferenceParts, community_codes: &[&str], errors: &mut Vec<String>) {
-    let catalog = &parts.catalog;
-    let unit_known = |code: &str| parts.units.iter().any(|u| u.code == code);
-    let skill_known =
-        |skill: &str| catalog.category(skill).is_some() || catalog.item(skill).is_some();
-    duplicates(
-        "section",
-        parts.sections.iter().map(|s| s.code.as_str()),
-        errors,
-    );
-    for section in &parts.sections {
-        if !unit_known(&section.unit) {
-            errors.push(format!(
-                "section {}: unknown unit {}",
-                section.code, section.unit
-            ));
-        }
-        for skill in section.skills.iter().filter(|s| !skill_known(s)) {
-            errors.push(format!(
-                "section {}: skill {skill} is neither a category nor an item",
-                section.code
-            ));
-        }
-    }
-    duplicates("staff", parts.staff.iter().map(|p| p.id.as_str()), errors);
-    for person in &parts.staff {
-        let row = format!("staff {}", person.id);
-        if person.name.trim().is_empty() {
-            errors.push(format!("{row}: no name"));
-        }
-        if !unit_known(&person.unit) {
-            errors.push(format!("{row}: unknown unit {}", person.unit));
-        }
-        match &person.section {
-            Some(code) => match parts.sections.iter().find(|s| &s.code == code) {
-                None => errors.push(format!("{row}: unknown section {code}")),
-                Some(section) if section.unit != person.unit => errors.push(format!(
-                    "{row}: section {code} belongs to {}, not {}",
-                    section.unit, person.unit
-                )),
-                Some(_) => {}
-            },
-            None if person.role.is_unit_post() && person.role != StaffRole::UnitAdmin => {
-                errors.push(format!("{row}: a {} needs a section", person.role.as_str()))
-            }
-            None => {}
-        }
-        for skill in person.skills.iter().filter(|s| !skill_known(s)) {
-            errors.push(format!(
-                "{row}: skill {skill} is neither a category nor an item"
-            ));
-        }
-        for area in person
-            .areas
-            .iter()
-            .filter(|a| !community_codes.contains(&a.as_str()))
-        {
-            errors.push(format!("{row}: unknown community {area}"));
-        }
-    }
-}
-
-fn duplicates<'a>(what: &str, codes: impl Iterator<Item = &'a str>, errors: &mut Vec<String>) {
-    let mut seen = std::collections::HashSet::new();
-    for code in codes {
-        if !seen.insert(code) {
-            errors.push(format!("{what} {code}: listed twice"));
-        }
     }
 }
 

@@ -32,7 +32,11 @@ pub async fn stored_or_seeded(db: &crate::storage::Db) -> anyhow::Result<(Refere
         anyhow::anyhow!(
             "the {} reference data is inconsistent:\n{}",
             if seeded { "seed" } else { "stored" },
-            errors.join("\n")
+            errors
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("\n")
         )
     })?;
     Ok((reference, seeded))

@@ -1,6 +1,7 @@
 //! Typed settings. Every field has a default that runs with no file and no environment;
 //! each can be set by a flag or a `STREETWISE_*` environment variable.
 
+mod open311;
 mod outbox;
 mod surges;
 mod understanding;
@@ -9,6 +10,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
+pub use open311::Open311Settings;
 pub use outbox::OutboxSettings;
 pub use surges::SurgeSettings;
 pub use understanding::{ClassifierSettings, DuplicateSettings};
@@ -106,6 +108,9 @@ pub struct Settings {
 
     #[command(flatten)]
     pub outbox: OutboxSettings,
+
+    #[command(flatten)]
+    pub open311: Open311Settings,
 
     /// Where "now" comes from: the system clock, or a driven clock in tests.
     #[arg(skip)]

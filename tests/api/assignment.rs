@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use streetwise::import::{CsvOptions, ImportKind, run};
+use streetwise::import::{ImportFile, ImportKind, ImportOptions, run};
 use streetwise_tests::{TestApp, appeal, temp_dir, test_settings};
 
 /// 暴露垃圾 (01-001) in 布吉 木棉湾: handled by 布吉街道综合行政执法队.
@@ -64,9 +64,13 @@ async fn app_with_staff(staff: Value) -> TestApp {
     let settings = test_settings(&dir);
     let file = dir.join("staff.json");
     std::fs::write(&file, staff.to_string()).unwrap();
-    run(&settings, ImportKind::Staff, &file, CsvOptions::default())
-        .await
-        .expect("the staff file imports");
+    run(
+        &settings,
+        &[ImportFile::new(ImportKind::Staff, &file)],
+        ImportOptions::default(),
+    )
+    .await
+    .expect("the staff file imports");
     TestApp::spawn_with(settings).await
 }
 

@@ -27,6 +27,8 @@ struct Row {
     body: Option<Value>,
     /// A fresh pair of cases for each caller: the call changes the case.
     fresh: bool,
+    /// Send the body form-encoded (Open311) instead of as JSON.
+    form: bool,
     expect: [u16; 7],
 }
 
@@ -36,6 +38,7 @@ fn row(method: Method, path: &'static str, expect: [u16; 7]) -> Row {
         path,
         body: None,
         fresh: false,
+        form: false,
         expect,
     }
 }
@@ -46,7 +49,16 @@ fn with(method: Method, path: &'static str, body: Value, expect: [u16; 7]) -> Ro
         path,
         body: Some(body),
         fresh: true,
+        form: false,
         expect,
+    }
+}
+
+/// A form-encoded post (Open311's writes).
+fn form(method: Method, path: &'static str, body: Value, expect: [u16; 7]) -> Row {
+    Row {
+        form: true,
+        ..with(method, path, body, expect)
     }
 }
 
@@ -129,6 +141,51 @@ fn rows() -> Vec<Row> {
             "/api/v1/surges/000000000000/close",
             json!({}),
             [401, 403, 403, 403, 403, 404, 403],
+        ),
+        // Webhooks: a channel's own, and district IT's; nobody else learns which exist.
+        row(
+            M::GET,
+            "/api/v1/webhooks",
+            [401, 200, 403, 403, 403, 403, 200],
+        ),
+        with(
+            M::POST,
+            "/api/v1/webhooks",
+            json!({ "source": "hotline", "url": "http://127.0.0.1:9/hook" }),
+            [401, 201, 403, 403, 403, 403, 201],
+        ),
+        row(
+            M::GET,
+            "/api/v1/webhooks/000000000000",
+            [401, 404, 403, 403, 403, 403, 404],
+        ),
+        with(
+            M::PATCH,
+            "/api/v1/webhooks/000000000000",
+            json!({ "active": false }),
+            [401, 404, 403, 403, 403, 403, 404],
+        ),
+        with(
+            M::POST,
+            "/api/v1/webhooks/000000000000/rotate",
+            json!({}),
+            [401, 404, 403, 403, 403, 403, 404],
+        ),
+        row(
+            M::DELETE,
+            "/api/v1/webhooks/000000000000",
+            [401, 404, 403, 403, 403, 403, 404],
+        ),
+        row(
+            M::GET,
+            "/api/v1/deliveries",
+            [401, 200, 403, 403, 403, 403, 200],
+        ),
+        with(
+            M::POST,
+            "/api/v1/deliveries/000000000000/retry",
+            json!({}),
+            [401, 404, 403, 403, 403, 403, 404],
         ),
         // The CSV export: the listing's reach (its rows are checked in `export`).
         row(
@@ -291,6 +348,61 @@ fn rows() -> Vec<Row> {
             json!({ "current": "a", "new": "b" }),
             [401, 422, 422, 422, 422, 422, 422],
         ),
+        // Open311: the catalog is open; case data needs an api_key (a bearer token here),
+        // with the reach of `GET /api/v1/events`; posting needs intake from a source.
+        row(
+            M::GET,
+            "/open311/discovery.json",
+            [200, 200, 200, 200, 200, 200, 200],
+        ),
+        row(
+            M::GET,
+            "/open311/v2/services.xml",
+            [200, 200, 200, 200, 200, 200, 200],
+        ),
+        row(
+            M::GET,
+            "/open311/v2/services/01-001.json",
+            [200, 200, 200, 200, 200, 200, 200],
+        ),
+        row(
+            M::GET,
+            "/open311/v2/requests.json",
+            [401, 200, 200, 200, 200, 200, 200],
+        ),
+        row(
+            M::GET,
+            "/open311/v2/requests/{A}.json",
+            [401, 200, 200, 403, 200, 200, 200],
+        ),
+        row(
+            M::GET,
+            "/open311/v2/requests/{B}.xml",
+            [401, 200, 403, 200, 403, 200, 200],
+        ),
+        row(
+            M::GET,
+            "/open311/v2/tokens/{A}.json",
+            [401, 200, 200, 403, 200, 200, 200],
+        ),
+        row(
+            M::GET,
+            "/open311/v2/servicerequestupdates.json",
+            [401, 200, 200, 200, 200, 200, 200],
+        ),
+        form(
+            M::POST,
+            "/open311/v2/requests.json",
+            json!({ "service_code": "01-001", "lat": "22.605", "long": "114.12",
+                    "description": "布吉街道路边有暴露垃圾，很多天没人清理" }),
+            [401, 201, 403, 403, 403, 201, 201],
+        ),
+        form(
+            M::POST,
+            "/open311/v2/servicerequestupdates.json",
+            json!({ "service_request_id": "{A}", "description": "还没有处理，请尽快" }),
+            [401, 201, 403, 403, 403, 201, 201],
+        ),
     ]
 }
 
@@ -341,15 +453,28 @@ async fn callers(app: &TestApp, a: &Value, b: &Value) -> Vec<Option<String>> {
     ]
 }
 
-async fn call(app: &TestApp, row: &Row, path: &str, token: Option<&str>) -> (StatusCode, Value) {
+async fn call(
+    app: &TestApp,
+    row: &Row,
+    path: &str,
+    case_a: &str,
+    token: Option<&str>,
+) -> (StatusCode, Value) {
     let mut request = app
         .client
         .request(row.method.clone(), format!("{}{path}", app.address));
     if let Some(token) = token {
         request = request.bearer_auth(token);
     }
-    if let Some(body) = &row.body {
-        request = request.json(body);
+    // A form names the case it writes to as `{A}` (Open311's service_request_id).
+    let body = row
+        .body
+        .as_ref()
+        .map(|b| serde_json::from_str::<Value>(&b.to_string().replace("{A}", case_a)).unwrap());
+    match &body {
+        Some(body) if row.form => request = request.form(body),
+        Some(body) => request = request.json(body),
+        None => {}
     }
     send(request).await
 }
@@ -402,7 +527,14 @@ async fn every_endpoint_answers_each_caller_with_exactly_their_access() {
                 .path
                 .replace("{A}", a["id"].as_str().unwrap())
                 .replace("{B}", b["id"].as_str().unwrap());
-            let (status, body) = call(&app, &row, &path, token.as_deref()).await;
+            let (status, body) = call(
+                &app,
+                &row,
+                &path,
+                a["id"].as_str().unwrap(),
+                token.as_deref(),
+            )
+            .await;
             if status.as_u16() != row.expect[i] {
                 failures.push(format!(
                     "{} {} as {}: expected {}, got {status} {body}",
@@ -446,6 +578,8 @@ fn template(path: &str) -> String {
         .map(|part| match part {
             "{A}" | "{B}" => "{id}",
             "board.json" => "board.json",
+            // Open311's resources are named with their format: `services.json`, `{A}.xml`.
+            p if p.ends_with(".json") || p.ends_with(".xml") => "{file}",
             "buji" | "bantian" => "{street}",
             "none" => "{name}",
             "1" => "{version}",

@@ -2,8 +2,22 @@
 
 use std::fmt::Write;
 
-use streetwise::import::{CsvOptions, ImportKind, run};
+use streetwise::import::{ImportFile, ImportKind, ImportOptions, Mode, run};
 use streetwise_tests::{TestApp, appeal, temp_dir, test_settings};
+
+/// Imports `files` in one transaction.
+async fn import(
+    settings: &streetwise::Settings,
+    files: &[(ImportKind, &std::path::Path)],
+    mode: Mode,
+) -> anyhow::Result<String> {
+    let files: Vec<ImportFile> = files.iter().map(|(k, f)| ImportFile::new(*k, f)).collect();
+    let options = ImportOptions {
+        mode,
+        ..ImportOptions::default()
+    };
+    run(settings, &files, options).await
+}
 
 /// The shipped responsibility list as CSV, plus `extra` rows.
 fn responsibilities_csv(extra: &str) -> String {
@@ -61,11 +75,10 @@ async fn a_new_responsibility_list_from_csv_routes_events_after_a_restart() {
         ),
     )
     .unwrap();
-    run(
+    import(
         &settings,
-        ImportKind::Responsibilities,
-        &file,
-        CsvOptions::default(),
+        &[(ImportKind::Responsibilities, &file)],
+        Mode::Replace,
     )
     .await
     .unwrap();
@@ -107,11 +120,10 @@ async fn a_running_host_routes_by_an_imported_list_without_a_restart() {
     )
     .unwrap();
     // The command line's own connection, as `streetwise import` runs beside the server.
-    run(
+    import(
         &app.settings,
-        ImportKind::Responsibilities,
-        &file,
-        CsvOptions::default(),
+        &[(ImportKind::Responsibilities, &file)],
+        Mode::Replace,
     )
     .await
     .unwrap();
@@ -132,12 +144,15 @@ async fn a_running_host_routes_by_an_imported_list_without_a_restart() {
 }
 
 #[tokio::test]
-async fn an_inconsistent_file_is_refused_whole_with_the_reasons() {
+async fn every_problem_of_a_file_is_reported_at_once_with_its_line_and_column_and_nothing_is_written()
+ {
     let dir = temp_dir("import-bad");
     let settings = test_settings(&dir);
     TestApp::spawn_with(settings.clone()).await.stop().await;
 
     let file = dir.join("responsibilities.csv");
+    let good = responsibilities_csv("");
+    let first = good.lines().count() + 1;
     std::fs::write(
         &file,
         responsibilities_csv(
@@ -147,48 +162,165 @@ async fn an_inconsistent_file_is_refused_whole_with_the_reasons() {
         ),
     )
     .unwrap();
-    let error = run(
+    let error = import(
         &settings,
-        ImportKind::Responsibilities,
-        &file,
-        CsvOptions::default(),
+        &[(ImportKind::Responsibilities, &file)],
+        Mode::Replace,
     )
     .await
     .unwrap_err();
     let message = format!("{error:#}");
-    assert!(
-        message.contains("time_limit_unit \"fortnights\""),
-        "{message}"
-    );
-
-    std::fs::write(
-        &file,
-        responsibilities_csv(
-            "01-001,440307014,district.nowhere,community,,\n\
-             99-999,*,district.water,district.water,,\n",
+    let name = file.display();
+    // A bad row, and the rows that do not fit the rest of the reference data: in one pass.
+    for expected in [
+        format!(
+            "{name}:{}:3: responsibility 01-001 @ 440307014: unknown owner unit district.nowhere [owner_unit]",
+            first
         ),
-    )
-    .unwrap();
-    let error = run(
-        &settings,
-        ImportKind::Responsibilities,
-        &file,
-        CsvOptions::default(),
-    )
-    .await
-    .unwrap_err();
-    let message = format!("{error:#}");
-    assert!(message.contains("nothing was written"), "{message}");
+        format!(
+            "{name}:{}:1: responsibility 99-999 @ *: unknown item [item]",
+            first + 1
+        ),
+        format!("{name}:{}:6: time_limit_unit \"fortnights\"", first + 2),
+    ] {
+        assert!(message.contains(&expected), "{expected}\nnot in\n{message}");
+    }
     assert!(
-        message.contains("unknown owner unit district.nowhere"),
-        "{message}"
-    );
-    assert!(
-        message.contains("responsibility 99-999 @ *: unknown item"),
+        message.starts_with("3 problem(s); nothing was written"),
         "{message}"
     );
 
     let app = TestApp::spawn_with(settings).await;
+    let event = app
+        .submit(appeal("垃圾堆没人清", "布吉", Some("木棉湾")))
+        .await;
+    assert_eq!(
+        event["dispatch"]["handling_unit"]["code"], "buji.law-enforcement",
+        "nothing was written"
+    );
+}
+
+#[tokio::test]
+async fn json_problems_are_placed_at_the_row_they_are_in() {
+    let dir = temp_dir("import-json");
+    let settings = test_settings(&dir);
+    TestApp::spawn_with(settings.clone()).await.stop().await;
+    let file = dir.join("units.json");
+    let mut units: serde_json::Value =
+        serde_json::from_str(include_str!("../../seed/units.json")).unwrap();
+    units["units"][2]["street"] = serde_json::json!("440399999");
+    std::fs::write(&file, serde_json::to_string_pretty(&units).unwrap()).unwrap();
+    let error = import(&settings, &[(ImportKind::Units, &file)], Mode::Replace)
+        .await
+        .unwrap_err();
+    let message = format!("{error:#}");
+    let text = std::fs::read_to_string(&file).unwrap();
+    // The third unit's opening brace.
+    let line = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| l.trim() == "{")
+        .nth(3)
+        .map(|(i, _)| i + 1)
+        .unwrap();
+    assert!(
+        message.contains(&format!(":{line}:5: unit "))
+            && message.contains("unknown street 440399999 [street]"),
+        "line {line}: {message}"
+    );
+}
+
+#[tokio::test]
+async fn add_or_update_changes_the_rows_a_file_names_and_keeps_the_rest() {
+    let dir = temp_dir("import-merge");
+    let settings = test_settings(&dir);
+    let app = TestApp::spawn_with(settings.clone()).await;
+    let before = app.platform.reference().units().count();
+    let settings = app.stop().await;
+    let file = dir.join("units.csv");
+    std::fs::write(
+        &file,
+        "code,name,kind,street,role,community\n\
+         district.water,龙岗区水务局（更名）,district_bureau,,,\n\
+         district.new-bureau,龙岗区新设局,district_bureau,,,\n",
+    )
+    .unwrap();
+    let summary = import(&settings, &[(ImportKind::Units, &file)], Mode::AddOrUpdate)
+        .await
+        .unwrap();
+    assert!(
+        summary.contains(&format!("{} units", before + 1)),
+        "{summary}"
+    );
+    let app = TestApp::spawn_with(settings).await;
+    let reference = app.platform.reference();
+    assert_eq!(reference.units().count(), before + 1);
+    assert_eq!(
+        reference.unit("district.water").unwrap().name,
+        "龙岗区水务局（更名）"
+    );
+    assert!(reference.unit("district.new-bureau").is_some());
+    assert!(
+        reference.unit("buji.law-enforcement").is_some(),
+        "the rest is kept"
+    );
+}
+
+#[tokio::test]
+async fn renaming_an_item_is_one_import_of_the_catalog_the_responsibility_list_and_the_staff_together()
+ {
+    let dir = temp_dir("import-rename");
+    let settings = test_settings(&dir);
+    TestApp::spawn_with(settings.clone()).await.stop().await;
+    let examples = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../seed/examples");
+    let rename = |file: &str| {
+        let text = std::fs::read_to_string(examples.join(file)).unwrap();
+        let path = dir.join(file);
+        std::fs::write(&path, text.replace("01-001,", "01-101,")).unwrap();
+        path
+    };
+    let (catalog, list) = (rename("catalog.csv"), rename("responsibilities.csv"));
+    // Sections and staff name the items they know too.
+    let staff = dir.join("staff.json");
+    std::fs::write(
+        &staff,
+        include_str!("../../seed/staff.json").replace("\"01-001\"", "\"01-101\""),
+    )
+    .unwrap();
+    let options = ImportOptions {
+        mode: Mode::Replace,
+        catalog_version: Some("2026.2".into()),
+        fallback_item: None,
+    };
+
+    // The catalog alone leaves the stored list naming an item that is gone.
+    let alone = run(
+        &settings,
+        &[ImportFile::new(ImportKind::Catalog, &catalog)],
+        options.clone(),
+    )
+    .await
+    .unwrap_err();
+    let message = format!("{alone:#}");
+    assert!(
+        message.contains("(stored data) responsibility 01-001 @ *: unknown item"),
+        "{message}"
+    );
+    assert!(
+        message.contains("item 01-101: no district-wide (*) responsibility entry"),
+        "{message}"
+    );
+
+    let files = [
+        ImportFile::new(ImportKind::Catalog, &catalog),
+        ImportFile::new(ImportKind::Responsibilities, &list),
+        ImportFile::new(ImportKind::Staff, &staff),
+    ];
+    let summary = run(&settings, &files, options).await.unwrap();
+    assert!(summary.contains("catalog 2026.2"), "{summary}");
+    let app = TestApp::spawn_with(settings).await;
+    let reference = app.platform.reference();
+    assert!(reference.item("01-101").is_some() && reference.item("01-001").is_none());
     let event = app
         .submit(appeal("垃圾堆没人清", "布吉", Some("木棉湾")))
         .await;
@@ -211,21 +343,26 @@ async fn the_documented_example_files_import_and_match_the_seed() {
         (
             ImportKind::Catalog,
             "catalog.csv",
-            CsvOptions {
+            ImportOptions {
                 catalog_version: Some("2026.1".into()),
                 fallback_item: Some("18-099".into()),
+                ..ImportOptions::default()
             },
         ),
         (
             ImportKind::Responsibilities,
             "responsibilities.csv",
-            CsvOptions::default(),
+            ImportOptions::default(),
         ),
-        (ImportKind::Units, "units.csv", CsvOptions::default()),
+        (ImportKind::Units, "units.csv", ImportOptions::default()),
     ] {
-        run(&settings, kind, &examples.join(file), options)
-            .await
-            .unwrap_or_else(|e| panic!("{file}: {e:#}"));
+        run(
+            &settings,
+            &[ImportFile::new(kind, examples.join(file))],
+            options,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{file}: {e:#}"));
     }
     let db = streetwise::storage::Db::connect(&settings.database_url())
         .await

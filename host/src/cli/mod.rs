@@ -28,17 +28,26 @@ struct Cli {
 enum Command {
     /// Run the API server (seeds an empty database, loads the active plugins).
     Serve(Settings),
-    /// Replace reference data from a JSON or CSV file, checked as a whole before writing.
+    /// Import reference data from JSON or CSV files, checked as a whole before writing: every
+    /// problem is listed with its file, line and column, and nothing is written if any.
     Import {
         /// What the file holds.
         #[arg(value_enum)]
         kind: ImportKind,
         /// The file: JSON as in seed/, or CSV (catalog, responsibilities, units).
         file: PathBuf,
+        /// More files imported in the same transaction, as KIND=FILE (e.g. renaming an
+        /// item: `catalog catalog.csv --with responsibilities=responsibilities.csv`).
+        #[arg(long = "with", value_name = "KIND=FILE", value_parser = import_file)]
+        with: Vec<import::ImportFile>,
+        /// `replace` a set whole, or `add-or-update` the rows the files name (by code) and
+        /// keep the rest.
+        #[arg(long, value_enum, default_value_t = import::Mode::Replace)]
+        mode: import::Mode,
         /// Catalog version to record for a CSV catalog (defaults to the file name).
         #[arg(long)]
         catalog_version: Option<String>,
-        /// Catalog fallback item for a CSV catalog (defaults to the current one).
+        /// Catalog fallback item (defaults to the file's, or the current one).
         #[arg(long)]
         fallback_item: Option<String>,
         #[command(flatten)]
@@ -122,20 +131,23 @@ pub fn main() -> ExitCode {
             Command::Import {
                 kind,
                 file,
+                with,
+                mode,
                 catalog_version,
                 fallback_item,
                 settings,
             } => {
-                import::run(
-                    &settings,
-                    kind,
-                    &file,
-                    import::CsvOptions {
-                        catalog_version,
-                        fallback_item,
-                    },
-                )
-                .await
+                let files: Vec<_> = std::iter::once(import::ImportFile::new(kind, file))
+                    .chain(with)
+                    .collect();
+                let options = import::ImportOptions {
+                    mode,
+                    catalog_version,
+                    fallback_item,
+                };
+                let summary = import::run(&settings, &files, options).await?;
+                println!("{summary}");
+                Ok(())
             }
             Command::Verify { event_id, settings } => verify(&settings, &event_id).await,
             Command::Generate {
@@ -167,6 +179,15 @@ pub fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+fn import_file(text: &str) -> Result<import::ImportFile, String> {
+    let (kind, file) = text
+        .split_once('=')
+        .ok_or_else(|| format!("{text:?}: use KIND=FILE, such as responsibilities=list.csv"))?;
+    let kind = <ImportKind as clap::ValueEnum>::from_str(kind, true)
+        .map_err(|_| format!("{kind:?} is not a kind of reference data"))?;
+    Ok(import::ImportFile::new(kind, file))
 }
 
 async fn serve(settings: Settings) -> anyhow::Result<()> {

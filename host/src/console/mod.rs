@@ -24,7 +24,7 @@ mod plugins;
 mod queue;
 mod rankings;
 mod surges;
-mod text;
+pub(crate) mod text;
 mod warnings;
 
 use std::sync::Arc;

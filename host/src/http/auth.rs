@@ -122,15 +122,11 @@ pub async fn identify(
             })
             .map(str::trim)
             .ok_or(ApiError::Unauthorized)?;
-        let principal =
-            tokens::authenticate(platform.db(), &reference, platform.admin_token(), presented)
+        return Ok(Some(
+            token_caller(platform, presented)
                 .await?
-                .ok_or(ApiError::Unauthorized)?;
-        return Ok(Some(Caller {
-            principal,
-            session: None,
-            platform: platform.clone(),
-        }));
+                .ok_or(ApiError::Unauthorized)?,
+        ));
     }
     let Some(secret) = session_cookie(headers) else {
         return Ok(None);
@@ -140,6 +136,22 @@ pub async fn identify(
     Ok(live.map(|live| Caller {
         principal: live.principal.clone(),
         session: Some(live),
+        platform: platform.clone(),
+    }))
+}
+
+/// The holder of `presented`, a token (Open311's `api_key` among others), or `None` when
+/// it is not a valid one.
+pub async fn token_caller(
+    platform: &Arc<Platform>,
+    presented: &str,
+) -> Result<Option<Caller>, ApiError> {
+    let reference = platform.reference();
+    let principal =
+        tokens::authenticate(platform.db(), &reference, platform.admin_token(), presented).await?;
+    Ok(principal.map(|principal| Caller {
+        principal,
+        session: None,
         platform: platform.clone(),
     }))
 }

@@ -12,6 +12,7 @@ mod export;
 mod json;
 mod limits;
 mod metrics;
+mod open311;
 pub mod openapi;
 mod panic;
 mod plugins;
@@ -62,6 +63,7 @@ pub fn router(platform: Arc<Platform>, body_read_timeout: std::time::Duration) -
         .merge(reference::router())
         .merge(export::router())
         .merge(webhooks::router().layer(DefaultBodyLimit::max(MAX_JSON_BYTES)))
+        .merge(open311::router().layer(DefaultBodyLimit::max(MAX_JSON_BYTES)))
         .merge(session::router().layer(DefaultBodyLimit::max(MAX_JSON_BYTES)))
         .merge(accounts::router().layer(DefaultBodyLimit::max(MAX_JSON_BYTES)))
         .merge(cases::router().layer(DefaultBodyLimit::max(MAX_JSON_BYTES)))

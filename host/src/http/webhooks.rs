@@ -174,6 +174,9 @@ async fn visible(
     id: &str,
     action: &str,
 ) -> Result<Webhook, ApiError> {
+    // Whether the caller manages any webhook at all comes first: nobody else learns which
+    // ids exist.
+    caller.require_webhooks(None, action, id).await?;
     let webhook = platform
         .db()
         .webhook(id)
@@ -379,6 +382,9 @@ async fn retry(
 ) -> Result<Json<Delivery>, ApiError> {
     let db = platform.db();
     let missing = || ApiError::NotFound(format!("no delivery {id}"));
+    caller
+        .require_webhooks(None, "retry_delivery", &id.to_string())
+        .await?;
     let delivery = db.delivery(id).await?.ok_or_else(missing)?;
     visible(&platform, &caller, &delivery.webhook_id, "retry_delivery").await?;
     if !db.retry_delivery(id, jiff::Timestamp::now()).await? {

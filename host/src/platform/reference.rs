@@ -46,7 +46,11 @@ async fn reload_if_moved(
     let reference = Reference::new(parts).map_err(|errors| {
         anyhow::anyhow!(
             "the stored reference data does not check: {}",
-            errors.join("; ")
+            errors
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("; ")
         )
     })?;
     tracing::info!(

@@ -11,6 +11,7 @@ pub mod classifier;
 pub mod duplicates;
 mod events;
 mod indicators;
+pub mod open311;
 pub(crate) mod outbox;
 mod plugins;
 mod reference;
