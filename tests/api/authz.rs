@@ -578,6 +578,7 @@ fn template(path: &str) -> String {
         .map(|part| match part {
             "{A}" | "{B}" => "{id}",
             "board.json" => "board.json",
+            "openapi.json" => "openapi.json",
             // Open311's resources are named with their format: `services.json`, `{A}.xml`.
             p if p.ends_with(".json") || p.ends_with(".xml") => "{file}",
             "buji" | "bantian" => "{street}",
