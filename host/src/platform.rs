@@ -1,6 +1,8 @@
 //! The platform: the services of one running host wired together, and the operations the
 //! HTTP API and the command line offer on them ([`surges`]: the surge warnings').
 
+mod listen;
+mod plugins;
 mod reference;
 mod surges;
 
@@ -49,6 +51,12 @@ pub struct Platform {
     timer_task: JoinHandle<()>,
     classifier_task: JoinHandle<()>,
     reference_task: JoinHandle<()>,
+    plugins_task: JoinHandle<()>,
+    listen_task: JoinHandle<()>,
+    /// This process, as the leases it takes name it.
+    host: String,
+    /// Events being decided and stored at once, at most.
+    intake_gate: tokio::sync::Semaphore,
     retrain_every: Option<SignedDuration>,
     /// What the surge scan watches and when it warns.
     surges: SurgeConfig,
@@ -90,6 +98,9 @@ pub enum SubmitError {
     Refused(String),
     #[error("the event could not be stored: {0}")]
     Storage(String),
+    /// As many events as the host takes at once are being decided: nothing was done.
+    #[error("too many events at once; send it again in a second (系统繁忙，请稍后重试)")]
+    Busy,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -164,13 +175,30 @@ impl Platform {
             understanding: understanding.clone(),
             duplicates: settings.duplicates.rules(),
         };
+        // Read before loading: a change in between is synced, not missed.
+        let plugin_generation = db.plugin_generation().await?;
         load_active_plugins(&pipeline).await?;
+        let refresh = std::time::Duration::from_secs(settings.reference_refresh_secs.max(1));
+        let wakes = listen::Wakes::default();
         let reference_task = tokio::spawn(reference::keep_current(
             db.clone(),
             pipeline.reference.clone(),
             generation,
-            std::time::Duration::from_secs(settings.reference_refresh_secs.max(1)),
+            refresh,
+            wakes.reference.clone(),
         ));
+        let plugins_task = tokio::spawn(plugins::keep_current(
+            pipeline.clone(),
+            plugin_generation,
+            refresh,
+            wakes.plugins.clone(),
+        ));
+        let listen_task = match db.backend() {
+            crate::storage::Backend::Postgres => {
+                tokio::spawn(listen::listen(settings.database_url(), wakes))
+            }
+            crate::storage::Backend::Sqlite => tokio::spawn(async {}),
+        };
         let retrain_every = (settings.classifier.retrain_days > 0)
             .then(|| SignedDuration::from_hours(24 * i64::from(settings.classifier.retrain_days)));
         let classifier_task = tokio::spawn(understanding.keep_current(
@@ -185,10 +213,12 @@ impl Platform {
             },
         ));
 
+        // This process, as the leases it takes name it.
+        let host = format!("host-{}", Uuid::now_v7().simple());
         let wake = Arc::new(Notify::new());
         let writer = Writer::start(db.clone(), settings.max_batch, wake.clone());
         let scenario_task = if settings.run_scenarios {
-            tokio::spawn(ScenarioWorker::new(pipeline.clone(), wake).run())
+            tokio::spawn(ScenarioWorker::new(pipeline.clone(), wake, host.clone()).run())
         } else {
             tracing::info!("scenarios are not run by this host");
             tokio::spawn(async {})
@@ -232,6 +262,12 @@ impl Platform {
             timer_task,
             classifier_task,
             reference_task,
+            plugins_task,
+            listen_task,
+            host,
+            intake_gate: tokio::sync::Semaphore::new(
+                usize::try_from(settings.http.max_in_flight_events).unwrap_or(usize::MAX),
+            ),
             retrain_every,
             surges,
             surge_task,
@@ -296,6 +332,12 @@ impl Platform {
 
     /// Validates, decides and durably stores one event.
     pub async fn submit(&self, request: NewEventRequest) -> Result<Submitted, SubmitError> {
+        // Beyond what it can decide and store in a moment the host refuses at once, instead
+        // of letting every answer wait behind a queue.
+        let _admitted = self
+            .intake_gate
+            .try_acquire()
+            .map_err(|_| SubmitError::Busy)?;
         let reference = self.reference();
         let id = Uuid::now_v7().to_string();
         let event = request.validate(&reference, id, self.pipeline.clock.now())?;
@@ -487,6 +529,12 @@ impl Platform {
         self.timer_task.abort();
         self.classifier_task.abort();
         self.reference_task.abort();
+        self.plugins_task.abort();
+        self.listen_task.abort();
+        // Another host takes this one's streets at once instead of after their leases.
+        if let Err(error) = self.db().release_scenario_lanes(&self.host).await {
+            tracing::warn!("giving up the scenario leases failed: {error:#}");
+        }
         self.surge_task.abort();
         self.outbox_task.abort();
         self.db().close().await;

@@ -72,8 +72,9 @@ pub struct Settings {
     #[arg(long, env = "STREETWISE_TIMER_INTERVAL_SECS", default_value_t = 5)]
     pub timer_interval_secs: u64,
 
-    /// Seconds between two checks for reference data replaced by an import (or another
-    /// host): it is reloaded without a restart.
+    /// Seconds between two checks for reference data replaced by an import, and for plugin
+    /// versions and configurations changed through another host: they are picked up without
+    /// a restart (on PostgreSQL at once, by notification; this check is the fallback).
     #[arg(long, env = "STREETWISE_REFERENCE_REFRESH_SECS", default_value_t = 2)]
     pub reference_refresh_secs: u64,
 
@@ -194,6 +195,12 @@ pub struct HttpLimits {
     #[arg(long, env = "STREETWISE_MAX_CONNECTIONS", default_value_t = 1024,
           value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
     pub max_connections: u64,
+
+    /// Events decided and stored at once; beyond this, intake answers `503` with
+    /// `Retry-After: 1` at once instead of queueing (the answers stay fast under overload).
+    #[arg(long, env = "STREETWISE_MAX_IN_FLIGHT_EVENTS", default_value_t = 1024,
+          value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub max_in_flight_events: u64,
 }
 
 /// The sandbox's limits, as flags.

@@ -15,6 +15,7 @@ mod health;
 mod import;
 mod intake;
 mod lifecycle;
+mod multi_host;
 mod open311;
 mod openapi;
 mod outbox;

@@ -133,7 +133,9 @@ impl From<EventRecord> for EventView {
         (status = 403, description = "Not a source this caller may submit from", body = ErrorBody),
         (status = 415, description = "Not `application/json`", body = ErrorBody),
         (status = 422, description = "Refused content; the message names the field", body = ErrorBody),
-        (status = 503, description = "Storage is failing; nothing was stored", body = ErrorBody),
+        (status = 503, description = "Storage is failing (`unavailable`), or too much intake at once \
+            (`overloaded`): nothing was stored; send it again (after `Retry-After`)", body = ErrorBody,
+            headers(("retry-after" = u32, description = "Seconds to wait, when `overloaded`"))),
     )
 )]
 async fn submit(
@@ -166,6 +168,7 @@ async fn submit(
             })
         }
         Err(SubmitError::Storage(cause)) => Err(ApiError::Unavailable(cause)),
+        Err(SubmitError::Busy) => Err(ApiError::Overloaded(SubmitError::Busy.to_string())),
     }
 }
 

@@ -25,11 +25,16 @@ const BATCH: u32 = 16;
 /// How often the queue is checked without a wake-up (after a failure, or for work left over
 /// by another host sharing the database).
 const IDLE_POLL: Duration = Duration::from_secs(2);
+/// How long a host holds a street's scenarios after its last round: another host takes the
+/// street over only after this (a host that stops gives its streets up at once).
+const LEASE: jiff::SignedDuration = jiff::SignedDuration::from_secs(15);
 
 /// The worker that runs scenarios for stored events, one lane per street.
 pub struct ScenarioWorker {
     pipeline: Pipeline,
     wake: Arc<Notify>,
+    /// This host, as the street leases name it.
+    host: String,
 }
 
 /// One street's lane.
@@ -40,8 +45,12 @@ struct Lane {
 }
 
 impl ScenarioWorker {
-    pub fn new(pipeline: Pipeline, wake: Arc<Notify>) -> Self {
-        Self { pipeline, wake }
+    pub fn new(pipeline: Pipeline, wake: Arc<Notify>, host: String) -> Self {
+        Self {
+            pipeline,
+            wake,
+            host,
+        }
     }
 
     /// Runs until the task is dropped: starts a lane per street (each first runs whatever
@@ -79,6 +88,15 @@ impl ScenarioWorker {
         if pending.is_empty() {
             return Ok(0);
         }
+        // One host at a time runs a street, in order; the others leave it to that host.
+        let now = jiff::Timestamp::now();
+        let db = &self.pipeline.db;
+        if !db
+            .hold_scenario_lane(street_code, &self.host, now, now + LEASE)
+            .await?
+        {
+            return Ok(0);
+        }
         let mut done = Vec::with_capacity(pending.len());
         let mut actions = Vec::new();
         let mut follow_ups = Vec::new();
@@ -90,10 +108,16 @@ impl ScenarioWorker {
                 .await;
             done.push((stored.record.event.id.clone(), trace));
         }
-        self.pipeline
+        let recorded = self
+            .pipeline
             .db
             .finish_scenarios(&done, &actions, &follow_ups)
             .await?;
+        if recorded.is_none() {
+            // Taken over after this host's lease ran out: the other host's run stands.
+            tracing::info!(street = %street_code, "scenarios recorded by another host first; this run is dropped");
+            return Ok(0);
+        }
         Ok(pending.len())
     }
 

@@ -7,8 +7,8 @@ use std::time::Duration;
 use crate::reference::{Reference, SharedReference};
 use crate::storage::Db;
 
-/// Runs until aborted: every `every`, reloads the reference when its generation in the
-/// database moved past `seen`. A reference that fails to load or check is logged and the
+/// Runs until aborted: on a wake-up (PostgreSQL's notification) or every `every`, reloads the
+/// reference when its generation in the database moved past `seen`. A reference that fails to load or check is logged and the
 /// current one kept (the import checks everything before writing, so this is a broken
 /// database, not a bad file).
 pub(super) async fn keep_current(
@@ -16,11 +16,13 @@ pub(super) async fn keep_current(
     shared: Arc<SharedReference>,
     mut seen: i64,
     every: Duration,
+    wake: Arc<tokio::sync::Notify>,
 ) {
-    let mut tick = tokio::time::interval(every);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
-        tick.tick().await;
+        tokio::select! {
+            _ = tokio::time::sleep(every) => {}
+            _ = wake.notified() => {}
+        }
         match reload_if_moved(&db, &shared, seen).await {
             Ok(Some(generation)) => seen = generation,
             Ok(None) => {}

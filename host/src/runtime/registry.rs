@@ -144,6 +144,21 @@ impl Registry {
         });
     }
 
+    /// Takes a plugin name out of a street (its versions are no longer active anywhere).
+    pub fn remove(&self, street_code: &str, name: &str) {
+        let mut streets = self
+            .streets
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(street) = streets.get_mut(street_code) {
+            street.classifiers.retain(|p| p.meta.name != name);
+            street.scenarios.retain(|p| p.meta.name != name);
+            if street.router.as_ref().is_some_and(|r| r.meta.name == name) {
+                street.router = None;
+            }
+        }
+    }
+
     /// Every active plugin of every street, by street code.
     pub fn all(&self) -> Vec<Arc<LoadedPlugin>> {
         let streets = self.read();

@@ -483,14 +483,32 @@ impl Db {
     }
 
     /// Records scenario outcomes: the actions, any follow-up events, each event's trace with
-    /// the scenario steps, and that its scenarios ran, all in one transaction.
+    /// the scenario steps, and that its scenarios ran, all in one transaction; `None`, with
+    /// nothing written, when another host recorded any of these events' runs first.
     pub async fn finish_scenarios(
         &self,
         done: &[(String, Vec<TraceStep>)],
         actions: &[(String, ActionRecord)],
         follow_ups: &[EventRecord],
-    ) -> anyhow::Result<Vec<(String, i64)>> {
+    ) -> anyhow::Result<Option<Vec<(String, i64)>>> {
         let mut tx = self.pool().begin().await?;
+        // First, and only from not done: the rows are locked against another host's
+        // recording, and a run recorded already leaves everything unwritten.
+        for (id, trace) in done {
+            let updated = sqlx::query(
+                "update events set scenarios_done = 1, trace = $1 \
+                 where id = $2 and scenarios_done = 0",
+            )
+            .bind(serde_json::to_string(trace)?)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if updated == 0 {
+                tx.rollback().await?;
+                return Ok(None);
+            }
+        }
         let follow_ups: Vec<&EventRecord> = follow_ups.iter().collect();
         let inserted = self.insert_events(&mut tx, &follow_ups).await?;
         for chunk in actions.chunks(200) {
@@ -510,15 +528,8 @@ impl Db {
             }
             q.execute(&mut *tx).await?;
         }
-        for (id, trace) in done {
-            sqlx::query("update events set scenarios_done = 1, trace = $1 where id = $2")
-                .bind(serde_json::to_string(trace)?)
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
-        }
         tx.commit().await?;
-        Ok(inserted)
+        Ok(Some(inserted))
     }
 }
 

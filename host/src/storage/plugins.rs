@@ -8,6 +8,7 @@ use sqlx::AssertSqlSafe;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
+use super::changes::{Change, announce};
 use super::{Db, from_millis, millis};
 use crate::base_data::Grant;
 use crate::runtime::PluginKind;
@@ -158,6 +159,7 @@ impl Db {
         .bind(run_order)
         .execute(&mut *tx)
         .await?;
+        announce(&mut tx, self.backend(), Change::Plugins).await?;
         tx.commit().await?;
         Ok(PluginVersion {
             street_code: street_code.into(),
@@ -217,6 +219,7 @@ impl Db {
         .bind(millis(Timestamp::now()))
         .execute(&mut *tx)
         .await?;
+        announce(&mut tx, self.backend(), Change::Plugins).await?;
         tx.commit().await?;
         Ok(replaced
             .into_iter()
@@ -249,6 +252,7 @@ impl Db {
         name: &str,
         version: u32,
     ) -> anyhow::Result<bool> {
+        let mut tx = self.pool().begin().await?;
         let updated = sqlx::query(
             "update plugins set shadow = 0, shadow_left = 0 \
              where street_code = $1 and name = $2 and version = $3 and shadow = 1",
@@ -256,9 +260,13 @@ impl Db {
         .bind(street_code)
         .bind(name)
         .bind(i64::from(version))
-        .execute(self.pool())
+        .execute(&mut *tx)
         .await?
         .rows_affected();
+        if updated > 0 {
+            announce(&mut tx, self.backend(), Change::Plugins).await?;
+        }
+        tx.commit().await?;
         Ok(updated > 0)
     }
 
@@ -337,6 +345,7 @@ impl Db {
         name: &str,
         config: &BTreeMap<String, String>,
     ) -> anyhow::Result<()> {
+        let mut tx = self.pool().begin().await?;
         sqlx::query(
             "insert into plugin_configs (street_code, name, body, updated_at) values ($1, $2, $3, $4) \
              on conflict (street_code, name) do update set body = excluded.body, \
@@ -346,8 +355,10 @@ impl Db {
         .bind(name)
         .bind(serde_json::to_string(config)?)
         .bind(millis(Timestamp::now()))
-        .execute(self.pool())
+        .execute(&mut *tx)
         .await?;
+        announce(&mut tx, self.backend(), Change::Plugins).await?;
+        tx.commit().await?;
         Ok(())
     }
 }

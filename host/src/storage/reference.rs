@@ -323,9 +323,7 @@ impl Db {
             &mut advance,
         )
         .await?;
-        sqlx::query("update reference_generation set generation = generation + 1 where id = 1")
-            .execute(&mut *tx)
-            .await?;
+        super::changes::announce(&mut tx, backend, super::changes::Change::Reference).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -107,6 +107,19 @@ impl Shadows {
         }
     }
 
+    /// Every shadow run on this host: street code, plugin name and version.
+    pub fn versions(&self) -> Vec<(String, String, u32)> {
+        let streets = self.streets.read().unwrap_or_else(|e| e.into_inner());
+        streets
+            .values()
+            .flatten()
+            .map(|s| {
+                let meta = &s.plugin.meta;
+                (meta.street_code.clone(), meta.name.clone(), meta.version)
+            })
+            .collect()
+    }
+
     /// The street's shadow versions of `kind` that still have events to run on.
     fn running(
         &self,

@@ -127,6 +127,10 @@ pub async fn submit(
             ));
         }
         Err(SubmitError::Storage(cause)) => return Err(Failure::internal(format, cause)),
+        Err(SubmitError::Busy) => {
+            let busy = crate::http::ApiError::Overloaded(SubmitError::Busy.to_string());
+            return Err(Failure::from_api(format, busy));
+        }
     };
     let notice = match record.status {
         // Waiting in 待分拨: no unit and no deadline yet.

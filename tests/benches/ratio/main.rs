@@ -1,0 +1,136 @@
+//! Intake against the hardware's limit, side by side in one run: the real host (a 坂田 appeal
+//! classified by the district's model and a street classifier plugin, routed by a street
+//! router plugin, deadline, assignment, stored durably before its answer) and a bare axum +
+//! SQLite group-commit server doing only the storing, each loaded by wrk (a separate process)
+//! with the same requests. Prints both rates, their ratio and wrk's latency percentiles.
+//!
+//! `cargo bench -p streetwise-tests --bench intake_ratio` (plugins built first; Debian's `wrk`
+//! installed). `STREETWISE_BENCH_SECS` (default 20) and `STREETWISE_BENCH_CONNECTIONS`
+//! (default 64) change the load.
+
+mod bare;
+
+use std::process::Command;
+
+use streetwise_tests::{ADMIN_TOKEN, TestApp, temp_dir, test_settings};
+
+const BODY: &str = r#"{"source": "hotline", "description": "小区后面巷子里有人摆摊占道经营", "location": {"street": "坂田", "community": "新雪"}}"#;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let secs = env("STREETWISE_BENCH_SECS", 20);
+    let connections = env("STREETWISE_BENCH_CONNECTIONS", 64);
+    let dir = temp_dir("bench-ratio");
+    let script = dir.join("post.lua");
+    std::fs::write(
+        &script,
+        format!(
+            "wrk.method = \"POST\"\nwrk.body = [[{BODY}]]\n\
+             wrk.headers[\"Content-Type\"] = \"application/json\"\n\
+             wrk.headers[\"Authorization\"] = \"Bearer {ADMIN_TOKEN}\"\n"
+        ),
+    )?;
+
+    let bare = bare::start(&dir).await?;
+    let mut settings = test_settings(&dir);
+    settings.http.max_in_flight_events = 1_000_000;
+    let app = TestApp::spawn_with(settings).await;
+    app.deploy("bantian", "classifier", "buji_classifier").await;
+    app.deploy("bantian", "road-router", "bantian_router").await;
+    let probe = app.submit(serde_json::from_str(BODY)?).await;
+    let steps: Vec<&str> = probe["trace"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["step"].as_str().unwrap())
+        .collect();
+    anyhow::ensure!(
+        steps.contains(&"plugin:classifier") && steps.contains(&"plugin:router"),
+        "the bench appeal must meet both plugins: {steps:?}"
+    );
+
+    println!("intake over HTTP, wrk -t2 -c{connections} -d{secs}s, SQLite synchronous=full");
+    let baseline = wrk(&bare, &script, connections, secs)?;
+    println!("  bare axum + SQLite group commit: {baseline}");
+    let host = wrk(&app.address, &script, connections, secs)?;
+    println!("  streetwise (2 plugins per event): {host}");
+    println!("  ratio: {:.2}", host.rate / baseline.rate);
+    let (_, health) = app
+        .get_admin("/api/v1/streets/bantian/plugins/health")
+        .await;
+    for plugin in health["plugins"].as_array().expect("plugins' health") {
+        let h = &plugin["health"];
+        anyhow::ensure!(
+            h["skipped"] == 0 && h["ok"] == h["calls"],
+            "a plugin faulted: {plugin}"
+        );
+    }
+    app.stop().await;
+    Ok(())
+}
+
+/// What wrk measured.
+struct Measured {
+    rate: f64,
+    non_2xx: u64,
+    p50: String,
+    p99: String,
+}
+
+impl std::fmt::Display for Measured {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{:.0} requests/s, p50 {}, p99 {}, {} not 2xx",
+            self.rate, self.p50, self.p99, self.non_2xx
+        )
+    }
+}
+
+fn wrk(
+    address: &str,
+    script: &std::path::Path,
+    connections: u64,
+    secs: u64,
+) -> anyhow::Result<Measured> {
+    let url = format!("{address}/api/v1/events");
+    let run = |secs: u64| {
+        Command::new("wrk")
+            .args([
+                "-t2",
+                &format!("-c{connections}"),
+                &format!("-d{secs}s"),
+                "--latency",
+                "-s",
+            ])
+            .arg(script)
+            .arg(&url)
+            .output()
+    };
+    run(3)?; // warm-up
+    let output = run(secs)?;
+    anyhow::ensure!(
+        output.status.success(),
+        "wrk failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let text = String::from_utf8(output.stdout)?;
+    let field = |prefix: &str| {
+        text.lines()
+            .find_map(|l| l.trim().strip_prefix(prefix).map(|r| r.trim().to_string()))
+            .unwrap_or_default()
+    };
+    Ok(Measured {
+        rate: field("Requests/sec:").parse()?,
+        non_2xx: field("Non-2xx or 3xx responses:").parse().unwrap_or(0),
+        p50: field("50%"),
+        p99: field("99%"),
+    })
+}
+
+fn env(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
