@@ -22,12 +22,15 @@ pub fn china() -> TimeZone {
 }
 
 /// One year of the working calendar, as loaded from `seed/calendar/<year>.json`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CalendarYear {
     pub year: i16,
     /// Working periods of a working day, e.g. 09:00-12:00 and 14:00-18:00.
+    #[schema(value_type = Vec<(String, String)>, example = json!([["09:00:00", "12:00:00"], ["14:00:00", "18:00:00"]]))]
     pub working_hours: Vec<(Time, Time)>,
+    #[schema(value_type = Vec<String>, format = Date)]
     pub holidays: BTreeSet<Date>,
+    #[schema(value_type = Vec<String>, format = Date)]
     pub makeup_workdays: BTreeSet<Date>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,

@@ -18,6 +18,11 @@
 //! sources' webhooks and sees their deliveries; district IT and the `district_admin` token
 //! manage every channel's and see the dead letters of all.
 //!
+//! Open to anyone, without a caller: `/healthz`, `/login`, the console's assets, and the API's
+//! description (`/openapi.json`, `/docs`). The description is an exception argued for: it
+//! holds no data, is the same for every caller, says nothing the source does not, and an
+//! integrator reads it before holding a token.
+//!
 //! Surge warnings are district-wide: only callers whose reach is the district see them, and
 //! only the centre acknowledges and closes them (an operational act, like working a case, so
 //! not a machine's even with a `district_admin` token).

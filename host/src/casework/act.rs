@@ -41,7 +41,7 @@ pub struct Act {
 }
 
 /// An applied action: where the case is now and the entry that records it.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct Applied {
     pub event_id: String,
     pub status: Status,

@@ -7,7 +7,7 @@ use crate::lifecycle::{self, ChainBroken, Entry};
 use crate::storage::Db;
 
 /// A case's timeline and whether it verifies.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct Timeline {
     pub event_id: String,
     pub status: Status,

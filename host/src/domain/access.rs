@@ -6,7 +6,17 @@ use serde::Serialize;
 use super::{Source, StaffRole};
 
 /// What a token is allowed to do.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize, clap::ValueEnum)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Serialize,
+    serde::Deserialize,
+    clap::ValueEnum,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 #[value(rename_all = "snake_case")]
 pub enum Scope {
@@ -48,7 +58,7 @@ impl Scope {
 }
 
 /// How far a caller's view of cases and streets reaches.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum Reach {
     /// Every street and unit.
@@ -65,7 +75,7 @@ pub enum Reach {
 }
 
 /// The person behind a caller.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Person {
     pub staff_id: String,
     pub name: String,
@@ -75,7 +85,7 @@ pub struct Person {
 }
 
 /// Who is calling, as every check sees them: one type for sessions and tokens alike.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Principal {
     /// What the audit log names: the token's id, `admin` for the bootstrap admin token, or
     /// `staff:<id>` for a signed-in person.

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 /// A WGS84 coordinate.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct LatLon {
     pub lat: f64,
     pub lon: f64,
@@ -26,14 +26,14 @@ impl Bounds {
 }
 
 /// A community (社区) of a street.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Community {
     pub code: String,
     pub name: String,
 }
 
 /// A street (街道), the unit of plugin ownership.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Street {
     /// The 9-digit NBS code, e.g. "440307014".
     pub code: String,

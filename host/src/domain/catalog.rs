@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use super::{Priority, TimeLimit};
 
 /// A major category (大类).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Category {
     pub code: String,
     pub name: String,
@@ -14,7 +14,7 @@ pub struct Category {
 }
 
 /// A catalog item (事项).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Item {
     pub code: String,
     /// The category's code.
@@ -31,7 +31,7 @@ pub struct Item {
 }
 
 /// The catalog: categories, items and the item used when nothing matches.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Catalog {
     pub version: String,
     pub categories: Vec<Category>,

@@ -47,14 +47,14 @@ impl From<String> for DecidedBy {
 }
 
 /// A unit named in a decision.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct UnitRef {
     pub code: String,
     pub name: String,
 }
 
 /// An event's classification against the catalog.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Classification {
     pub item_code: String,
     pub item_name: String,
@@ -74,7 +74,7 @@ pub struct Classification {
 }
 
 /// An item the learned classifier proposes, with its confidence.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ItemSuggestion {
     pub item_code: String,
     pub item_name: String,
@@ -83,13 +83,14 @@ pub struct ItemSuggestion {
 }
 
 /// Where the event was sent and by when it must be handled.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Dispatch {
     pub owner_unit: UnitRef,
     pub handling_unit: UnitRef,
     /// The candidates the responsibility list allowed, in order of preference.
     pub candidates: Vec<String>,
     pub time_limit: TimeLimit,
+    #[schema(value_type = String, format = DateTime)]
     #[serde(with = "crate::calendar::cst")]
     pub deadline: Timestamp,
     pub decided_by: DecidedBy,
@@ -100,7 +101,7 @@ pub struct Dispatch {
 }
 
 /// One step of the pipeline as it happened to this event.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TraceStep {
     /// `validate`, `locate`, `classify`, `plugin:classifier`, `responsibility`, `plugin:router`,
     /// `deadline`, `assign`, `store`, `plugin:scenario`.
@@ -114,7 +115,7 @@ pub struct TraceStep {
 }
 
 /// Where a case stands in its lifecycle (see `crate::lifecycle` for what may follow what).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     /// 已受理: registered, not yet dispatched.
@@ -195,7 +196,7 @@ impl fmt::Display for Status {
 }
 
 /// An action a scenario plugin asked for.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Action {
     /// 预警.
@@ -219,9 +220,10 @@ pub enum Action {
 }
 
 /// An action as stored: who asked, when.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ActionRecord {
     pub plugin: DecidedBy,
+    #[schema(value_type = String, format = DateTime)]
     #[serde(with = "crate::calendar::cst")]
     pub created_at: Timestamp,
     #[serde(flatten)]

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::{Source, Status};
 
 /// A change of a case that its reporter is told about, through the channel that took it in.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Change {
     /// 已受理: registered (waiting in 待分拨, or about to be dispatched).

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use super::Item;
 
 /// The post a person holds (岗位): what they do and, with their unit, how far they reach.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum StaffRole {
     /// 承办人: handles cases; the only post cases are assigned to automatically.
@@ -121,14 +121,14 @@ pub fn covers(skills: &[String], item: &Item) -> bool {
 }
 
 /// A section named in a decision.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SectionRef {
     pub code: String,
     pub name: String,
 }
 
 /// The person a case is assigned to (承办人).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Assignee {
     /// The staff id.
     pub id: String,

@@ -6,7 +6,7 @@ use jiff::Timestamp;
 use serde::Serialize;
 
 /// What was counted: one catalog item in a community, or one category in a street.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SurgeKind {
     /// An item (事项) per community (社区).
@@ -39,7 +39,7 @@ impl SurgeKind {
 }
 
 /// Where a warning is in its handling by the centre.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SurgeStatus {
     /// Raised, nobody has looked at it yet. A later scan updates it while the surge lasts.
@@ -141,7 +141,7 @@ impl std::fmt::Display for SurgeChange {
 }
 
 /// What a warning is about: at most one warning of a key is open or acknowledged at a time.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, utoipa::ToSchema)]
 pub struct SurgeKey {
     pub kind: SurgeKind,
     /// The item's or the category's code.
@@ -151,7 +151,7 @@ pub struct SurgeKey {
 }
 
 /// A stored surge warning.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct SurgeWarning {
     pub id: i64,
     #[serde(flatten)]
@@ -166,18 +166,23 @@ pub struct SurgeWarning {
     pub p: f64,
     pub window_minutes: u32,
     /// The first event of the window in which it was raised.
+    #[schema(value_type = String, format = DateTime)]
     #[serde(with = "crate::calendar::cst")]
     pub since: Timestamp,
+    #[schema(value_type = String, format = DateTime)]
     #[serde(with = "crate::calendar::cst")]
     pub raised_at: Timestamp,
     /// The latest scan that found it abnormal.
+    #[schema(value_type = String, format = DateTime)]
     #[serde(with = "crate::calendar::cst")]
     pub last_seen: Timestamp,
     pub status: SurgeStatus,
     pub acknowledged_by: Option<String>,
+    #[schema(value_type = Option<String>, format = DateTime)]
     #[serde(with = "crate::calendar::cst::option")]
     pub acknowledged_at: Option<Timestamp>,
     pub closed_by: Option<String>,
+    #[schema(value_type = Option<String>, format = DateTime)]
     #[serde(with = "crate::calendar::cst::option")]
     pub closed_at: Option<Timestamp>,
 }

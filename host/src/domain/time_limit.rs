@@ -5,7 +5,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 /// The unit of a time limit.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum TimeUnit {
     /// 紧急工时: hours on a 24-hour clock.
@@ -73,7 +73,7 @@ impl TimeUnit {
 
 /// How a time limit's clock runs: on the wall clock (urgent hours, calendar days) or only
 /// inside working hours on working days (working hours, working days).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Measure {
     Elapsed,
@@ -96,7 +96,7 @@ impl Measure {
 }
 
 /// A time limit such as "5 working hours".
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TimeLimit {
     pub value: u32,
     pub unit: TimeUnit,

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 /// What kind of body a unit is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum UnitKind {
     /// 区直部门.
@@ -17,7 +17,7 @@ pub enum UnitKind {
 }
 
 /// A unit of the directory.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Unit {
     pub code: String,
     pub name: String,

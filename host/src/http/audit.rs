@@ -11,7 +11,7 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 
 use super::auth::Caller;
-use super::error::ApiError;
+use super::error::{ApiError, ErrorBody};
 use crate::domain::Reach;
 use crate::platform::Platform;
 use crate::storage::audit::{AuditEntry, AuditFilter};
@@ -23,8 +23,9 @@ pub fn router() -> Router<Arc<Platform>> {
     Router::new().route("/api/v1/audit", get(list))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 struct AuditQuery {
     /// Code, slug or name.
     street: Option<String>,
@@ -32,14 +33,31 @@ struct AuditQuery {
     outcome: Option<String>,
     /// An event id: the entries about that case (its actions and reveals).
     event: Option<String>,
+    /// 1 to 1000 (larger is taken as 1000), default 100.
     limit: Option<u32>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 struct AuditPage {
     entries: Vec<AuditEntry>,
 }
 
+#[utoipa::path(
+    operation_id = "list_audit_entries",
+    get,
+    path = "/api/v1/audit",
+    tag = "audit",
+    summary = "The audit log, newest first (审计日志)",
+    description = "District admins read all of it or one street's; a street admin its own street's.",
+    params(AuditQuery),
+    responses(
+        (status = 200, description = "The entries", body = AuditPage),
+        (status = 400, description = "An unknown or unreadable parameter", body = ErrorBody),
+        (status = 403, description = "The caller may not read this audit log", body = ErrorBody),
+        (status = 404, description = "Unknown street", body = ErrorBody),
+        (status = 422, description = "An unknown outcome", body = ErrorBody),
+    )
+)]
 async fn list(
     caller: Caller,
     State(platform): State<Arc<Platform>>,

@@ -10,7 +10,7 @@ use axum::{Json, Router};
 use serde::Deserialize;
 
 use super::auth::Caller;
-use super::error::ApiError;
+use super::error::{ApiError, ErrorBody};
 use crate::casework::{self, Act, ActError, Applied, Timeline};
 use crate::domain::{CaseScope, TimeLimit};
 use crate::lifecycle::{Action, NotAllowed};
@@ -25,14 +25,21 @@ pub fn router() -> Router<Arc<Platform>> {
 
 /// The body of `POST .../actions`. Every field is optional here so that a missing one is
 /// answered with a `422` naming it, like an unknown action or role.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct ActionRequest {
+    /// The action, e.g. `sign`, `handle`, `verify`, `close`, `request_return`, `assign`,
+    /// `dispatch`, `merge`, `approve_extension` (`422 unknown_action` lists them all).
+    #[schema(value_type = String, required = true, example = "sign")]
     action: Option<String>,
     /// Refused: who acts, and in which role, comes from the caller's sign-in.
+    #[schema(ignore)]
     actor: Option<serde_json::Value>,
+    #[schema(ignore)]
     role: Option<serde_json::Value>,
+    /// Why, for actions that need one (a return, a rejection, an extension...).
     reason: Option<String>,
+    /// A remark kept in the timeline.
     note: Option<String>,
     /// The unit code to reassign to, for `approve_return`.
     unit: Option<String>,
@@ -74,6 +81,25 @@ pub(super) fn scope_of(head: &CaseHead) -> CaseScope<'_> {
 }
 
 /// `POST /api/v1/events/{id}/actions`: 200 with the case's new state and the appended entry.
+#[utoipa::path(
+    post,
+    path = "/api/v1/events/{id}/actions",
+    tag = "cases",
+    summary = "Take a lifecycle action on a case (办理)",
+    description = "Who acts, and in which role, comes from the caller's sign-in; the transition \
+        table decides whether the action is possible in the case's state.",
+    params(("id" = String, Path, description = "The event's id")),
+    request_body = ActionRequest,
+    responses(
+        (status = 200, description = "Applied: the case's new state and the timeline entry", body = Applied),
+        (status = 400, description = "Unreadable JSON or unknown fields", body = ErrorBody),
+        (status = 403, description = "The caller holds no role that may take it on this case", body = ErrorBody),
+        (status = 404, description = "No such event", body = ErrorBody),
+        (status = 409, description = "Not possible in the case's state: `current` and `allowed` say what is", body = ErrorBody),
+        (status = 415, description = "Not `application/json`", body = ErrorBody),
+        (status = 422, description = "A missing or unknown action, a missing reason, an unknown unit...", body = ErrorBody),
+    )
+)]
 async fn act(
     caller: Caller,
     State(platform): State<Arc<Platform>>,
@@ -148,6 +174,18 @@ fn conflict(code: &'static str, error: &ActError, refused: &NotAllowed) -> ApiEr
 }
 
 /// `GET /api/v1/events/{id}/timeline`: the entries in order and whether their chain verifies.
+#[utoipa::path(
+    get,
+    path = "/api/v1/events/{id}/timeline",
+    tag = "cases",
+    summary = "A case's timeline, its hash chain verified (办理时间线)",
+    params(("id" = String, Path, description = "The event's id")),
+    responses(
+        (status = 200, description = "The entries in order and whether they verify", body = Timeline),
+        (status = 403, description = "Outside the caller's reach", body = ErrorBody),
+        (status = 404, description = "No such event", body = ErrorBody),
+    )
+)]
 async fn timeline(
     caller: Caller,
     State(platform): State<Arc<Platform>>,

@@ -5,7 +5,29 @@
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
+use serde::Serialize;
+
+/// The body of every error answer (错误响应).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+/// What went wrong: a stable `code` to branch on and a `message` a person reads.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorDetail {
+    /// Stable and machine-readable, e.g. `not_found`, `invalid_field`, `transition_not_allowed`.
+    #[schema(example = "not_found")]
+    pub code: String,
+    /// Names the field or the rule and says how to fix it; opaque for `internal`.
+    pub message: String,
+    /// For a refused case transition (`409`): the state the case (or warning, delivery) is in.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub current: Option<String>,
+    /// For a refused case transition (`409`): the actions the caller may take there instead.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub allowed: Option<Vec<String>>,
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -97,15 +119,21 @@ impl IntoResponse for ApiError {
             }
             other => other.to_string(),
         };
-        let mut error = json!({ "code": code, "message": message });
-        if let ApiError::Conflict {
-            current, allowed, ..
-        } = &self
-        {
-            error["current"] = json!(current);
-            error["allowed"] = json!(allowed);
-        }
-        let mut response = (status, Json(json!({ "error": error }))).into_response();
+        let (current, allowed) = match &self {
+            ApiError::Conflict {
+                current, allowed, ..
+            } => (Some(current.clone()), Some(allowed.clone())),
+            _ => (None, None),
+        };
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: code.into(),
+                message,
+                current,
+                allowed,
+            },
+        };
+        let mut response = (status, Json(body)).into_response();
         if matches!(self, ApiError::Overloaded(_)) {
             response.headers_mut().insert(
                 axum::http::header::RETRY_AFTER,

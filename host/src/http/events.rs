@@ -10,7 +10,7 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 
 use super::auth::Caller;
-use super::error::ApiError;
+use super::error::{ApiError, ErrorBody};
 use super::json::JsonBody;
 use crate::auth::policy;
 use crate::domain::{
@@ -28,13 +28,15 @@ pub fn router() -> Router<Arc<Platform>> {
 }
 
 /// An event as the API shows it. The reporter's personal data only ever masked.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct EventView {
     pub id: String,
     pub source: Source,
     pub external_id: Option<String>,
     pub description: String,
+    #[schema(format = DateTime)]
     pub reported_at: String,
+    #[schema(format = DateTime)]
     pub received_at: String,
     pub street: Named,
     pub community: Option<Named>,
@@ -57,13 +59,14 @@ pub struct EventView {
     pub merged_into: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+/// A street or community: its code and its name.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Named {
     pub code: String,
     pub name: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct LocationView {
     pub lat: Option<f64>,
     pub lon: Option<f64>,
@@ -114,6 +117,27 @@ impl From<EventRecord> for EventView {
 
 /// `POST /api/v1/events`: 201 with the decision, or 200 with the original event when the
 /// channel sends the same (source, external_id) again.
+#[utoipa::path(
+    post,
+    path = "/api/v1/events",
+    tag = "events",
+    summary = "Submit an event or appeal (受理诉求)",
+    description = "Validates, classifies, routes and stores the event, and answers with every \
+        decision and the trace of each step. The same (`source`, `external_id`) again answers \
+        `200` with the original event. A channel token submits only from its own sources.",
+    request_body = NewEventRequest,
+    responses(
+        (status = 201, description = "Accepted: the stored event with its decisions", body = EventView),
+        (status = 200, description = "Sent before: the original event", body = EventView),
+        (status = 400, description = "Unreadable JSON, wrong types or unknown fields", body = ErrorBody),
+        (status = 403, description = "Not a source this caller may submit from", body = ErrorBody),
+        (status = 415, description = "Not `application/json`", body = ErrorBody),
+        (status = 422, description = "Refused content; the message names the field", body = ErrorBody),
+        (status = 503, description = "Storage is failing (`unavailable`), or too much intake at once \
+            (`overloaded`): nothing was stored; send it again (after `Retry-After`)", body = ErrorBody,
+            headers(("retry-after" = u32, description = "Seconds to wait, when `overloaded`"))),
+    )
+)]
 async fn submit(
     caller: Caller,
     State(platform): State<Arc<Platform>>,
@@ -148,6 +172,20 @@ async fn submit(
     }
 }
 
+/// `GET /api/v1/events/{id}`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/events/{id}",
+    tag = "events",
+    summary = "One event with its decisions (事件详情)",
+    description = "The reporter is masked; `POST /api/v1/events/{id}/reporter` reveals it.",
+    params(("id" = String, Path, description = "The event's id")),
+    responses(
+        (status = 200, description = "The event", body = EventView),
+        (status = 403, description = "Outside the caller's reach", body = ErrorBody),
+        (status = 404, description = "No such event", body = ErrorBody),
+    )
+)]
 async fn show(
     caller: Caller,
     State(platform): State<Arc<Platform>>,
@@ -173,13 +211,17 @@ pub(crate) fn scope_of(record: &EventRecord) -> CaseScope<'_> {
 }
 
 /// Filters of `GET /api/v1/events` (and of the CSV export, without `limit` and `cursor`).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct ListQuery {
+    /// A street: code (`440307014`), slug (`buji`) or name (`布吉`).
     street: Option<String>,
     /// A unit code: the cases that unit handles.
     unit: Option<String>,
+    /// A case status, e.g. `dispatched`, `in_progress`, `closed`.
     status: Option<String>,
+    /// A catalog item code, e.g. `14-001`.
     item: Option<String>,
     /// `yellow` or `red`: cases with that early-warning colour (预警).
     alert: Option<String>,
@@ -188,15 +230,35 @@ pub(crate) struct ListQuery {
     /// `true`: only cases under supervision (督办).
     supervised: Option<bool>,
     /// RFC 3339: events received at or after.
+    #[param(format = DateTime)]
     from: Option<String>,
     /// RFC 3339: events received before.
+    #[param(format = DateTime)]
     to: Option<String>,
     /// 1 to 500, default 50.
+    #[param(minimum = 1, maximum = 500)]
     pub(crate) limit: Option<u32>,
     /// `next_cursor` of the previous page.
     pub(crate) cursor: Option<String>,
 }
 
+/// `GET /api/v1/events`.
+#[utoipa::path(
+    operation_id = "list_events",
+    get,
+    path = "/api/v1/events",
+    tag = "events",
+    summary = "List events, newest first (事件列表)",
+    description = "Narrowed to the caller's reach; a street or unit outside it is refused. \
+        `next_cursor` fetches the next, older page.",
+    params(ListQuery),
+    responses(
+        (status = 200, description = "A page of events", body = EventPage),
+        (status = 400, description = "An unknown or unreadable parameter", body = ErrorBody),
+        (status = 403, description = "A street or unit outside the caller's reach", body = ErrorBody),
+        (status = 422, description = "An unknown street, unit, status or alert, a bad time, cursor or limit", body = ErrorBody),
+    )
+)]
 async fn list(
     caller: Caller,
     State(platform): State<Arc<Platform>>,

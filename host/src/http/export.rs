@@ -16,7 +16,7 @@ use axum::routing::get;
 use futures::StreamExt;
 
 use super::auth::Caller;
-use super::error::ApiError;
+use super::error::{ApiError, ErrorBody};
 use super::events::{ListQuery, listing_filter};
 use crate::platform::Platform;
 use crate::reference::Reference;
@@ -48,6 +48,24 @@ pub fn router() -> Router<Arc<Platform>> {
     Router::new().route("/api/v1/events.csv", get(export))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/events.csv",
+    tag = "events",
+    summary = "Export cases as CSV (导出)",
+    description = "The listing's filters and the caller's reach, every matching case, newest \
+        first, streamed; UTF-8 with a byte-order mark. No reporter data. `limit` and `cursor` \
+        are refused.",
+    params(ListQuery),
+    responses(
+        (status = 200, description = "The cases, one per line after the header row",
+            content_type = "text/csv; charset=utf-8", body = String,
+            headers(("content-disposition" = String, description = "`attachment; filename=\"cases.csv\"`"))),
+        (status = 400, description = "An unknown or unreadable parameter", body = ErrorBody),
+        (status = 403, description = "A street or unit outside the caller's reach", body = ErrorBody),
+        (status = 422, description = "An unknown street, unit, status or alert, a bad time, or `limit`/`cursor`", body = ErrorBody),
+    )
+)]
 async fn export(
     caller: Caller,
     State(platform): State<Arc<Platform>>,

@@ -14,7 +14,7 @@ use axum::{Json, Router};
 use serde::Serialize;
 
 use super::auth::Caller;
-use super::error::ApiError;
+use super::error::{ApiError, ErrorBody};
 use super::known_street;
 use crate::platform::Platform;
 use crate::runtime::{BreakerPolicy, FaultKind, HealthSnapshot, LoadedPlugin, PluginKind};
@@ -36,24 +36,38 @@ pub fn router() -> Router<Arc<Platform>> {
 }
 
 /// One active version with its health.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 struct VersionHealth {
     #[serde(flatten)]
     version: PluginVersion,
     health: HealthSnapshot,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 struct StreetHealth {
     street: String,
     /// When a version is taken out of the path and tried again.
     breaker_policy: BreakerPolicy,
     plugins: Vec<VersionHealth>,
+    /// What the figures are, and what they are not.
     notes: [&'static str; 2],
 }
 
 /// `GET /api/v1/streets/{street}/plugins/health`: the street's active versions. Needs a token
 /// that may read the street (a street admin reads only its own).
+#[utoipa::path(
+    get,
+    path = "/api/v1/streets/{street}/plugins/health",
+    tag = "plugins",
+    summary = "The health of a street's active plugin versions (插件运行状况)",
+    description = "Calls, faults by kind, time per call, memory and the circuit breaker of each.",
+    params(("street" = String, Path, description = "The street: code, slug or name")),
+    responses(
+        (status = 200, description = "The street's active versions with their health", body = StreetHealth),
+        (status = 403, description = "The caller does not reach this street", body = ErrorBody),
+        (status = 404, description = "Unknown street", body = ErrorBody),
+    )
+)]
 async fn street_health(
     caller: Caller,
     State(platform): State<Arc<Platform>>,

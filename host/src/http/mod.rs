@@ -13,6 +13,7 @@ mod json;
 mod limits;
 mod metrics;
 mod open311;
+pub mod openapi;
 mod panic;
 mod plugins;
 pub(crate) mod rankings;
@@ -66,6 +67,7 @@ pub fn router(platform: Arc<Platform>, body_read_timeout: std::time::Duration) -
         .merge(session::router().layer(DefaultBodyLimit::max(MAX_JSON_BYTES)))
         .merge(accounts::router().layer(DefaultBodyLimit::max(MAX_JSON_BYTES)))
         .merge(cases::router().layer(DefaultBodyLimit::max(MAX_JSON_BYTES)))
+        .merge(openapi::router())
         .merge(crate::console::router())
         .route("/healthz", get(|| async { "ok" }))
         .layer(middleware::from_fn_with_state(

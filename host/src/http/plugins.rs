@@ -14,7 +14,7 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 
 use super::auth::Caller;
-use super::error::ApiError;
+use super::error::{ApiError, ErrorBody};
 use super::known_street;
 use crate::base_data::Grant;
 use crate::platform::{DeployFailure, Platform, VersionOptions};
@@ -40,9 +40,11 @@ pub fn router() -> Router<Arc<Platform>> {
         )
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 struct DeployQuery {
+    /// The plugin's name: 1 to 64 lowercase letters, digits and dashes.
     name: String,
     /// `active` (default) or `shadow`.
     mode: Option<String>,
@@ -85,6 +87,27 @@ impl DeployQuery {
 }
 
 /// `POST /api/v1/streets/{street}/plugins?name=...` with the component as `application/wasm`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/streets/{street}/plugins",
+    tag = "plugins",
+    summary = "Deploy a plugin version (部署插件)",
+    description = "The body is the compiled component. It is checked against the plugin \
+        contract and compiled before it is stored; active at once, or in shadow beside the \
+        active version.",
+    params(("street" = String, Path, description = "The street: code, slug or name"), DeployQuery),
+    request_body(content = super::openapi::WasmComponent, content_type = "application/wasm",
+        description = "The WebAssembly component (`application/octet-stream` is accepted too)"),
+    responses(
+        (status = 201, description = "Stored as a new version", body = PluginVersion),
+        (status = 400, description = "No name, or an unknown or unreadable parameter", body = ErrorBody),
+        (status = 403, description = "Not an admin of this street", body = ErrorBody),
+        (status = 404, description = "Unknown street", body = ErrorBody),
+        (status = 415, description = "Not `application/wasm`", body = ErrorBody),
+        (status = 422, description = "An invalid name, mode, grant or component, or one too large", body = ErrorBody),
+        (status = 429, description = "The compiler is busy with this caller's previous deploy", body = ErrorBody),
+    )
+)]
 async fn deploy(
     caller: Caller,
     State(platform): State<Arc<Platform>>,
@@ -198,22 +221,39 @@ fn deploy_error(failure: DeployFailure) -> ApiError {
 }
 
 /// A version with, when it is active, its configuration and health.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 struct PluginView {
     #[serde(flatten)]
     version: PluginVersion,
+    /// The active version's configuration.
     #[serde(skip_serializing_if = "Option::is_none")]
     config: Option<BTreeMap<String, String>>,
+    /// The active version's health.
     #[serde(skip_serializing_if = "Option::is_none")]
     health: Option<HealthSnapshot>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 struct PluginList {
+    /// The street's code.
     street: String,
     plugins: Vec<PluginView>,
 }
 
+#[utoipa::path(
+    operation_id = "list_plugins",
+    get,
+    path = "/api/v1/streets/{street}/plugins",
+    tag = "plugins",
+    summary = "A street's plugin versions (街道插件)",
+    description = "Every stored version; the active ones with their configuration and health.",
+    params(("street" = String, Path, description = "The street: code, slug or name")),
+    responses(
+        (status = 200, description = "The versions", body = PluginList),
+        (status = 403, description = "The caller does not reach this street", body = ErrorBody),
+        (status = 404, description = "Unknown street", body = ErrorBody),
+    )
+)]
 async fn list(
     caller: Caller,
     State(platform): State<Arc<Platform>>,
@@ -247,6 +287,24 @@ async fn list(
 }
 
 /// `PUT /api/v1/streets/{street}/plugins/{name}/config` with a JSON object of strings.
+#[utoipa::path(
+    put,
+    path = "/api/v1/streets/{street}/plugins/{name}/config",
+    tag = "plugins",
+    summary = "Set a plugin's configuration (插件配置)",
+    description = "At most 64 keys of 64 bytes with values of 4 KiB; replaces the whole configuration.",
+    params(("street" = String, Path, description = "The street: code, slug or name"),
+        ("name" = String, Path, description = "The plugin's name")),
+    request_body(content = BTreeMap<String, String>, description = "The configuration: keys to string values"),
+    responses(
+        (status = 204, description = "Set"),
+        (status = 400, description = "Unreadable JSON or values that are not strings", body = ErrorBody),
+        (status = 403, description = "Not an admin of this street", body = ErrorBody),
+        (status = 404, description = "Unknown street", body = ErrorBody),
+        (status = 415, description = "Not `application/json`", body = ErrorBody),
+        (status = 422, description = "Too large, or an invalid plugin name", body = ErrorBody),
+    )
+)]
 async fn configure(
     caller: Caller,
     State(platform): State<Arc<Platform>>,

@@ -11,7 +11,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use super::auth::Caller;
-use super::error::ApiError;
+use super::error::{ApiError, ErrorBody};
 use crate::indicators::{Counts, Level, Period, Ranked, rank};
 use crate::platform::Platform;
 
@@ -19,27 +19,36 @@ pub fn router() -> Router<Arc<Platform>> {
     Router::new().route("/api/v1/rankings", get(rankings))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 struct RankingQuery {
+    /// `street` or `unit`.
+    #[param(required = true, example = "street")]
     level: Option<String>,
+    /// RFC 3339: the period's start (included).
+    #[param(required = true, format = DateTime, example = "2026-01-01T00:00:00+08:00")]
     from: Option<String>,
+    /// RFC 3339: the period's end (excluded).
+    #[param(required = true, format = DateTime, example = "2026-02-01T00:00:00+08:00")]
     to: Option<String>,
 }
 
 /// The weights the scores were computed with.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 struct WeightsView {
     handling: f64,
     on_time_handling: f64,
     rework: f64,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 struct Rankings {
     level: Level,
+    #[schema(value_type = String, format = DateTime)]
     #[serde(with = "crate::calendar::cst")]
     from: Timestamp,
+    #[schema(value_type = String, format = DateTime)]
     #[serde(with = "crate::calendar::cst")]
     to: Timestamp,
     weights: WeightsView,
@@ -67,6 +76,20 @@ fn time(name: &str, value: Option<String>) -> Result<Timestamp, ApiError> {
 }
 
 /// Answers `422` for an unknown level or a missing, unreadable or empty period.
+#[utoipa::path(
+    get,
+    path = "/api/v1/rankings",
+    tag = "rankings",
+    summary = "Streets or units ranked over a period (效能排名)",
+    description = "By the combined score, with every indicator and the counts behind it.",
+    params(RankingQuery),
+    responses(
+        (status = 200, description = "The ranking", body = Rankings),
+        (status = 400, description = "An unknown or unreadable parameter", body = ErrorBody),
+        (status = 403, description = "The caller may not read the rankings", body = ErrorBody),
+        (status = 422, description = "An unknown level, or a missing, unreadable or empty period", body = ErrorBody),
+    )
+)]
 async fn rankings(
     caller: Caller,
     State(platform): State<Arc<Platform>>,

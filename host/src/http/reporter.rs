@@ -10,7 +10,7 @@ use axum::{Json, Router};
 use serde::Serialize;
 
 use super::auth::Caller;
-use super::error::ApiError;
+use super::error::{ApiError, ErrorBody};
 use super::events::scope_of;
 use crate::auth::policy;
 use crate::lifecycle::Flows;
@@ -21,15 +21,30 @@ pub fn router() -> Router<Arc<Platform>> {
 }
 
 /// The reporter as revealed to one allowed caller.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub(crate) struct Revealed {
     pub event_id: String,
     pub name: Option<String>,
     pub phone: Option<String>,
     /// When the personal data was erased under the retention rule, if it was.
+    #[schema(format = DateTime)]
     pub erased_at: Option<String>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/events/{id}/reporter",
+    tag = "cases",
+    summary = "Reveal the reporter for the follow-up call (查看号码)",
+    description = "Allowed to the centre, and to the case's own handler where the case's flow has \
+        the unit call the reporter. Every reveal is audited.",
+    params(("id" = String, Path, description = "The event's id")),
+    responses(
+        (status = 200, description = "The reporter's full name and phone", body = Revealed),
+        (status = 403, description = "The caller may not reveal it", body = ErrorBody),
+        (status = 404, description = "No such event", body = ErrorBody),
+    )
+)]
 async fn reveal(
     caller: Caller,
     State(platform): State<Arc<Platform>>,

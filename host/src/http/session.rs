@@ -13,7 +13,7 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 
 use super::auth::Caller;
-use super::error::ApiError;
+use super::error::{ApiError, ErrorBody};
 use crate::auth::accounts::{self, PasswordError, SignInError};
 use crate::auth::sessions::{self, COOKIE, Started};
 use crate::domain::Principal;
@@ -25,22 +25,42 @@ pub fn router() -> Router<Arc<Platform>> {
         .route("/api/v1/session/password", post(change_password))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct Credentials {
     pub username: String,
     pub password: String,
 }
 
-#[derive(Debug, Serialize)]
+/// Who is calling, and what a browser session needs.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 struct Me {
     principal: Principal,
     /// The token state-changing requests must echo in `x-csrf-token` (sessions only).
     csrf: Option<String>,
+    /// The password is a one-time password: nothing else is allowed until it is changed.
     must_change_password: bool,
 }
 
 /// `POST /api/v1/session`: `200` with the caller and the CSRF token, and the session cookie.
+#[utoipa::path(
+    post,
+    path = "/api/v1/session",
+    tag = "session",
+    summary = "Sign in with a password (登录)",
+    description = "Sets the session cookie (`sw_session`: HttpOnly, SameSite=Strict). \
+        State-changing requests of the session send `csrf` back in `x-csrf-token`.",
+    request_body = Credentials,
+    security(()),
+    responses(
+        (status = 200, description = "Signed in", body = Me,
+            headers(("set-cookie" = String, description = "The session cookie"))),
+        (status = 400, description = "Unreadable JSON or unknown fields", body = ErrorBody),
+        (status = 401, description = "Wrong username or password", body = ErrorBody),
+        (status = 415, description = "Not `application/json`", body = ErrorBody),
+        (status = 423, description = "The account is locked or disabled", body = ErrorBody),
+    )
+)]
 async fn sign_in(
     State(platform): State<Arc<Platform>>,
     headers: HeaderMap,
@@ -104,6 +124,14 @@ pub(crate) fn cleared_cookie() -> HeaderValue {
 }
 
 /// `GET /api/v1/session`: who is calling.
+#[utoipa::path(
+    get,
+    path = "/api/v1/session",
+    tag = "session",
+    summary = "Who is calling (当前身份)",
+    description = "For a token as for a session; `csrf` only for a session.",
+    responses((status = 200, description = "The caller", body = Me))
+)]
 async fn me(caller: Caller) -> Json<Me> {
     Json(Me {
         principal: caller.principal().clone(),
@@ -113,6 +141,17 @@ async fn me(caller: Caller) -> Json<Me> {
 }
 
 /// `DELETE /api/v1/session`: ends the session on the server and clears the cookie.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/session",
+    tag = "session",
+    summary = "Sign out (退出登录)",
+    responses(
+        (status = 204, description = "Signed out; the cookie is cleared",
+            headers(("set-cookie" = String, description = "The cleared session cookie"))),
+        (status = 422, description = "A token has no session to end", body = ErrorBody),
+    )
+)]
 async fn sign_out(
     caller: Caller,
     State(platform): State<Arc<Platform>>,
@@ -128,14 +167,29 @@ async fn sign_out(
     Ok((StatusCode::NO_CONTENT, [(SET_COOKIE, cleared_cookie())]).into_response())
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct PasswordChange {
+    /// The password in use (or the one-time password).
     current: String,
+    /// The new password: it must pass the strength rules (`422 weak_password` says which).
     new: String,
 }
 
 /// `POST /api/v1/session/password`: `204` once the new password is set.
+#[utoipa::path(
+    post,
+    path = "/api/v1/session/password",
+    tag = "session",
+    summary = "Change one's own password (修改密码)",
+    request_body = PasswordChange,
+    responses(
+        (status = 204, description = "The new password is set"),
+        (status = 400, description = "Unreadable JSON or unknown fields", body = ErrorBody),
+        (status = 415, description = "Not `application/json`", body = ErrorBody),
+        (status = 422, description = "Not a session, a wrong current password or a weak new one", body = ErrorBody),
+    )
+)]
 async fn change_password(
     caller: Caller,
     State(platform): State<Arc<Platform>>,

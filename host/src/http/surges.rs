@@ -13,7 +13,7 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 
 use super::auth::Caller;
-use super::error::ApiError;
+use super::error::{ApiError, ErrorBody};
 use crate::domain::{SurgeChange, SurgeKind, SurgeStatus, SurgeWarning};
 use crate::platform::Platform;
 use crate::reference::Reference;
@@ -29,16 +29,19 @@ pub fn router() -> Router<Arc<Platform>> {
         .route("/api/v1/surges/{id}/close", post(close))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 struct SurgeQuery {
     /// `open`, `acknowledged` or `closed`; all when absent.
     status: Option<String>,
+    /// 1 to 500, default 100.
+    #[param(minimum = 1, maximum = 500)]
     limit: Option<u32>,
 }
 
 /// A warning with the names of what and where, as people read them.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub(crate) struct SurgeView {
     #[serde(flatten)]
     pub warning: SurgeWarning,
@@ -49,7 +52,7 @@ pub(crate) struct SurgeView {
     pub street_name: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 struct SurgePage {
     surges: Vec<SurgeView>,
 }
@@ -95,6 +98,21 @@ pub(crate) fn status_filter(status: Option<&str>) -> Result<Option<SurgeStatus>,
         .transpose()
 }
 
+#[utoipa::path(
+    operation_id = "list_surges",
+    get,
+    path = "/api/v1/surges",
+    tag = "surges",
+    summary = "Surge warnings, newest first (预警监测)",
+    description = "District-wide callers only.",
+    params(SurgeQuery),
+    responses(
+        (status = 200, description = "The warnings", body = SurgePage),
+        (status = 400, description = "An unknown or unreadable parameter", body = ErrorBody),
+        (status = 403, description = "The caller's reach is not the district", body = ErrorBody),
+        (status = 422, description = "An unknown status or a bad limit", body = ErrorBody),
+    )
+)]
 async fn list(
     caller: Caller,
     State(platform): State<Arc<Platform>>,
@@ -121,6 +139,19 @@ async fn list(
     Ok(Json(SurgePage { surges }))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/surges/{id}/acknowledge",
+    tag = "surges",
+    summary = "Acknowledge a surge warning (确认预警)",
+    params(("id" = String, Path, description = "The warning's number")),
+    responses(
+        (status = 200, description = "The warning in its new status", body = SurgeView),
+        (status = 403, description = "Only the centre handles warnings", body = ErrorBody),
+        (status = 404, description = "No such warning", body = ErrorBody),
+        (status = 409, description = "Not possible in the warning's status: `current` and `allowed` say what is", body = ErrorBody),
+    )
+)]
 async fn acknowledge(
     caller: Caller,
     State(platform): State<Arc<Platform>>,
@@ -131,6 +162,19 @@ async fn acknowledge(
         .map(Json)
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/surges/{id}/close",
+    tag = "surges",
+    summary = "Close a surge warning (关闭预警)",
+    params(("id" = String, Path, description = "The warning's number")),
+    responses(
+        (status = 200, description = "The warning in its new status", body = SurgeView),
+        (status = 403, description = "Only the centre handles warnings", body = ErrorBody),
+        (status = 404, description = "No such warning", body = ErrorBody),
+        (status = 409, description = "Not possible in the warning's status: `current` and `allowed` say what is", body = ErrorBody),
+    )
+)]
 async fn close(
     caller: Caller,
     State(platform): State<Arc<Platform>>,

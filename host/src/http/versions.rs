@@ -10,7 +10,7 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 
 use super::auth::Caller;
-use super::error::ApiError;
+use super::error::{ApiError, ErrorBody};
 use super::known_street;
 use crate::platform::Platform;
 use crate::storage::PluginVersion;
@@ -75,6 +75,20 @@ pub(crate) fn api_error(e: VersionError) -> ApiError {
 }
 
 /// `GET .../versions`: every version of the plugin, newest first.
+#[utoipa::path(
+    operation_id = "list_versions",
+    get,
+    path = "/api/v1/streets/{street}/plugins/{name}/versions",
+    tag = "versions",
+    summary = "Every version of a plugin, newest first (版本列表)",
+    params(("street" = String, Path, description = "The street: code, slug or name"),
+        ("name" = String, Path, description = "The plugin's name")),
+    responses(
+        (status = 200, description = "The versions", body = Vec<PluginVersion>),
+        (status = 403, description = "The caller does not reach this street", body = ErrorBody),
+        (status = 404, description = "Unknown street or plugin", body = ErrorBody),
+    )
+)]
 async fn list(
     caller: Caller,
     State(platform): State<Arc<Platform>>,
@@ -98,6 +112,21 @@ async fn list(
 }
 
 /// `POST .../versions/{version}/activate`: promote a shadow or go back to any version.
+#[utoipa::path(
+    post,
+    path = "/api/v1/streets/{street}/plugins/{name}/versions/{version}/activate",
+    tag = "versions",
+    summary = "Activate a version: promote a shadow, or go back (启用版本)",
+    params(("street" = String, Path, description = "The street: code, slug or name"),
+        ("name" = String, Path, description = "The plugin's name"),
+        ("version" = u32, Path, description = "The version number")),
+    responses(
+        (status = 200, description = "Active; `replaced` names what it took out of the path", body = PluginVersion),
+        (status = 403, description = "Not an admin of this street", body = ErrorBody),
+        (status = 404, description = "Unknown street or version", body = ErrorBody),
+        (status = 422, description = "The stored component no longer compiles", body = ErrorBody),
+    )
+)]
 async fn activate(
     caller: Caller,
     State(platform): State<Arc<Platform>>,
@@ -119,6 +148,20 @@ async fn activate(
 }
 
 /// `POST .../rollback`: back to the version that was active before the current one.
+#[utoipa::path(
+    post,
+    path = "/api/v1/streets/{street}/plugins/{name}/rollback",
+    tag = "versions",
+    summary = "Roll back to the previously active version (回滚)",
+    params(("street" = String, Path, description = "The street: code, slug or name"),
+        ("name" = String, Path, description = "The plugin's name")),
+    responses(
+        (status = 200, description = "The version now active", body = PluginVersion),
+        (status = 403, description = "Not an admin of this street", body = ErrorBody),
+        (status = 404, description = "Unknown street", body = ErrorBody),
+        (status = 422, description = "Nothing to roll back to", body = ErrorBody),
+    )
+)]
 async fn rollback(
     caller: Caller,
     State(platform): State<Arc<Platform>>,
@@ -140,6 +183,21 @@ async fn rollback(
 }
 
 /// `POST .../versions/{version}/discard`: end a shadow run without activating it.
+#[utoipa::path(
+    post,
+    path = "/api/v1/streets/{street}/plugins/{name}/versions/{version}/discard",
+    tag = "versions",
+    summary = "End a shadow run without activating it (结束影子运行)",
+    params(("street" = String, Path, description = "The street: code, slug or name"),
+        ("name" = String, Path, description = "The plugin's name"),
+        ("version" = u32, Path, description = "The version number")),
+    responses(
+        (status = 204, description = "Discarded"),
+        (status = 403, description = "Not an admin of this street", body = ErrorBody),
+        (status = 404, description = "Unknown street or version", body = ErrorBody),
+        (status = 422, description = "The version is not in shadow", body = ErrorBody),
+    )
+)]
 async fn discard(
     caller: Caller,
     State(platform): State<Arc<Platform>>,
@@ -160,13 +218,27 @@ async fn discard(
     Ok(axum::http::StatusCode::NO_CONTENT)
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 struct ShadowReport {
     version: PluginVersion,
     report: Report,
 }
 
 /// `GET .../versions/{version}/report`: where the shadow run decided differently.
+#[utoipa::path(
+    get,
+    path = "/api/v1/streets/{street}/plugins/{name}/versions/{version}/report",
+    tag = "versions",
+    summary = "Where a shadow run decided differently (影子运行报告)",
+    params(("street" = String, Path, description = "The street: code, slug or name"),
+        ("name" = String, Path, description = "The plugin's name"),
+        ("version" = u32, Path, description = "The version number")),
+    responses(
+        (status = 200, description = "The version and its difference report", body = ShadowReport),
+        (status = 403, description = "The caller does not reach this street", body = ErrorBody),
+        (status = 404, description = "Unknown street or version", body = ErrorBody),
+    )
+)]
 async fn report(
     caller: Caller,
     State(platform): State<Arc<Platform>>,
@@ -183,16 +255,42 @@ async fn report(
 
 /// The body of a replay: the newest `last` events (default 1,000), optionally only those
 /// received in `[from, to)` (RFC 3339).
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct ReplayRequest {
+    /// The newest events to replay, 1 to the maximum (default 1,000).
+    #[schema(minimum = 1)]
     last: Option<u32>,
+    /// RFC 3339: only events received at or after.
+    #[schema(format = DateTime)]
     from: Option<String>,
+    /// RFC 3339: only events received before.
+    #[schema(format = DateTime)]
     to: Option<String>,
 }
 
 /// `POST .../versions/{version}/replay`: the version decides the street's stored history
 /// again; nothing is changed.
+#[utoipa::path(
+    post,
+    path = "/api/v1/streets/{street}/plugins/{name}/versions/{version}/replay",
+    tag = "versions",
+    summary = "Replay stored history through a version (历史回放)",
+    description = "The version decides the street's stored events again; nothing is changed.",
+    params(("street" = String, Path, description = "The street: code, slug or name"),
+        ("name" = String, Path, description = "The plugin's name"),
+        ("version" = u32, Path, description = "The version number")),
+    request_body = ReplayRequest,
+    responses(
+        (status = 200, description = "What the replay found", body = Replayed),
+        (status = 400, description = "Unreadable JSON or unknown fields", body = ErrorBody),
+        (status = 403, description = "Not an admin of this street", body = ErrorBody),
+        (status = 404, description = "Unknown street or version", body = ErrorBody),
+        (status = 415, description = "Not `application/json`", body = ErrorBody),
+        (status = 422, description = "A bad `last` or time, or a component that no longer compiles", body = ErrorBody),
+        (status = 429, description = "A replay of this caller is already running", body = ErrorBody),
+    )
+)]
 async fn replay(
     caller: Caller,
     State(platform): State<Arc<Platform>>,

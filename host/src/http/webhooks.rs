@@ -19,7 +19,7 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 
 use super::auth::Caller;
-use super::error::ApiError;
+use super::error::{ApiError, ErrorBody};
 use super::json::JsonBody;
 use crate::auth::policy;
 use crate::domain::{Delivery, DeliveryState, Source, Webhook};
@@ -38,35 +38,45 @@ pub fn router() -> Router<Arc<Platform>> {
         .route("/api/v1/deliveries/{id}/retry", post(retry))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct NewWebhook {
+    /// The channel whose events' notices go to this webhook, e.g. `hotline`.
+    #[schema(example = "hotline")]
     source: String,
+    /// Where notices are posted: `https://` (or `http://` to a private address).
+    #[schema(example = "https://12345.example.gov.cn/streetwise/callback")]
     url: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct WebhookEdit {
     url: Option<String>,
     active: Option<bool>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 struct WebhookList {
     webhooks: Vec<Webhook>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 struct DeliveryQuery {
+    /// `dead` (the default), `pending` or `delivered`.
     state: Option<String>,
+    /// Only this webhook's deliveries (its id).
     webhook: Option<String>,
+    /// `next_before` of the previous page.
     before: Option<i64>,
+    /// 1 to 500, default 100.
+    #[param(minimum = 1, maximum = 500)]
     limit: Option<u32>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 struct DeliveryPage {
     deliveries: Vec<Delivery>,
     /// Pass as `before` for the next page; absent on the last.
@@ -97,6 +107,21 @@ fn source(text: &str) -> Result<Source, ApiError> {
     })
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/webhooks",
+    tag = "webhooks",
+    summary = "Register a channel's webhook (注册回调)",
+    description = "The answer carries the signing secret, shown once.",
+    request_body = NewWebhook,
+    responses(
+        (status = 201, description = "Registered, with its secret", body = WithSecret),
+        (status = 400, description = "Unreadable JSON or unknown fields", body = ErrorBody),
+        (status = 403, description = "Not this channel's to manage", body = ErrorBody),
+        (status = 415, description = "Not `application/json`", body = ErrorBody),
+        (status = 422, description = "An unknown source or an invalid URL", body = ErrorBody),
+    )
+)]
 async fn register(
     caller: Caller,
     State(platform): State<Arc<Platform>>,
@@ -118,6 +143,17 @@ async fn register(
     Ok((StatusCode::CREATED, Json(registered)))
 }
 
+#[utoipa::path(
+    operation_id = "list_webhooks",
+    get,
+    path = "/api/v1/webhooks",
+    tag = "webhooks",
+    summary = "The webhooks the caller may manage (回调列表)",
+    responses(
+        (status = 200, description = "The webhooks", body = WebhookList),
+        (status = 403, description = "The caller manages no webhooks", body = ErrorBody),
+    )
+)]
 async fn list(
     caller: Caller,
     State(platform): State<Arc<Platform>>,
@@ -152,6 +188,18 @@ async fn visible(
     Ok(webhook)
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/webhooks/{id}",
+    tag = "webhooks",
+    summary = "One webhook (回调详情)",
+    params(("id" = String, Path, description = "The webhook's id")),
+    responses(
+        (status = 200, description = "The webhook", body = Webhook),
+        (status = 403, description = "Another channel's", body = ErrorBody),
+        (status = 404, description = "No such webhook", body = ErrorBody),
+    )
+)]
 async fn one(
     caller: Caller,
     State(platform): State<Arc<Platform>>,
@@ -162,6 +210,22 @@ async fn one(
     ))
 }
 
+#[utoipa::path(
+    patch,
+    path = "/api/v1/webhooks/{id}",
+    tag = "webhooks",
+    summary = "Change a webhook's URL, or turn it off and on (修改回调)",
+    params(("id" = String, Path, description = "The webhook's id")),
+    request_body = WebhookEdit,
+    responses(
+        (status = 200, description = "The webhook", body = Webhook),
+        (status = 400, description = "Unreadable JSON or unknown fields", body = ErrorBody),
+        (status = 403, description = "Another channel's", body = ErrorBody),
+        (status = 404, description = "No such webhook", body = ErrorBody),
+        (status = 415, description = "Not `application/json`", body = ErrorBody),
+        (status = 422, description = "An invalid URL", body = ErrorBody),
+    )
+)]
 async fn edit(
     caller: Caller,
     State(platform): State<Arc<Platform>>,
@@ -177,6 +241,19 @@ async fn edit(
     Ok(Json(webhooks::edit(platform.db(), &id, edit, audit).await?))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/webhooks/{id}/rotate",
+    tag = "webhooks",
+    summary = "Give a webhook a new secret (轮换密钥)",
+    description = "The old secret signs too for a grace period (`previous_secret_until`).",
+    params(("id" = String, Path, description = "The webhook's id")),
+    responses(
+        (status = 200, description = "The webhook with its new secret, shown once", body = WithSecret),
+        (status = 403, description = "Another channel's", body = ErrorBody),
+        (status = 404, description = "No such webhook", body = ErrorBody),
+    )
+)]
 async fn rotate(
     caller: Caller,
     State(platform): State<Arc<Platform>>,
@@ -190,6 +267,18 @@ async fn rotate(
     ))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/v1/webhooks/{id}",
+    tag = "webhooks",
+    summary = "Remove a webhook (删除回调)",
+    params(("id" = String, Path, description = "The webhook's id")),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 403, description = "Another channel's", body = ErrorBody),
+        (status = 404, description = "No such webhook", body = ErrorBody),
+    )
+)]
 async fn remove(
     caller: Caller,
     State(platform): State<Arc<Platform>>,
@@ -203,6 +292,20 @@ async fn remove(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/deliveries",
+    tag = "webhooks",
+    summary = "Deliveries of notices, newest first: dead letters by default (投递记录)",
+    params(DeliveryQuery),
+    responses(
+        (status = 200, description = "A page of deliveries", body = DeliveryPage),
+        (status = 400, description = "An unknown or unreadable parameter", body = ErrorBody),
+        (status = 403, description = "Another channel's webhook, or no webhooks to see", body = ErrorBody),
+        (status = 404, description = "No such webhook", body = ErrorBody),
+        (status = 422, description = "An unknown state or a bad limit", body = ErrorBody),
+    )
+)]
 async fn deliveries(
     caller: Caller,
     State(platform): State<Arc<Platform>>,
@@ -259,6 +362,19 @@ async fn deliveries(
     }))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/deliveries/{id}/retry",
+    tag = "webhooks",
+    summary = "Send a dead letter again (重新投递)",
+    params(("id" = i64, Path, description = "The delivery's number")),
+    responses(
+        (status = 200, description = "The delivery, pending again", body = Delivery),
+        (status = 403, description = "Another channel's", body = ErrorBody),
+        (status = 404, description = "No such delivery", body = ErrorBody),
+        (status = 409, description = "Not a dead letter: `current` is its state", body = ErrorBody),
+    )
+)]
 async fn retry(
     caller: Caller,
     State(platform): State<Arc<Platform>>,

@@ -25,7 +25,7 @@ impl Default for Weights {
 }
 
 /// The indicators of one row: fractions in 0..=1, `None` when nothing was there to count.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Indicators {
     /// 结案率.
     pub closing_rate: Option<f64>,
@@ -79,7 +79,7 @@ impl Indicators {
 }
 
 /// One ranked row.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Ranked {
     pub rank: u32,
     /// The street or unit code.

@@ -14,7 +14,7 @@ const MAX_EXTERNAL_ID_CHARS: usize = 128;
 pub(super) const MAX_ADDRESS_CHARS: usize = 500;
 
 /// The JSON body of `POST /api/v1/events`.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewEventRequest {
     pub source: String,
@@ -33,7 +33,7 @@ pub struct NewEventRequest {
     pub attributes: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LocationRequest {
     #[serde(default)]
@@ -52,7 +52,7 @@ pub struct LocationRequest {
     pub grid: Option<String>,
 }
 
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReporterRequest {
     #[serde(default)]

@@ -9,7 +9,7 @@ use sha2::{Digest, Sha256};
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
 /// A transition about to be appended: everything but its place in the chain.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Draft {
     pub actor: String,
     pub role: String,
@@ -23,19 +23,21 @@ pub struct Draft {
     /// The staff id of the person the case was (re)assigned to (承办人), when it changed.
     pub assignee: Option<String>,
     /// The case's deadline as this entry set it, when it moved (sign-for, extension...).
+    #[schema(value_type = Option<String>, format = DateTime)]
     #[serde(with = "crate::calendar::cst::option")]
     pub deadline: Option<Timestamp>,
     /// The catalog item the case was classified as, for a dispatch from the manual queue or
     /// a correction (reclassify).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub item: Option<String>,
+    #[schema(value_type = String, format = DateTime)]
     #[serde(with = "crate::calendar::cst")]
     pub at: Timestamp,
 }
 
 /// A stored timeline entry. Role, action and states are kept as the text that was hashed, so
 /// that an entry whose text was altered still loads and is reported as breaking the chain.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Entry {
     pub event_id: String,
     /// Position in the case's timeline, from 0.
@@ -105,7 +107,7 @@ impl Entry {
 }
 
 /// Where and why a timeline stops verifying.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, thiserror::Error)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, thiserror::Error, utoipa::ToSchema)]
 #[error("the chain breaks at entry {index}: {why}")]
 pub struct ChainBroken {
     pub index: usize,

@@ -12,7 +12,7 @@ use crate::storage::{Db, WebhookChange};
 const MAX_URL: usize = 2000;
 
 /// A webhook with its signing secret, shown once: when registered or rotated.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct WithSecret {
     #[serde(flatten)]
     pub webhook: Webhook,

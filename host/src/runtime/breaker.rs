@@ -21,7 +21,7 @@ use serde::Serialize;
 use super::fault::{Fault, FaultKind};
 
 /// When a plugin version is taken out of the path and when it is tried again.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct BreakerPolicy {
     /// Faults in a row that open the breaker; 0 turns this rule off.
     pub consecutive_faults: u32,
@@ -94,8 +94,9 @@ enum Phase {
 }
 
 /// Why and when the breaker last opened.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Opening {
+    #[schema(value_type = String, format = DateTime)]
     #[serde(with = "crate::calendar::cst")]
     pub at: Timestamp,
     /// In Chinese, for the street's page and the trace.
@@ -153,11 +154,12 @@ pub enum Transition {
 }
 
 /// The breaker's state for the API.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct BreakerSnapshot {
     /// `closed`, `open` or `half_open`.
     pub state: &'static str,
     /// When the next trial call is let through, while open.
+    #[schema(value_type = Option<String>, format = DateTime)]
     #[serde(
         with = "crate::calendar::cst::option",
         skip_serializing_if = "Option::is_none"

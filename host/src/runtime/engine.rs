@@ -27,7 +27,7 @@ pub const TABLES_PER_INSTANCE: u32 = 8;
 pub const CORE_INSTANCES_PER_INSTANCE: u32 = 16;
 
 /// The three kinds of plugin, one WIT world each.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum PluginKind {
     Classifier,

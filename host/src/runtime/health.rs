@@ -31,7 +31,7 @@ pub struct PluginHealth {
 }
 
 /// The counters at one moment, for the API.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct HealthSnapshot {
     pub calls: u64,
     pub ok: u64,

@@ -11,22 +11,27 @@ use super::audit::{AuditEntry, insert_audit};
 use super::{Db, from_millis, millis};
 
 /// A person's account.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Account {
     pub staff_id: String,
     pub username: String,
     /// The password is a one-time password and must be changed at the next sign-in.
     pub must_change: bool,
     pub failed_attempts: i64,
+    #[schema(value_type = Option<String>, format = DateTime)]
     #[serde(with = "crate::calendar::cst::option")]
     pub locked_until: Option<Timestamp>,
+    #[schema(value_type = Option<String>, format = DateTime)]
     #[serde(with = "crate::calendar::cst::option")]
     pub disabled_at: Option<Timestamp>,
+    #[schema(value_type = String, format = DateTime)]
     #[serde(with = "crate::calendar::cst")]
     pub created_at: Timestamp,
     pub created_by: String,
+    #[schema(value_type = String, format = DateTime)]
     #[serde(with = "crate::calendar::cst")]
     pub password_set_at: Timestamp,
+    #[schema(value_type = Option<String>, format = DateTime)]
     #[serde(with = "crate::calendar::cst::option")]
     pub last_sign_in_at: Option<Timestamp>,
 }

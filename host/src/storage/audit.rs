@@ -10,9 +10,10 @@ use sqlx::{Any, AssertSqlSafe, Executor, Row};
 use super::{Db, from_millis, millis};
 
 /// One line of the audit log.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct AuditEntry {
     pub id: i64,
+    #[schema(value_type = String, format = DateTime)]
     #[serde(with = "crate::calendar::cst")]
     pub at: Timestamp,
     /// The token's id, or `"admin"` for the bootstrap admin token.

@@ -52,11 +52,12 @@ pub struct EventFilter {
 }
 
 /// One line of a listing.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct EventSummary {
     pub id: String,
     pub source: Source,
     pub description: String,
+    #[schema(value_type = String, format = DateTime)]
     #[serde(with = "crate::calendar::cst")]
     pub received_at: Timestamp,
     pub street_code: String,
@@ -66,6 +67,7 @@ pub struct EventSummary {
     pub priority: Priority,
     pub handling_unit: String,
     pub assignee: Option<String>,
+    #[schema(value_type = String, format = DateTime)]
     #[serde(with = "crate::calendar::cst")]
     pub deadline: Timestamp,
     pub alert: Alert,
@@ -75,7 +77,7 @@ pub struct EventSummary {
 }
 
 /// A page of a listing; `next_cursor` fetches the next (older) page.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct EventPage {
     pub events: Vec<EventSummary>,
     pub next_cursor: Option<String>,

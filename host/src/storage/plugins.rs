@@ -14,7 +14,7 @@ use crate::base_data::Grant;
 use crate::runtime::PluginKind;
 
 /// A stored plugin version, without its bytes.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct PluginVersion {
     pub street_code: String,
     pub name: String,
@@ -22,6 +22,7 @@ pub struct PluginVersion {
     pub kind: PluginKind,
     pub sha256: String,
     pub size: u64,
+    #[schema(value_type = String, format = DateTime)]
     #[serde(with = "crate::calendar::cst")]
     pub deployed_at: Timestamp,
     pub deployed_by: String,
@@ -40,7 +41,7 @@ pub struct PluginVersion {
 }
 
 /// An active version that a deploy or an activation deactivated.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Replaced {
     pub name: String,
     pub version: u32,
@@ -48,8 +49,9 @@ pub struct Replaced {
 
 /// How long a shadow version runs: until a time, for a number of events, or both (whichever
 /// comes first).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct ShadowRun {
+    #[schema(value_type = Option<String>, format = DateTime)]
     #[serde(with = "crate::calendar::cst::option")]
     pub until: Option<Timestamp>,
     /// Events left to run on, as stored (the running host counts down in memory).

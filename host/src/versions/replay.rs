@@ -66,7 +66,7 @@ pub struct Selection {
 }
 
 /// What a replay found.
-#[derive(Debug, serde::Serialize)]
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct Replayed {
     /// Stored events read.
     pub events: u64,

@@ -29,7 +29,7 @@ impl Comparison {
 }
 
 /// Differences by item, faults, examples and time per call.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Report {
     pub compared: u64,
     pub differing: u64,
@@ -43,7 +43,7 @@ pub struct Report {
     pub micros_max: u64,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct ItemDifferences {
     pub item_code: String,
     pub compared: u64,
@@ -52,7 +52,7 @@ pub struct ItemDifferences {
     pub changes: Vec<(String, u64)>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Example {
     pub event_id: String,
     pub active: String,
