@@ -13,6 +13,12 @@ use clap::{Parser, Subcommand};
 use crate::import::{self, ImportKind};
 use crate::settings::Settings;
 
+/// A command line, read: what to run and how to log.
+pub struct Invocation {
+    cli: Cli,
+    pub log_format: crate::telemetry::LogFormat,
+}
+
 #[derive(Parser, Debug)]
 #[command(
     name = "streetwise",
@@ -116,8 +122,25 @@ enum Generate {
     },
 }
 
-pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+/// Reads the command line, with the configuration file it names (`--config`) under it;
+/// prints what is wrong and exits when it cannot.
+pub fn parse() -> Invocation {
+    match crate::settings::file::parse_from::<Cli, _, _>(std::env::args_os()) {
+        Ok(parsed) => Invocation {
+            cli: parsed.value,
+            log_format: parsed.log_format,
+        },
+        Err(crate::settings::file::LoadError::Cli(e)) => e.exit(),
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::exit(2);
+        }
+    }
+}
+
+/// Runs the command.
+pub fn run(invocation: Invocation) -> ExitCode {
+    let cli = invocation.cli;
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(e) => {
