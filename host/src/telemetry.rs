@@ -1,6 +1,8 @@
 //! Logging: `tracing` to stderr, filtered by `RUST_LOG` (default `info`), as text or as one
 //! JSON object per line (`--log-format`). Text carries colour codes only when stderr is a
-//! terminal, so files and journald get plain lines.
+//! terminal, so files and journald get plain lines. [`metrics`]: the host's counters.
+
+pub mod metrics;
 
 use std::io::IsTerminal;
 

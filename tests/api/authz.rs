@@ -66,6 +66,7 @@ fn rows() -> Vec<Row> {
     use Method as M;
     vec![
         row(M::GET, "/healthz", [200, 200, 200, 200, 200, 200, 200]),
+        row(M::GET, "/readyz", [200, 200, 200, 200, 200, 200, 200]),
         row(
             M::GET,
             "/api/v1/events",

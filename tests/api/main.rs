@@ -17,6 +17,7 @@ mod intake;
 mod lifecycle;
 mod multi_host;
 mod open311;
+mod operations;
 mod outbox;
 mod people;
 mod plugins;

@@ -1,7 +1,8 @@
 //! The command line: `streetwise serve`, `streetwise import`, `streetwise verify`,
 //! `streetwise generate`, district IT's `streetwise account` and `streetwise token`
-//! ([`people`]), and `streetwise classifier` ([`classifier`]).
+//! ([`people`]), `streetwise classifier` ([`classifier`]) and `streetwise backup` ([`backup`]).
 
+mod backup;
 mod classifier;
 mod people;
 
@@ -56,6 +57,14 @@ enum Command {
         /// Catalog fallback item (defaults to the file's, or the current one).
         #[arg(long)]
         fallback_item: Option<String>,
+        #[command(flatten)]
+        settings: Settings,
+    },
+    /// Copy the SQLite database while hosts keep using it (`vacuum into`), to a file that
+    /// must not exist; the copy is checked. PostgreSQL: use pg_dump or pg_basebackup.
+    Backup {
+        /// Where the copy goes.
+        file: PathBuf,
         #[command(flatten)]
         settings: Settings,
     },
@@ -173,6 +182,7 @@ pub fn run(invocation: Invocation) -> ExitCode {
                 Ok(())
             }
             Command::Verify { event_id, settings } => verify(&settings, &event_id).await,
+            Command::Backup { file, settings } => backup::backup(&settings, &file).await,
             Command::Generate {
                 what:
                     Generate::Cases {

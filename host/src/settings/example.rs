@@ -198,13 +198,15 @@ mod tests {
             .lines()
             .filter_map(|line| line.strip_prefix("# "))
             .filter(|line| {
-                line.split_once(" = ")
-                    .is_some_and(|(key, value)| keys.iter().any(|k| k == key) && !value.starts_with(' '))
+                line.split_once(" = ").is_some_and(|(key, value)| {
+                    keys.iter().any(|k| k == key) && !value.starts_with(' ')
+                })
             })
             .map(|line| format!("{line}\n"))
             .collect();
         assert!(text.lines().count() > 50, "{text}");
-        let path = std::env::temp_dir().join(format!("streetwise-example-{}.toml", uuid::Uuid::now_v7()));
+        let path =
+            std::env::temp_dir().join(format!("streetwise-example-{}.toml", uuid::Uuid::now_v7()));
         std::fs::write(&path, &text).unwrap();
         let from_file =
             super::super::file::settings_from(["streetwise", "--config", path.to_str().unwrap()])

@@ -166,9 +166,7 @@ fn with_defaults(
     values: &BTreeMap<String, Vec<String>>,
 ) -> Command {
     match path.split_first() {
-        Some((name, rest)) => {
-            command.mut_subcommand(name, |sub| with_defaults(sub, rest, values))
-        }
+        Some((name, rest)) => command.mut_subcommand(name, |sub| with_defaults(sub, rest, values)),
         None => values.iter().fold(command, |command, (key, strings)| {
             command.mut_arg(key, |arg| arg.default_values(strings.clone()))
         }),
