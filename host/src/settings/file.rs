@@ -211,8 +211,7 @@ mod tests {
         let path = file("bind = \"0.0.0.0:9000\"\nplugin_timout_ms = 250\n");
         let config = path.to_str().unwrap();
         let error = settings_from(["streetwise", "--config", config])
-            .err()
-            .expect("refused")
+            .expect_err("refused")
             .to_string();
         assert!(error.contains("\"plugin_timout_ms\""), "{error}");
         assert!(error.contains("streetwise.toml"), "{error}");
@@ -232,8 +231,7 @@ mod tests {
     #[test]
     fn a_missing_file_is_an_error_naming_it() {
         let error = settings_from(["streetwise", "--config", "/nonexistent/streetwise.toml"])
-            .err()
-            .expect("refused")
+            .expect_err("refused")
             .to_string();
         assert!(error.contains("/nonexistent/streetwise.toml"), "{error}");
     }
