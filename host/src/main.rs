@@ -1,6 +1,7 @@
 //! The `streetwise` binary: reads settings, starts telemetry, runs the chosen command.
 
 fn main() -> std::process::ExitCode {
-    streetwise::telemetry::init();
-    streetwise::cli::main()
+    let invocation = streetwise::cli::parse();
+    streetwise::telemetry::init(invocation.log_format);
+    streetwise::cli::run(invocation)
 }

@@ -8,6 +8,7 @@ mod surges;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use jiff::SignedDuration;
 use sha2::{Digest, Sha256};
@@ -18,7 +19,7 @@ use uuid::Uuid;
 use crate::auth::sessions::Lifetimes;
 use crate::base_data::Grant;
 use crate::casework::{self, Act, ActError, Applied};
-use crate::domain::EventRecord;
+use crate::domain::{EventRecord, Status};
 use crate::indicators::Weights;
 use crate::intake::{
     Decision, InvalidEvent, NewEventRequest, Pipeline, ScenarioWorker, StoreError, Writer, Written,
@@ -28,6 +29,7 @@ use crate::runtime::{CompiledPlugin, DeployError, LoadedPlugin, Registry, Runtim
 use crate::settings::Settings;
 use crate::storage::{Db, DeployMode, NewVersion, PluginVersion};
 use crate::surge::SurgeConfig;
+use crate::telemetry::metrics::{IntakeOutcome, Metrics};
 use crate::timers::{self, Fired};
 use crate::understanding::{Keeping, Understanding, training};
 use crate::versions::{ReplayGate, Shadows, VersionError, load_version};
@@ -66,6 +68,10 @@ pub struct Platform {
     rotation_grace: SignedDuration,
     /// Which services Open311 offers as private.
     open311: crate::settings::Open311Settings,
+    /// The host's counters for `/metrics`.
+    pub metrics: Arc<Metrics>,
+    /// Set once the start has loaded the stored plugins and deployed the examples.
+    plugins_loaded: AtomicBool,
 }
 
 /// How a new plugin version is stored and run.
@@ -216,7 +222,13 @@ impl Platform {
         // This process, as the leases it takes name it.
         let host = format!("host-{}", Uuid::now_v7().simple());
         let wake = Arc::new(Notify::new());
-        let writer = Writer::start(db.clone(), settings.max_batch, wake.clone());
+        let metrics = Arc::new(Metrics::default());
+        let writer = Writer::start(
+            db.clone(),
+            settings.max_batch,
+            wake.clone(),
+            metrics.clone(),
+        );
         let scenario_task = if settings.run_scenarios {
             tokio::spawn(ScenarioWorker::new(pipeline.clone(), wake, host.clone()).run())
         } else {
@@ -225,7 +237,7 @@ impl Platform {
         };
         let timer_task = if settings.run_timers {
             let interval = std::time::Duration::from_secs(settings.timer_interval_secs.max(1));
-            tokio::spawn(run_timers(pipeline.clone(), interval))
+            tokio::spawn(run_timers(pipeline.clone(), interval, metrics.clone()))
         } else {
             tracing::info!("case timers are not run by this host");
             tokio::spawn(async {})
@@ -274,6 +286,8 @@ impl Platform {
             outbox_task,
             rotation_grace: settings.outbox.rotation_grace(),
             open311: settings.open311.clone(),
+            metrics,
+            plugins_loaded: AtomicBool::new(false),
         });
         if let Some(manifest) = &settings.examples {
             platform.deploy_manifest(manifest).await?;
@@ -282,7 +296,14 @@ impl Platform {
             crate::auth::demo::ensure(platform.db(), &platform.reference(), &settings.data_dir)
                 .await?;
         }
+        platform.plugins_loaded.store(true, Ordering::Release);
         Ok(platform)
+    }
+
+    /// Whether the start has loaded the stored plugins (and deployed the examples), for
+    /// `/readyz`.
+    pub fn plugins_loaded(&self) -> bool {
+        self.plugins_loaded.load(Ordering::Acquire)
     }
 
     /// How Open311 shows the catalog (its private services).
@@ -332,6 +353,25 @@ impl Platform {
 
     /// Validates, decides and durably stores one event.
     pub async fn submit(&self, request: NewEventRequest) -> Result<Submitted, SubmitError> {
+        let submitted = self.submit_event(request).await;
+        self.metrics.intake.record(match &submitted {
+            Ok(Submitted::Created(record)) if record.duplicate_of.is_some() => {
+                IntakeOutcome::DuplicateSuspected
+            }
+            Ok(Submitted::Created(record)) if record.status == Status::Accepted => {
+                IntakeOutcome::ManualDispatch
+            }
+            Ok(Submitted::Created(_)) => IntakeOutcome::Dispatched,
+            Ok(Submitted::Existing(_)) => IntakeOutcome::Resent,
+            Err(SubmitError::Invalid(_)) => IntakeOutcome::Invalid,
+            Err(SubmitError::Refused(_)) => IntakeOutcome::Refused,
+            Err(SubmitError::Storage(_)) => IntakeOutcome::Unavailable,
+            Err(SubmitError::Busy) => IntakeOutcome::Overloaded,
+        });
+        submitted
+    }
+
+    async fn submit_event(&self, request: NewEventRequest) -> Result<Submitted, SubmitError> {
         // Beyond what it can decide and store in a moment the host refuses at once, instead
         // of letting every answer wait behind a queue.
         let _admitted = self
@@ -490,12 +530,14 @@ impl Platform {
 
     /// Fires the case timers due now (the background task does this every few seconds).
     pub async fn run_timers(&self) -> anyhow::Result<Fired> {
-        timers::fire_due(
+        let fired = timers::fire_due(
             self.db(),
             self.pipeline.escalation,
             self.pipeline.clock.now(),
         )
-        .await
+        .await;
+        self.metrics.timers.record(&fired);
+        fired
     }
 
     /// The district's classifier on this host.
@@ -544,12 +586,14 @@ impl Platform {
 /// Loads and compiles every active version at start (one Cranelift compile each).
 /// Scans for due case timers every `interval`. A failed scan is logged and retried at the
 /// next tick: the timers stay in the database until they fire.
-async fn run_timers(pipeline: Pipeline, interval: std::time::Duration) {
+async fn run_timers(pipeline: Pipeline, interval: std::time::Duration, metrics: Arc<Metrics>) {
     let mut tick = tokio::time::interval(interval);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
-        match timers::fire_due(&pipeline.db, pipeline.escalation, pipeline.clock.now()).await {
+        let fired = timers::fire_due(&pipeline.db, pipeline.escalation, pipeline.clock.now()).await;
+        metrics.timers.record(&fired);
+        match fired {
             Ok(fired) if fired.total() > 0 => tracing::info!(
                 warnings = fired.warnings,
                 overdue = fired.overdue,

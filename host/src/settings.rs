@@ -1,6 +1,9 @@
 //! Typed settings. Every field has a default that runs with no file and no environment;
-//! each can be set by a flag or a `STREETWISE_*` environment variable.
+//! each can be set by a flag, a `STREETWISE_*` environment variable or a key of the
+//! configuration file ([`file`]; `streetwise.example.toml` lists them all, [`example`]).
 
+pub mod example;
+pub mod file;
 mod open311;
 mod outbox;
 mod surges;
@@ -18,11 +21,22 @@ pub use understanding::{ClassifierSettings, DuplicateSettings};
 use crate::clock::Clock;
 use crate::indicators::Weights;
 use crate::runtime::{BreakerPolicy, Limits};
+use crate::telemetry::LogFormat;
 use crate::timers::Escalation;
 
 /// Settings of `streetwise serve`.
 #[derive(Args, Clone, Debug)]
 pub struct Settings {
+    /// A TOML file of settings, each key a setting's name (`plugin_timeout_ms = 100`: the
+    /// flag without its dashes, `-` as `_`). Flags and environment variables override it.
+    #[arg(long, env = "STREETWISE_CONFIG")]
+    pub config: Option<PathBuf>,
+
+    /// Log lines as `text` (plain, without colour codes, when stderr is not a terminal) or
+    /// `json` (one object per line, for a log collector). `RUST_LOG` sets the filter.
+    #[arg(long, env = "STREETWISE_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+
     /// Address to listen on.
     #[arg(long, env = "STREETWISE_BIND", default_value = "127.0.0.1:8080")]
     pub bind: String,

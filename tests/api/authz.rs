@@ -69,6 +69,7 @@ fn rows() -> Vec<Row> {
         // The API's description holds no data: open, like /healthz.
         row(M::GET, "/openapi.json", [200, 200, 200, 200, 200, 200, 200]),
         row(M::GET, "/docs", [200, 200, 200, 200, 200, 200, 200]),
+        row(M::GET, "/readyz", [200, 200, 200, 200, 200, 200, 200]),
         row(
             M::GET,
             "/api/v1/events",

@@ -310,7 +310,7 @@ async fn health_of_an_unknown_street_is_404() {
 }
 
 /// `/metrics`, parsed.
-async fn scrape(app: &TestApp) -> Metrics {
+pub(crate) async fn scrape(app: &TestApp) -> Metrics {
     let response = app
         .client
         .get(format!("{}/metrics", app.address))
@@ -331,7 +331,7 @@ async fn scrape(app: &TestApp) -> Metrics {
 }
 
 /// Samples of a Prometheus text exposition, checked as it is read.
-struct Metrics {
+pub(crate) struct Metrics {
     samples: Vec<(String, BTreeMap<String, String>, f64)>,
 }
 
@@ -423,7 +423,7 @@ impl Metrics {
         self.value(name, &labels)
     }
 
-    fn has(&self, name: &str, labels: &[(&str, &str)]) -> bool {
+    pub(crate) fn has(&self, name: &str, labels: &[(&str, &str)]) -> bool {
         self.matching(name, labels).next().is_some()
     }
 
@@ -444,7 +444,7 @@ impl Metrics {
     }
 
     /// The value of the one sample of `name` whose labels include `labels`.
-    fn value(&self, name: &str, labels: &[(&str, &str)]) -> f64 {
+    pub(crate) fn value(&self, name: &str, labels: &[(&str, &str)]) -> f64 {
         let found: Vec<f64> = self.matching(name, labels).collect();
         assert_eq!(found.len(), 1, "{name} {labels:?}: {found:?}");
         found[0]

@@ -18,6 +18,7 @@ mod lifecycle;
 mod multi_host;
 mod open311;
 mod openapi;
+mod operations;
 mod outbox;
 mod people;
 mod plugins;

@@ -1,7 +1,8 @@
 //! The command line: `streetwise serve`, `streetwise import`, `streetwise verify`,
 //! `streetwise generate`, district IT's `streetwise account` and `streetwise token`
-//! ([`people`]), and `streetwise classifier` ([`classifier`]).
+//! ([`people`]), `streetwise classifier` ([`classifier`]) and `streetwise backup` ([`backup`]).
 
+mod backup;
 mod classifier;
 mod people;
 
@@ -12,6 +13,12 @@ use clap::{Parser, Subcommand};
 
 use crate::import::{self, ImportKind};
 use crate::settings::Settings;
+
+/// A command line, read: what to run and how to log.
+pub struct Invocation {
+    cli: Cli,
+    pub log_format: crate::telemetry::LogFormat,
+}
 
 #[derive(Parser, Debug)]
 #[command(
@@ -50,6 +57,14 @@ enum Command {
         /// Catalog fallback item (defaults to the file's, or the current one).
         #[arg(long)]
         fallback_item: Option<String>,
+        #[command(flatten)]
+        settings: Settings,
+    },
+    /// Copy the SQLite database while hosts keep using it (`vacuum into`), to a file that
+    /// must not exist; the copy is checked. PostgreSQL: use pg_dump or pg_basebackup.
+    Backup {
+        /// Where the copy goes.
+        file: PathBuf,
         #[command(flatten)]
         settings: Settings,
     },
@@ -116,8 +131,25 @@ enum Generate {
     },
 }
 
-pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+/// Reads the command line, with the configuration file it names (`--config`) under it;
+/// prints what is wrong and exits when it cannot.
+pub fn parse() -> Invocation {
+    match crate::settings::file::parse_from::<Cli, _, _>(std::env::args_os()) {
+        Ok(parsed) => Invocation {
+            cli: parsed.value,
+            log_format: parsed.log_format,
+        },
+        Err(crate::settings::file::LoadError::Cli(e)) => e.exit(),
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::exit(2);
+        }
+    }
+}
+
+/// Runs the command.
+pub fn run(invocation: Invocation) -> ExitCode {
+    let cli = invocation.cli;
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(e) => {
@@ -150,6 +182,7 @@ pub fn main() -> ExitCode {
                 Ok(())
             }
             Command::Verify { event_id, settings } => verify(&settings, &event_id).await,
+            Command::Backup { file, settings } => backup::backup(&settings, &file).await,
             Command::Generate {
                 what:
                     Generate::Cases {

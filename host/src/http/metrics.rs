@@ -1,7 +1,13 @@
 //! The health of every active plugin version, two ways: `GET /metrics` in Prometheus' text
 //! format for the operators' scraper, and `GET /api/v1/streets/{street}/plugins/health` as
-//! JSON for the street's page. Both read the registry's counters; neither touches the
-//! database, so a scrape costs microseconds.
+//! JSON for the street's page. Both read the registry's counters. A district-wide scrape also
+//! gets the host's series ([`host`]; counted by [`track`]), whose backlogs are a few index
+//! counts in the database.
+
+mod host;
+mod track;
+
+pub use track::track;
 
 use std::fmt::Write;
 use std::sync::Arc;
@@ -117,12 +123,17 @@ async fn metrics(
             (p, health)
         })
         .collect();
+    let mut text = render(&active);
+    // The host's series are the whole district's: a street's token does not see them.
+    if only.is_none() {
+        host::render(&mut text, &platform).await;
+    }
     Ok((
         [(
             header::CONTENT_TYPE,
             "text/plain; version=0.0.4; charset=utf-8",
         )],
-        render(&active),
+        text,
     ))
 }
 

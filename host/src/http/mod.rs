@@ -1,6 +1,6 @@
 //! The HTTP API (axum). Each resource module exposes its own `router()`; this one merges
-//! them and adds tracing, body limits, panic recovery and a health check. [`serve`] runs the
-//! connections.
+//! them and adds tracing, request metrics, body limits, panic recovery, a health check and a
+//! readiness check. [`serve`] runs the connections.
 
 mod accounts;
 mod audit;
@@ -17,6 +17,7 @@ pub mod openapi;
 mod panic;
 mod plugins;
 pub(crate) mod rankings;
+mod ready;
 mod reference;
 pub(crate) mod reporter;
 pub mod serve;
@@ -70,6 +71,7 @@ pub fn router(platform: Arc<Platform>, body_read_timeout: std::time::Duration) -
         .merge(openapi::router())
         .merge(crate::console::router())
         .route("/healthz", get(|| async { "ok" }))
+        .merge(ready::router())
         .layer(middleware::from_fn_with_state(
             body_read_timeout,
             limits::body_deadline,
@@ -86,5 +88,9 @@ pub fn router(platform: Arc<Platform>, body_read_timeout: std::time::Duration) -
                 tracing::info_span!("http", method = %request.method(), path)
             }),
         )
+        .layer(middleware::from_fn_with_state(
+            platform.metrics.clone(),
+            metrics::track,
+        ))
         .with_state(platform)
 }

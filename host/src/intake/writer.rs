@@ -13,11 +13,14 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Instant;
 
 use tokio::sync::{Notify, mpsc, oneshot};
 
 use crate::domain::EventRecord;
 use crate::storage::{Db, outbox};
+use crate::telemetry::metrics::Metrics;
 
 /// What happened to an event handed to the writer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -54,10 +57,10 @@ pub struct Writer {
 
 impl Writer {
     /// Starts the writer task. `scenarios` is woken after each commit that stored events
-    /// whose street has scenarios to run.
-    pub fn start(db: Db, max_batch: usize, scenarios: Arc<Notify>) -> Self {
+    /// whose street has scenarios to run; each commit's size and time go to `metrics`.
+    pub fn start(db: Db, max_batch: usize, scenarios: Arc<Notify>, metrics: Arc<Metrics>) -> Self {
         let (jobs, queue) = mpsc::channel(max_batch.max(1) * 16);
-        tokio::spawn(run(db, queue, max_batch.max(1), scenarios));
+        tokio::spawn(run(db, queue, max_batch.max(1), scenarios, metrics));
         Self { jobs }
     }
 
@@ -73,11 +76,27 @@ impl Writer {
     }
 }
 
-async fn run(db: Db, mut queue: mpsc::Receiver<Job>, max_batch: usize, scenarios: Arc<Notify>) {
+async fn run(
+    db: Db,
+    mut queue: mpsc::Receiver<Job>,
+    max_batch: usize,
+    scenarios: Arc<Notify>,
+    metrics: Arc<Metrics>,
+) {
     let mut batch = Vec::with_capacity(max_batch);
     while queue.recv_many(&mut batch, max_batch).await > 0 {
         let records: Vec<&EventRecord> = batch.iter().map(|j| &j.record).collect();
+        let started = Instant::now();
         let outcomes = write(&db, &records).await;
+        let commits = &metrics.commits;
+        commits.duration.observe_duration(started.elapsed());
+        commits.batch_size.observe(records.len() as u64);
+        if outcomes
+            .iter()
+            .any(|o| matches!(o, Err(StoreError::Unavailable(_))))
+        {
+            commits.failed.fetch_add(1, Ordering::Relaxed);
+        }
         let mut wake = false;
         for (job, outcome) in batch.drain(..).zip(outcomes) {
             wake |= matches!(outcome, Ok(Written::Stored { .. })) && !job.record.scenarios_done;

@@ -5,6 +5,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod backup;
 mod base_data;
 pub mod board;
 pub mod changes;
@@ -13,6 +14,7 @@ pub mod duplicates;
 mod events;
 mod indicators;
 pub mod open311;
+mod operations;
 pub(crate) mod outbox;
 mod plugins;
 mod reference;
@@ -36,6 +38,7 @@ use sqlx::{AnyPool, Executor};
 
 pub use events::{EventFilter, EventPage, EventSummary, StatsScope, StoredEvent};
 pub use indicators::{GENERATED_ROWS_PER_STATEMENT, GeneratedCase};
+pub use operations::{Backlog, PoolUse};
 pub use outbox::{Attempted, Claimed};
 pub use plugins::{DeployMode, NewVersion, PluginRow, PluginVersion, Replaced, ShadowRun};
 pub use timeline::{Assign, CaseHead, MergeChange, Reclassification, Transition};

@@ -3,9 +3,11 @@
 //! NUL out, so the bad row is handed to the writer directly, in one batch with good ones.
 
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 use streetwise::domain::EventRecord;
 use streetwise::intake::{StoreError, Writer, Written};
+use streetwise::telemetry::metrics::Metrics;
 use streetwise_tests::{TestApp, appeal};
 use tokio::sync::Notify;
 
@@ -42,7 +44,8 @@ async fn on_postgres_a_refused_row_fails_alone_and_the_rest_of_its_batch_is_stor
     ];
     // A writer of its own: the five are queued before it runs (this test's runtime has one
     // thread), so they reach the database as one batch.
-    let writer = Writer::start(db.clone(), 16, Arc::new(Notify::new()));
+    let metrics = Arc::new(Metrics::default());
+    let writer = Writer::start(db.clone(), 16, Arc::new(Notify::new()), metrics.clone());
     let (a, b, bad, d, e) = tokio::join!(
         writer.store(records[0].clone()),
         writer.store(records[1].clone()),
@@ -63,9 +66,14 @@ async fn on_postgres_a_refused_row_fails_alone_and_the_rest_of_its_batch_is_stor
         );
     }
     assert!(db.event(&records[2].event.id).await.unwrap().is_none());
+    // One commit of five, as `/metrics` counts it (its halves are retries, not commits).
+    let (sizes, commits, events) = metrics.commits.batch_size.snapshot();
+    assert_eq!((commits, events), (1, 5), "{sizes:?}");
+    assert_eq!(metrics.commits.failed.load(Ordering::Relaxed), 0);
 
     // Storage that is really down is not a refusal: every event is told to retry later.
     db.close().await;
     let down = writer.store(copy(&template, "第六件：积水")).await;
     assert!(matches!(down, Err(StoreError::Unavailable(_))), "{down:?}");
+    assert_eq!(metrics.commits.failed.load(Ordering::Relaxed), 1);
 }
