@@ -6,7 +6,7 @@
 //!
 //! `cargo bench -p streetwise-tests --bench intake_ratio` (plugins built first; Debian's `wrk`
 //! installed). `STREETWISE_BENCH_SECS` (default 20) and `STREETWISE_BENCH_CONNECTIONS`
-//! (default 64) change the load.
+//! (default 64) change the load; `STREETWISE_BENCH_ONLY=host` skips the baseline.
 
 mod bare;
 
@@ -50,11 +50,19 @@ async fn main() -> anyhow::Result<()> {
     );
 
     println!("intake over HTTP, wrk -t2 -c{connections} -d{secs}s, SQLite synchronous=full");
-    let baseline = wrk(&bare, &script, connections, secs)?;
-    println!("  bare axum + SQLite group commit: {baseline}");
+    // `STREETWISE_BENCH_ONLY=host` loads only the host (to profile it alone).
+    let only_host = std::env::var("STREETWISE_BENCH_ONLY").is_ok_and(|v| v == "host");
+    let baseline = (!only_host)
+        .then(|| wrk(&bare, &script, connections, secs))
+        .transpose()?;
+    if let Some(baseline) = &baseline {
+        println!("  bare axum + SQLite group commit: {baseline}");
+    }
     let host = wrk(&app.address, &script, connections, secs)?;
     println!("  streetwise (2 plugins per event): {host}");
-    println!("  ratio: {:.2}", host.rate / baseline.rate);
+    if let Some(baseline) = &baseline {
+        println!("  ratio: {:.2}", host.rate / baseline.rate);
+    }
     let (_, health) = app
         .get_admin("/api/v1/streets/bantian/plugins/health")
         .await;
