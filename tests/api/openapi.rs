@@ -1,6 +1,6 @@
 //! The API description: `/openapi.json` is a valid OpenAPI 3.1 document, describes exactly the
-//! `/api/v1` operations the router serves, and what the API really answers matches it; `/docs`
-//! shows it to a person.
+//! `/api/v1` operations and the Open311 resources the router serves, and what the API really
+//! answers matches it; `/docs` shows it to a person.
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -97,7 +97,11 @@ async fn anonymous(app: &TestApp, method: &Method, path: &str) -> StatusCode {
 async fn every_api_route_is_documented_and_every_documented_operation_is_served() {
     let app = TestApp::spawn().await;
     let doc = document(&app).await;
-    let documented = operations(&doc);
+    // Open311's resources sit inside one path segment (`services.{format}`): its own test.
+    let documented: Vec<(Method, String)> = operations(&doc)
+        .into_iter()
+        .filter(|(_, path)| path.starts_with("/api/v1/"))
+        .collect();
     assert!(documented.len() > 40, "{documented:?}");
 
     let mut unserved = Vec::new();
@@ -136,6 +140,123 @@ async fn every_api_route_is_documented_and_every_documented_operation_is_served(
             }
             if !documented.contains(&(method.clone(), path.clone())) {
                 undocumented.push(format!("{method} {path}"));
+            }
+        }
+    }
+    assert!(
+        undocumented.is_empty(),
+        "served but not in /openapi.json: {undocumented:?}"
+    );
+}
+
+const OPEN311: &str = "/open311/";
+
+/// A URL path for a documented Open311 path template: `{format}` is `format`, another
+/// parameter its documented example, or `1`.
+fn open311_path(doc: &Value, method: &Method, template: &str, format: &str) -> String {
+    let operation = &doc["paths"][template][method.as_str().to_lowercase()];
+    let mut path = template.to_string();
+    for parameter in operation["parameters"].as_array().into_iter().flatten() {
+        if parameter["in"] != "path" {
+            continue;
+        }
+        let name = parameter["name"].as_str().unwrap();
+        let value = match name {
+            "format" => format,
+            _ => parameter["example"].as_str().unwrap_or("1"),
+        };
+        path = path.replace(&format!("{{{name}}}"), value);
+    }
+    assert!(!path.contains('{'), "{template}: undocumented parameter");
+    path
+}
+
+/// Why `method path` was not served, or `None` when it was. A request without a key or a
+/// form reaches every Open311 resource (answered `200`, `400` or `401`); posts carry an empty
+/// form so that they reach the resource and not just the form's check. Open311's own `404`
+/// for a file it has no resource for is the standard's error list; the router's `404` and
+/// `405` are not.
+async fn open311_unserved(app: &TestApp, method: &Method, path: &str) -> Option<String> {
+    let mut request = app
+        .client
+        .request(method.clone(), format!("{}{path}", app.address));
+    if method == Method::POST {
+        request = request.form(&[] as &[(&str, &str)]);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status();
+    let body = response.text().await.unwrap();
+    let open311_error = serde_json::from_str::<Value>(&body)
+        .is_ok_and(|errors| errors[0]["code"] == 404)
+        || body.contains("<errors><error><code>404</code>");
+    let why = match status {
+        StatusCode::METHOD_NOT_ALLOWED => "the router has no such method",
+        StatusCode::NOT_FOUND if open311_error => "Open311 has no such resource",
+        StatusCode::NOT_FOUND => "the router has no such path",
+        _ => return None,
+    };
+    Some(format!("{method} {path}: {status}, {why}: {body}"))
+}
+
+/// Whether a documented path fits a route the router declares (`{file}` takes any segment).
+fn fits(route: &str, documented: &str) -> bool {
+    let (route, documented): (Vec<&str>, Vec<&str>) =
+        (route.split('/').collect(), documented.split('/').collect());
+    route.len() == documented.len()
+        && route
+            .iter()
+            .zip(&documented)
+            .all(|(r, d)| r.starts_with('{') || r == d)
+}
+
+#[tokio::test]
+async fn every_open311_route_is_documented_and_every_documented_resource_is_served() {
+    let app = TestApp::spawn().await;
+    let doc = document(&app).await;
+    let documented: Vec<(Method, String)> = operations(&doc)
+        .into_iter()
+        .filter(|(_, path)| path.starts_with(OPEN311))
+        .collect();
+    assert!(documented.len() >= 10, "{documented:?}");
+
+    let mut unserved = Vec::new();
+    for (method, template) in &documented {
+        let operation = &doc["paths"][template][method.as_str().to_lowercase()];
+        assert_eq!(operation["tags"][0], "Open311", "{method} {template}");
+        for format in ["json", "xml"] {
+            let path = open311_path(&doc, method, template, format);
+            unserved.extend(open311_unserved(&app, method, &path).await);
+        }
+    }
+    assert!(
+        unserved.is_empty(),
+        "documented but not served: {unserved:#?}"
+    );
+
+    // Each route the host's source declares under /open311, with each method the router
+    // answers on it, is reached by at least one documented resource.
+    let declared: Vec<String> = super::authz::declared_routes()
+        .into_iter()
+        .filter(|route| route.starts_with(OPEN311))
+        .collect();
+    assert!(declared.len() >= 5, "{declared:?}");
+    let mut undocumented = Vec::new();
+    for route in &declared {
+        for method in [
+            Method::GET,
+            Method::POST,
+            Method::PUT,
+            Method::PATCH,
+            Method::DELETE,
+        ] {
+            if anonymous(&app, &method, route).await == StatusCode::METHOD_NOT_ALLOWED {
+                continue;
+            }
+            if !documented
+                .iter()
+                .any(|(m, path)| *m == method && fits(route, path))
+            {
+                undocumented.push(format!("{method} {route}"));
             }
         }
     }
@@ -280,6 +401,130 @@ async fn what_the_api_answers_matches_its_description() {
 }
 
 #[tokio::test]
+async fn what_open311_answers_matches_its_description() {
+    let app = TestApp::spawn().await;
+    let doc = document(&app).await;
+    let conforms = |method: &str, path: &str, status: StatusCode, body: &Value| {
+        assert_conforms(&doc, method, path, status, body)
+    };
+    let get = |path: String| {
+        let url = format!("{}/open311/v2/{path}", app.address);
+        async { send(app.client.get(url)).await }
+    };
+    let post = |file: &str, form: Vec<(&str, &str)>| {
+        let request = app
+            .client
+            .post(format!("{}/open311/v2/{file}", app.address))
+            .form(&form);
+        async { send(request).await }
+    };
+    let key = ADMIN_TOKEN;
+
+    // The open reads.
+    for (path, template) in [
+        ("/open311/discovery.json", "/open311/discovery.{format}"),
+        (
+            "/open311/v2/discovery.json",
+            "/open311/v2/discovery.{format}",
+        ),
+        ("/open311/v2/services.json", "/open311/v2/services.{format}"),
+        (
+            "/open311/v2/services/01-001.json",
+            "/open311/v2/services/{service_code}.{format}",
+        ),
+    ] {
+        let (status, body) = send(app.client.get(format!("{}{path}", app.address))).await;
+        assert_eq!(status, StatusCode::OK, "{path}: {body}");
+        conforms("get", template, status, &body);
+    }
+
+    // A request posted form-encoded, read back, listed, by its token, and updated.
+    let (status, posted) = post(
+        "requests.json",
+        vec![
+            ("api_key", key),
+            ("service_code", "01-001"),
+            ("lat", "22.613"),
+            ("long", "114.125"),
+            ("coordinate_system", "gcj02"),
+            ("description", "布吉街道木棉湾垃圾堆放多日"),
+            ("last_name", "张"),
+            ("first_name", "三"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{posted}");
+    conforms("post", "/open311/v2/requests.{format}", status, &posted);
+    let id = posted[0]["service_request_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (status, request) = get(format!("requests/{id}.json?api_key={key}")).await;
+    assert_eq!(status, StatusCode::OK, "{request}");
+    assert_eq!(request[0]["service_request_id"], id.as_str());
+    conforms(
+        "get",
+        "/open311/v2/requests/{service_request_id}.{format}",
+        status,
+        &request,
+    );
+    let (status, listed) = get(format!("requests.json?api_key={key}&status=open")).await;
+    assert_eq!(status, StatusCode::OK, "{listed}");
+    assert!(!listed.as_array().unwrap().is_empty(), "{listed}");
+    conforms("get", "/open311/v2/requests.{format}", status, &listed);
+    let (status, token) = get(format!("tokens/{id}.json?api_key={key}")).await;
+    // A lifecycle action is an update (the case's first entries are not).
+    assert_eq!(app.step(&id, "sign", "handler", json!({})).await, "signed");
+    assert_eq!(status, StatusCode::OK, "{token}");
+    conforms("get", "/open311/v2/tokens/{token}.{format}", status, &token);
+    let (status, update) = post(
+        "servicerequestupdates.json",
+        vec![
+            ("api_key", key),
+            ("service_request_id", &id),
+            ("description", "垃圾还在，气味很大"),
+            ("update_id", "app-1"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{update}");
+    conforms(
+        "post",
+        "/open311/v2/servicerequestupdates.{format}",
+        status,
+        &update,
+    );
+    let (status, updates) = get(format!("servicerequestupdates.json?api_key={key}")).await;
+    assert_eq!(status, StatusCode::OK, "{updates}");
+    assert!(!updates.as_array().unwrap().is_empty(), "{updates}");
+    conforms(
+        "get",
+        "/open311/v2/servicerequestupdates.{format}",
+        status,
+        &updates,
+    );
+
+    // The standard's error list: no key, a wrong key, no service code, an unknown request.
+    let (status, missing_key) = get("requests.json".into()).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{missing_key}");
+    conforms("get", "/open311/v2/requests.{format}", status, &missing_key);
+    let (status, wrong_key) = get("requests.json?api_key=sw_no_such".into()).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{wrong_key}");
+    conforms("get", "/open311/v2/requests.{format}", status, &wrong_key);
+    let (status, invalid) = post("requests.json", vec![("api_key", key)]).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{invalid}");
+    conforms("post", "/open311/v2/requests.{format}", status, &invalid);
+    let (status, unknown) = get(format!("requests/no-such-request.json?api_key={key}")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{unknown}");
+    conforms(
+        "get",
+        "/open311/v2/requests/{service_request_id}.{format}",
+        status,
+        &unknown,
+    );
+}
+
+#[tokio::test]
 async fn the_docs_page_shows_every_tag_and_operation_with_nothing_from_elsewhere() {
     let app = TestApp::spawn().await;
     let doc = document(&app).await;
@@ -299,6 +544,17 @@ async fn the_docs_page_shows_every_tag_and_operation_with_nothing_from_elsewhere
         response.headers()["content-type"]
     );
     let page = response.text().await.unwrap();
+    assert!(
+        doc["tags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|tag| tag["name"] == "Open311"),
+        "no Open311 tag in {}",
+        doc["tags"]
+    );
+    // Open311 takes its own key, three ways, and no session.
+    assert!(page.contains("api_key | api_key_bearer | api_key_basic"));
     for tag in doc["tags"].as_array().unwrap() {
         let name = tag["name"].as_str().unwrap();
         assert!(page.contains(&format!("id=\"tag-{name}\"")), "tag {name}");

@@ -11,10 +11,12 @@
 //!   carry it in the URL. Missing: `401`; not a valid token, or not allowed: `403`.
 //!   Reads are narrowed to the caller's reach exactly like `GET /api/v1/events`.
 
+mod doc;
 mod format;
 mod key;
 mod read;
 mod requests;
+mod schemas;
 mod services;
 mod states;
 mod updates;
@@ -30,6 +32,8 @@ use axum::routing::get;
 
 use crate::platform::Platform;
 use format::{Failure, Format};
+
+pub use doc::Open311Doc;
 
 pub fn router() -> Router<Arc<Platform>> {
     Router::new()
@@ -93,6 +97,19 @@ fn answer(result: Result<format::Reply, Failure>) -> Response {
     }
 }
 
+/// `GET /open311/discovery.{fmt}`.
+#[utoipa::path(
+    get,
+    path = "/open311/discovery.{format}",
+    operation_id = "open311_discovery",
+    tag = "Open311",
+    summary = "Open311 discovery: where GeoReport v2 is served (服务发现)",
+    description = "The GeoReport v2 endpoint of this host, its formats and where to ask for a \
+        key. `.xml` answers the same as XML (`<discovery>`). Also at \
+        `/open311/v2/discovery.{format}`.",
+    params(schemas::FormatParam),
+    responses((status = 200, description = "The discovery document", body = schemas::Discovery))
+)]
 async fn discovery(headers: HeaderMap, Path(file): Path<String>) -> Response {
     answer(file_format(&file).and_then(|(stem, format)| match stem {
         "discovery" => Ok(services::discovery(format, &headers)),

@@ -9,7 +9,7 @@ use jiff::{SignedDuration, Timestamp};
 use serde_json::{Value, json};
 
 use super::format::{Failure, Format, Reply};
-use super::{Params, key, states};
+use super::{Params, key, schemas, states};
 use crate::auth::policy;
 use crate::calendar::rfc3339;
 use crate::domain::EventRecord;
@@ -24,6 +24,25 @@ const MAX_REQUESTS: u32 = 1000;
 
 /// `GET requests.{fmt}`: `service_request_id` (a list) overrides the other filters; private
 /// services are never listed.
+#[utoipa::path(
+    get,
+    path = "/open311/v2/requests.{format}",
+    operation_id = "open311_list_requests",
+    tag = "Open311",
+    summary = "Open311 service requests, filtered (查询诉求)",
+    description = "The requests within the key's reach, newest first, at most 1000. \
+        `service_request_id` overrides the other filters; private services' requests are never \
+        listed. `.xml` answers the same as XML (`<service_requests><request>…`).",
+    params(schemas::FormatParam, schemas::KeyParams, schemas::RequestFilters),
+    security(("api_key" = []), ("api_key_bearer" = []), ("api_key_basic" = [])),
+    responses(
+        (status = 200, description = "The requests", body = Vec<schemas::ServiceRequest>),
+        (status = 400, description = "A filter that cannot be read, or a window over 90 days", body = Vec<schemas::Error>),
+        (status = 401, description = "No api_key (answered with `WWW-Authenticate: Basic`)", body = Vec<schemas::Error>),
+        (status = 403, description = "An api_key that is not a valid token", body = Vec<schemas::Error>),
+        (status = 500, description = "An unexpected failure; the cause is in the server's log", body = Vec<schemas::Error>),
+    )
+)]
 pub async fn list(
     platform: &Arc<Platform>,
     format: Format,
@@ -118,6 +137,28 @@ fn range(format: Format, params: &Params) -> Result<(Timestamp, Timestamp), Fail
 }
 
 /// `GET requests/{id}.{fmt}`: a private service's request too, to a caller within reach.
+#[utoipa::path(
+    get,
+    path = "/open311/v2/requests/{service_request_id}.{format}",
+    operation_id = "open311_request",
+    tag = "Open311",
+    summary = "Open311 one service request (诉求详情)",
+    description = "A list of one request, a private service's too. `.xml` answers the same as \
+        XML.",
+    params(
+        ("service_request_id" = String, Path, description = "The request's id"),
+        schemas::FormatParam,
+        schemas::KeyParams,
+    ),
+    security(("api_key" = []), ("api_key_bearer" = []), ("api_key_basic" = [])),
+    responses(
+        (status = 200, description = "The request", body = Vec<schemas::ServiceRequest>),
+        (status = 401, description = "No api_key (answered with `WWW-Authenticate: Basic`)", body = Vec<schemas::Error>),
+        (status = 403, description = "An api_key that is not a valid token, or a request outside its reach", body = Vec<schemas::Error>),
+        (status = 404, description = "No such request", body = Vec<schemas::Error>),
+        (status = 500, description = "An unexpected failure; the cause is in the server's log", body = Vec<schemas::Error>),
+    )
+)]
 pub async fn one(
     platform: &Arc<Platform>,
     format: Format,
@@ -136,6 +177,28 @@ pub async fn one(
 }
 
 /// `GET tokens/{token}.{fmt}`: the token is the request's id.
+#[utoipa::path(
+    get,
+    path = "/open311/v2/tokens/{token}.{format}",
+    operation_id = "open311_token",
+    tag = "Open311",
+    summary = "Open311 the request behind a token (令牌查询)",
+    description = "A posted request is decided at once, so its token is its id and answers at \
+        once. `.xml` answers the same as XML.",
+    params(
+        ("token" = String, Path, description = "The token `POST requests` answered"),
+        schemas::FormatParam,
+        schemas::KeyParams,
+    ),
+    security(("api_key" = []), ("api_key_bearer" = []), ("api_key_basic" = [])),
+    responses(
+        (status = 200, description = "The token and its request", body = Vec<schemas::RequestToken>),
+        (status = 401, description = "No api_key (answered with `WWW-Authenticate: Basic`)", body = Vec<schemas::Error>),
+        (status = 403, description = "An api_key that is not a valid token, or a request outside its reach", body = Vec<schemas::Error>),
+        (status = 404, description = "No such request", body = Vec<schemas::Error>),
+        (status = 500, description = "An unexpected failure; the cause is in the server's log", body = Vec<schemas::Error>),
+    )
+)]
 pub async fn token(
     platform: &Arc<Platform>,
     format: Format,

@@ -7,13 +7,38 @@ use axum::http::{HeaderMap, StatusCode};
 use serde_json::json;
 
 use super::format::{Failure, Format, Reply};
-use super::{Params, key};
+use super::{Params, key, schemas};
 use crate::calendar::rfc3339;
 use crate::geo::{self, CoordinateSystem};
 use crate::intake::{LocationRequest, NewEventRequest, ReporterRequest};
 use crate::platform::{Platform, SubmitError, Submitted};
 
 /// `POST requests.{fmt}`.
+#[utoipa::path(
+    post,
+    path = "/open311/v2/requests.{format}",
+    operation_id = "open311_post_request",
+    tag = "Open311",
+    summary = "Open311 post a service request (提交诉求)",
+    description = "Goes through the same intake as `POST /api/v1/events` (classification, \
+        plugins, routing), from the `web` source when the key may submit from it, else from its \
+        channel's own. `api_key` may also be in the query. `.xml` answers the same as XML.",
+    params(schemas::FormatParam, schemas::KeyParams),
+    request_body(
+        content = schemas::RequestForm,
+        content_type = "application/x-www-form-urlencoded",
+        description = "The request's fields, form-encoded; `attribute[<code>]` fields are kept too"
+    ),
+    security(("api_key" = []), ("api_key_bearer" = []), ("api_key_basic" = [])),
+    responses(
+        (status = 201, description = "Accepted and decided: its id and token", body = Vec<schemas::PostedRequest>),
+        (status = 400, description = "Not form-encoded, no or an unknown `service_code`, no location, or content intake refuses", body = Vec<schemas::Error>),
+        (status = 401, description = "No api_key (answered with `WWW-Authenticate: Basic`)", body = Vec<schemas::Error>),
+        (status = 403, description = "An api_key that is not a valid token, or one that may not submit", body = Vec<schemas::Error>),
+        (status = 500, description = "An unexpected failure; the cause is in the server's log", body = Vec<schemas::Error>),
+        (status = 503, description = "The host is overloaded: try again shortly", body = Vec<schemas::Error>),
+    )
+)]
 pub async fn submit(
     platform: &Arc<Platform>,
     format: Format,

@@ -6,6 +6,7 @@ use axum::http::header::HOST;
 use serde_json::{Value, json};
 
 use super::format::{Failure, Format, Reply};
+use super::schemas;
 use crate::domain::Item;
 use crate::platform::Platform;
 use crate::reference::Reference;
@@ -15,6 +16,16 @@ use crate::reference::Reference;
 const CHANGESET: &str = "2026-12-06T00:00:00+08:00";
 
 /// `GET /open311/discovery.{fmt}` (also under `/open311/v2`).
+#[utoipa::path(
+    get,
+    path = "/open311/v2/discovery.{format}",
+    operation_id = "open311_v2_discovery",
+    tag = "Open311",
+    summary = "Open311 discovery, under /open311/v2 (服务发现)",
+    description = "The same as `/open311/discovery.{format}`.",
+    params(schemas::FormatParam, schemas::Jurisdiction),
+    responses((status = 200, description = "The discovery document", body = schemas::Discovery))
+)]
 pub fn discovery(format: Format, headers: &HeaderMap) -> Reply {
     let host = headers
         .get(HOST)
@@ -45,6 +56,18 @@ pub fn discovery(format: Format, headers: &HeaderMap) -> Reply {
 }
 
 /// `GET services.{fmt}`: every catalog item.
+#[utoipa::path(
+    get,
+    path = "/open311/v2/services.{format}",
+    operation_id = "open311_services",
+    tag = "Open311",
+    summary = "Open311 services: the catalog's items (服务列表)",
+    description = "Every item of the event catalog in use, grouped by category. Open to anyone: \
+        the catalog holds no case data. `.xml` answers the same as XML \
+        (`<services><service>…`).",
+    params(schemas::FormatParam, schemas::Jurisdiction),
+    responses((status = 200, description = "The services", body = Vec<schemas::Service>))
+)]
 pub fn list(platform: &Platform, format: Format) -> Reply {
     let reference = platform.reference();
     let services: Vec<Value> = reference
@@ -112,6 +135,25 @@ fn attributes(item: &Item) -> Vec<Value> {
 }
 
 /// `GET services/{code}.{fmt}`: `404` for an unknown item, or one without attributes.
+#[utoipa::path(
+    get,
+    path = "/open311/v2/services/{service_code}.{format}",
+    operation_id = "open311_service_definition",
+    tag = "Open311",
+    summary = "Open311 service definition: an item's attributes (服务定义)",
+    description = "The item's handling requirements and time limit as attributes shown to the \
+        citizen. Only a service whose `metadata` is true has one. `.xml` answers the same as \
+        XML (`<service_definition>`).",
+    params(
+        ("service_code" = String, Path, description = "A service's code", example = "01-001"),
+        schemas::FormatParam,
+        schemas::Jurisdiction,
+    ),
+    responses(
+        (status = 200, description = "The definition", body = schemas::ServiceDefinition),
+        (status = 404, description = "No such service, or one without attributes", body = Vec<schemas::Error>),
+    )
+)]
 pub fn definition(platform: &Platform, format: Format, code: &str) -> Result<Reply, Failure> {
     let reference = platform.reference();
     let item = reference

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use super::format::{Failure, Format, Reply};
 use super::read::{notes, reachable};
-use super::{Params, key, states};
+use super::{Params, key, schemas, states};
 use crate::auth::policy;
 use crate::calendar::rfc3339;
 use crate::domain::Status;
@@ -26,6 +26,25 @@ const MAX_DESCRIPTION_CHARS: usize = 2000;
 const MAX_UPDATES: u32 = 1000;
 
 /// `GET servicerequestupdates.{fmt}?start_date&end_date`.
+#[utoipa::path(
+    get,
+    path = "/open311/v2/servicerequestupdates.{format}",
+    operation_id = "open311_list_updates",
+    tag = "Open311",
+    summary = "Open311 updates of requests since a time (mySociety, 进展更新)",
+    description = "Every timeline entry of the cases within the key's reach, oldest first, at \
+        most 1000: ask again from the last one's time. Statuses are mySociety's extended states. \
+        `.xml` answers the same as XML (`<service_requests_updates><request_update>…`).",
+    params(schemas::FormatParam, schemas::KeyParams, schemas::UpdateWindow),
+    security(("api_key" = []), ("api_key_bearer" = []), ("api_key_basic" = [])),
+    responses(
+        (status = 200, description = "The updates", body = Vec<schemas::RequestUpdate>),
+        (status = 400, description = "A date that cannot be read, or a window over 90 days", body = Vec<schemas::Error>),
+        (status = 401, description = "No api_key (answered with `WWW-Authenticate: Basic`)", body = Vec<schemas::Error>),
+        (status = 403, description = "An api_key that is not a valid token", body = Vec<schemas::Error>),
+        (status = 500, description = "An unexpected failure; the cause is in the server's log", body = Vec<schemas::Error>),
+    )
+)]
 pub async fn list(
     platform: &Arc<Platform>,
     format: Format,
@@ -82,6 +101,31 @@ pub async fn list(
 /// `POST servicerequestupdates.{fmt}`: a citizen's update to their request, from a caller
 /// that sees the case and may submit from its source. Kept beside the case (the verified
 /// timeline stays the staff's); the same channel `update_id` sent again is stored once.
+#[utoipa::path(
+    post,
+    path = "/open311/v2/servicerequestupdates.{format}",
+    operation_id = "open311_post_update",
+    tag = "Open311",
+    summary = "Open311 post a citizen's update to a request (mySociety, 市民补充)",
+    description = "Kept beside the case; the staff's timeline is not changed. The key must see \
+        the case and may submit from its source. `api_key` may also be in the query. `.xml` \
+        answers the same as XML.",
+    params(schemas::FormatParam, schemas::KeyParams),
+    request_body(
+        content = schemas::UpdateForm,
+        content_type = "application/x-www-form-urlencoded",
+        description = "The update's fields, form-encoded"
+    ),
+    security(("api_key" = []), ("api_key_bearer" = []), ("api_key_basic" = [])),
+    responses(
+        (status = 201, description = "Stored: its id", body = Vec<schemas::PostedUpdate>),
+        (status = 400, description = "Not form-encoded, or a missing or unreadable field", body = Vec<schemas::Error>),
+        (status = 401, description = "No api_key (answered with `WWW-Authenticate: Basic`)", body = Vec<schemas::Error>),
+        (status = 403, description = "An api_key that is not a valid token, or one that may not see the case or submit for it", body = Vec<schemas::Error>),
+        (status = 404, description = "No such request", body = Vec<schemas::Error>),
+        (status = 500, description = "An unexpected failure; the cause is in the server's log", body = Vec<schemas::Error>),
+    )
+)]
 pub async fn submit(
     platform: &Arc<Platform>,
     format: Format,

@@ -18,6 +18,7 @@ use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
 use super::super::error::ErrorBody;
+use super::super::open311::Open311Doc;
 use super::super::{
     accounts, audit, cases, events, export, metrics, plugins, rankings, reference, reporter,
     session, surges, versions, webhooks,
@@ -32,9 +33,12 @@ use crate::platform::Platform;
         description = "City-operations events of Longgang District: intake from channels, \
             routing, the case lifecycle, plugins, reference data, webhooks. \
             龙岗区城市运行事件平台接口：渠道受理、分拨、办理流程、街道插件、基础数据、状态回调。\n\n\
-            Every operation needs a caller: a bearer token (`Authorization: Bearer sw_…`) or a \
-            browser session (cookie `sw_session`; state-changing requests also send the session's \
-            CSRF token in `x-csrf-token`). Errors answer `{\"error\": {\"code\", \"message\"}}`."
+            Every `/api/v1` operation needs a caller: a bearer token \
+            (`Authorization: Bearer sw_…`) or a browser session (cookie `sw_session`; state-changing requests also send the session's \
+            CSRF token in `x-csrf-token`). Errors answer `{\"error\": {\"code\", \"message\"}}`.\n\n\
+            Open311 GeoReport v2 (tag Open311, `/open311/...`) follows its standard instead: \
+            its own `api_key`, JSON or XML by the path's suffix, and errors as \
+            `[{\"code\", \"description\"}]`."
     ),
     paths(
         events::submit,
@@ -106,7 +110,9 @@ pub struct ApiDoc;
 /// The whole document. Another API that describes itself with its own `#[derive(OpenApi)]`
 /// (Open311, `http/open311/`) is merged here, so that `/openapi.json` and `/docs` show it too.
 pub fn document() -> utoipa::openapi::OpenApi {
-    ApiDoc::openapi()
+    // Merged after `ApiDoc`'s modifiers ran, so `Callers` never touches Open311's operations:
+    // they take an `api_key`, not a session.
+    ApiDoc::openapi().merge_from(Open311Doc::openapi())
 }
 
 static DOCUMENT: LazyLock<serde_json::Value> =
