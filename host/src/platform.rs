@@ -69,7 +69,7 @@ pub struct Platform {
     /// Which services Open311 offers as private.
     open311: crate::settings::Open311Settings,
     /// The host's counters for `/metrics`.
-    pub metrics: Arc<Metrics>,
+    metrics: Arc<Metrics>,
     /// Set once the start has loaded the stored plugins and deployed the examples.
     plugins_loaded: AtomicBool,
 }
@@ -309,6 +309,11 @@ impl Platform {
     /// How Open311 shows the catalog (its private services).
     pub fn open311(&self) -> &crate::settings::Open311Settings {
         &self.open311
+    }
+
+    /// The host's counters for `/metrics`.
+    pub fn metrics(&self) -> &Arc<Metrics> {
+        &self.metrics
     }
 
     pub fn db(&self) -> &Db {

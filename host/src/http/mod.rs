@@ -89,7 +89,7 @@ pub fn router(platform: Arc<Platform>, body_read_timeout: std::time::Duration) -
             }),
         )
         .layer(middleware::from_fn_with_state(
-            platform.metrics.clone(),
+            platform.metrics().clone(),
             metrics::track,
         ))
         .with_state(platform)

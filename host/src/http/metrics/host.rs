@@ -15,7 +15,7 @@ const BACKLOG_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Appends the host's series to `out`.
 pub(super) async fn render(out: &mut String, platform: &Platform) {
-    let metrics = &platform.metrics;
+    let metrics = platform.metrics();
 
     let requests = "streetwise_http_requests_total";
     let duration = "streetwise_http_request_duration_seconds";
