@@ -99,6 +99,9 @@ impl Notice {
             Change::Dispatched => format!("您反映的问题已派至{unit}办理。"),
             Change::Signed => format!("{unit}已签收，正在处理。"),
             Change::Handled => format!("{unit}已办结，待核查。"),
+            Change::Closed if facts.merged_into.is_some() => {
+                "您反映的问题已与同一问题合并办理，现已办结，感谢您的反映。".to_string()
+            }
             Change::Closed => "您反映的问题已办结，感谢您的反映。".to_string(),
             Change::Merged => "您反映的问题已有人反映，已并入同一案件办理。".to_string(),
             Change::Rejected => match facts.reason {

@@ -97,6 +97,38 @@ pub(crate) async fn tell_channel(
     enqueue(tx, &[notice], Timestamp::now()).await
 }
 
+/// Writes, inside the transaction that closes case `main`, the notices of the reports merged
+/// into it: their reporters are told through their own channels that it is over.
+pub(crate) async fn tell_merged(
+    tx: &mut Transaction<'_, Any>,
+    main: &str,
+    entry: &Entry,
+    unit: &str,
+) -> anyhow::Result<()> {
+    let rows = sqlx::query("select id, source, external_id from events where merged_into = $1")
+        .bind(main)
+        .fetch_all(&mut **tx)
+        .await?;
+    let mut notices = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let id: String = row.try_get("id")?;
+        let source: String = row.try_get("source")?;
+        let external_id: Option<String> = row.try_get("external_id")?;
+        let facts = NoticeFacts {
+            event_id: &id,
+            external_id: external_id.as_deref(),
+            source: Source::parse(&source).with_context(|| format!("bad source {source:?}"))?,
+            status: Status::Merged,
+            at: entry.draft.at,
+            unit: Some(unit),
+            reason: None,
+            merged_into: Some(main),
+        };
+        notices.push(Notice::new(notice_id(), Change::Closed, &facts));
+    }
+    enqueue(tx, &notices, Timestamp::now()).await
+}
+
 /// A new notice's id.
 pub(crate) fn notice_id() -> String {
     uuid::Uuid::now_v7().to_string()

@@ -332,6 +332,10 @@ impl Db {
                 merged_into,
             };
             super::outbox::tell_channel(&mut tx, &row, &entry, told).await?;
+            if change == Change::Closed {
+                let unit = &dispatch.handling_unit.name;
+                super::outbox::tell_merged(&mut tx, event_id, &entry, unit).await?;
+            }
         }
         tx.commit().await?;
         Ok(Some(entry))

@@ -388,3 +388,47 @@ async fn two_hosts_on_one_postgres_send_each_notice_once() {
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(receiver.received().len(), 60, "no notice sent twice");
 }
+
+#[tokio::test]
+async fn a_merged_reports_channel_hears_when_the_case_it_joined_is_closed() {
+    let app = fast_app().await;
+    let receiver = Receiver::start().await;
+    register(&app, ADMIN_TOKEN, "hotline", &receiver).await;
+    let mut web = appeal(GARBAGE, "布吉", Some("木棉湾"));
+    web["source"] = json!("web");
+    let main = app.submit(web).await;
+    let main = main["id"].as_str().unwrap();
+    let mut again = appeal(GARBAGE, "布吉", Some("木棉湾"));
+    again["external_id"] = json!("12345-20261206-0002");
+    let report = app.submit(again).await;
+    let report = report["id"].as_str().unwrap();
+    app.step(report, "merge", "centre", json!({"into": main}))
+        .await;
+    app.step(main, "sign", "handler", json!({})).await;
+    app.step(main, "start", "handler", json!({})).await;
+    app.step(main, "finish", "handler", json!({"note": "已清运"}))
+        .await;
+    app.step(main, "verify_pass", "inspector", json!({})).await;
+    app.step(main, "follow_up_satisfied", "centre", json!({}))
+        .await;
+
+    receiver
+        .wait_until(WAIT, "four notices", |_| receiver.accepted().len() == 4)
+        .await;
+    let told = receiver.accepted();
+    assert_eq!(
+        changes(&told),
+        ["accepted", "dispatched", "merged", "closed"]
+    );
+    assert!(
+        told.iter().all(|r| r.body["event_id"] == report),
+        "only the hotline report's channel"
+    );
+    let closed = &told[3].body;
+    assert_eq!(closed["merged_into"], main);
+    assert_eq!(closed["external_id"], "12345-20261206-0002");
+    assert_eq!(
+        closed["message"],
+        "您反映的问题已与同一问题合并办理，现已办结，感谢您的反映。"
+    );
+}
