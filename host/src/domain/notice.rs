@@ -41,6 +41,20 @@ impl Change {
         })
     }
 
+    pub const ALL: [Change; 7] = [
+        Change::Accepted,
+        Change::Dispatched,
+        Change::Signed,
+        Change::Handled,
+        Change::Closed,
+        Change::Merged,
+        Change::Rejected,
+    ];
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|change| change.as_str() == s)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Change::Accepted => "accepted",
@@ -151,6 +165,16 @@ mod tests {
         assert_eq!(Change::entering(Status::InProgress), None);
         assert_eq!(Change::entering(Status::ExtensionRequested), None);
         assert_eq!(Change::entering(Status::ReturnRequested), None);
+    }
+
+    #[test]
+    fn a_change_reads_back_its_stored_name() {
+        for change in Change::ALL {
+            assert_eq!(Change::parse(change.as_str()), Some(change));
+            let json = serde_json::to_value(change).unwrap();
+            assert_eq!(json, change.as_str(), "the stored name is the JSON name");
+        }
+        assert_eq!(Change::parse("reopened"), None);
     }
 
     #[test]

@@ -325,13 +325,7 @@ pub(crate) async fn listing_filter(
         ),
         None => None,
     };
-    let limit = q.limit.unwrap_or(50);
-    if !(1..=500).contains(&limit) {
-        return Err(unprocessable(
-            "invalid_limit",
-            "limit must be 1 to 500".into(),
-        ));
-    }
+    let limit = super::page_limit(q.limit, 50, 500)?;
     let unit = match q.unit.as_deref() {
         Some(code) => Some(
             reference

@@ -47,6 +47,18 @@ fn known_street(platform: &Platform, street: &str) -> Result<String, ApiError> {
         .ok_or_else(|| ApiError::NotFound(format!("unknown street {street:?}")))
 }
 
+/// A listing's page size: `asked`, or `default`; `422 invalid_limit` outside 1 to `max`.
+fn page_limit(asked: Option<u32>, default: u32, max: u32) -> Result<u32, ApiError> {
+    let limit = asked.unwrap_or(default);
+    if !(1..=max).contains(&limit) {
+        return Err(ApiError::Unprocessable {
+            code: "invalid_limit",
+            message: format!("limit is 1 to {max}, not {limit}"),
+        });
+    }
+    Ok(limit)
+}
+
 /// Largest JSON body accepted (an event is a few KB).
 const MAX_JSON_BYTES: usize = 256 << 10;
 

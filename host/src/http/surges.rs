@@ -121,13 +121,7 @@ async fn list(
     let Query(query) = query?;
     caller.require_surges().await?;
     let status = status_filter(query.status.as_deref())?;
-    let limit = query.limit.unwrap_or(DEFAULT_LIMIT);
-    if !(1..=MAX_LIMIT).contains(&limit) {
-        return Err(ApiError::Unprocessable {
-            code: "invalid_limit",
-            message: format!("limit is 1 to {MAX_LIMIT}, not {limit}"),
-        });
-    }
+    let limit = super::page_limit(query.limit, DEFAULT_LIMIT, MAX_LIMIT)?;
     let reference = platform.reference();
     let surges = platform
         .db()

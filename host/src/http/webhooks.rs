@@ -319,13 +319,7 @@ async fn deliveries(
             message: format!("state is pending, delivered or dead, not {text:?}"),
         })?,
     };
-    let limit = query.limit.unwrap_or(DEFAULT_LIMIT);
-    if !(1..=MAX_LIMIT).contains(&limit) {
-        return Err(ApiError::Unprocessable {
-            code: "invalid_limit",
-            message: format!("limit is 1 to {MAX_LIMIT}, not {limit}"),
-        });
-    }
+    let limit = super::page_limit(query.limit, DEFAULT_LIMIT, MAX_LIMIT)?;
     // Narrowed to the webhooks the caller may see: one asked for, or all of theirs.
     let webhooks = match &query.webhook {
         Some(id) => Some(vec![

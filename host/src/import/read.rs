@@ -4,7 +4,7 @@
 mod catalog;
 
 use super::apply::{self, Mode, Origins};
-use super::rows::{RowProblem, Rows};
+use super::rows::{self, RowProblem, Rows};
 use super::{ImportKind, ImportOptions, Problem, csv_rows, json_rows};
 use crate::reference::{self, ReferenceParts};
 
@@ -59,11 +59,8 @@ pub fn prepare(mut parts: ReferenceParts, inputs: &[Input], options: &ImportOpti
             let origin = origins.of(found.place);
             let (file, line, column) = match origin {
                 Some(o) => {
-                    let csv = &columns[o.file];
-                    let column = csv
-                        .iter()
-                        .position(|c| c == csv_name(found.field))
-                        .map_or(o.spot.column, |i| i + 1);
+                    let column =
+                        rows::column_of(&columns[o.file], found.field).unwrap_or(o.spot.column);
                     (
                         Some(inputs[o.file].name.clone()),
                         Some(o.spot.line),
@@ -89,15 +86,6 @@ pub fn prepare(mut parts: ReferenceParts, inputs: &[Input], options: &ImportOpti
         parts,
         problems,
         summaries,
-    }
-}
-
-/// The CSV column of a field the cross-check names.
-fn csv_name(field: &str) -> &str {
-    match field {
-        "category" => "category_code",
-        "time_limit" => "time_limit_value",
-        other => other,
     }
 }
 

@@ -63,17 +63,19 @@ impl<T> Rows<T> {
         });
     }
 
-    /// The column (from 1) a field is in: the CSV column of that name, or of the name the
-    /// CSV formats give the field.
+    /// The column (from 1) a field is in (see [`column_of`]).
     pub fn column_of(&self, field: &str) -> Option<usize> {
-        let csv_name = match field {
-            "category" => "category_code",
-            "time_limit" => "time_limit_value",
-            other => other,
-        };
-        self.columns
-            .iter()
-            .position(|c| c == csv_name)
-            .map(|i| i + 1)
+        column_of(&self.columns, field)
     }
+}
+
+/// The column (from 1) of a CSV header that holds `field`: the column of that name, or of the
+/// name the CSV formats give the field (the cross-check names fields as the JSON does).
+pub fn column_of(columns: &[String], field: &str) -> Option<usize> {
+    let csv_name = match field {
+        "category" => "category_code",
+        "time_limit" => "time_limit_value",
+        other => other,
+    };
+    columns.iter().position(|c| c == csv_name).map(|i| i + 1)
 }

@@ -534,7 +534,6 @@ impl Db {
 }
 
 fn event_from_row(row: &AnyRow) -> anyhow::Result<StoredEvent> {
-    let source: String = row.try_get("source")?;
     let status: String = row.try_get("status")?;
     let attributes: String = row.try_get("attributes")?;
     let classification: String = row.try_get("classification")?;
@@ -543,7 +542,7 @@ fn event_from_row(row: &AnyRow) -> anyhow::Result<StoredEvent> {
     let done: i64 = row.try_get("scenarios_done")?;
     let event = Event {
         id: row.try_get("id")?,
-        source: Source::parse(&source).with_context(|| format!("bad source {source:?}"))?,
+        source: super::source_of(row)?,
         external_id: row.try_get("external_id")?,
         description: row.try_get("description")?,
         reported_at: from_millis(row.try_get("reported_at")?),

@@ -159,6 +159,13 @@ pub fn redact(url: &str) -> String {
     }
 }
 
+/// The event source stored in `row`'s `source` column.
+pub(crate) fn source_of(row: &sqlx::any::AnyRow) -> anyhow::Result<crate::domain::Source> {
+    use sqlx::Row;
+    let source: String = row.try_get("source")?;
+    crate::domain::Source::parse(&source).with_context(|| format!("bad source {source:?}"))
+}
+
 /// Milliseconds since the Unix epoch, the storage form of every time.
 pub(crate) fn millis(t: jiff::Timestamp) -> i64 {
     t.as_millisecond()

@@ -8,9 +8,7 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
 use super::{Backend, Db, from_millis, millis};
-use crate::domain::{
-    Change, Delivery, DeliveryState, EventRecord, Notice, NoticeFacts, Source, Status,
-};
+use crate::domain::{Change, Delivery, DeliveryState, EventRecord, Notice, NoticeFacts, Status};
 use crate::lifecycle::Entry;
 
 /// A delivery a host has claimed.
@@ -81,12 +79,11 @@ pub(crate) async fn tell_channel(
     entry: &Entry,
     told: Told<'_>,
 ) -> anyhow::Result<()> {
-    let source: String = case.try_get("source")?;
     let external_id: Option<String> = case.try_get("external_id")?;
     let facts = NoticeFacts {
         event_id: &entry.event_id,
         external_id: external_id.as_deref(),
-        source: Source::parse(&source).with_context(|| format!("bad source {source:?}"))?,
+        source: super::source_of(case)?,
         status: told.status,
         at: entry.draft.at,
         unit: Some(told.unit),
@@ -112,12 +109,11 @@ pub(crate) async fn tell_merged(
     let mut notices = Vec::with_capacity(rows.len());
     for row in &rows {
         let id: String = row.try_get("id")?;
-        let source: String = row.try_get("source")?;
         let external_id: Option<String> = row.try_get("external_id")?;
         let facts = NoticeFacts {
             event_id: &id,
             external_id: external_id.as_deref(),
-            source: Source::parse(&source).with_context(|| format!("bad source {source:?}"))?,
+            source: super::source_of(row)?,
             status: Status::Merged,
             at: entry.draft.at,
             unit: Some(unit),
@@ -347,8 +343,7 @@ impl Db {
 }
 
 fn parse_change(change: &str) -> anyhow::Result<Change> {
-    serde_json::from_value(serde_json::Value::String(change.into()))
-        .with_context(|| format!("bad change {change:?}"))
+    Change::parse(change).with_context(|| format!("bad change {change:?}"))
 }
 
 fn delivery_from_row(row: &AnyRow) -> anyhow::Result<Delivery> {

@@ -108,12 +108,11 @@ impl Db {
         .await?;
         let Some(row) = row else { return Ok(None) };
         let status: String = row.try_get("status")?;
-        let source: String = row.try_get("source")?;
         let dispatch: String = row.try_get("dispatch")?;
         let dispatch: Dispatch = serde_json::from_str(&dispatch)?;
         Ok(Some(CaseHead {
             status: Status::parse(&status).with_context(|| format!("bad status {status:?}"))?,
-            source: Source::parse(&source).with_context(|| format!("bad source {source:?}"))?,
+            source: super::source_of(&row)?,
             street_code: row.try_get("street_code")?,
             handling_unit: row.try_get("handling_unit")?,
             received_at: from_millis(row.try_get("received_at")?),

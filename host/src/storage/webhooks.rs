@@ -1,7 +1,6 @@
 //! Channels' webhooks: registered, changed, rotated and removed through the API, read by the
 //! delivery worker with their secrets.
 
-use anyhow::Context;
 use jiff::Timestamp;
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -188,10 +187,9 @@ impl Db {
 }
 
 fn webhook_from_row(row: &AnyRow) -> anyhow::Result<Webhook> {
-    let source: String = row.try_get("source")?;
     Ok(Webhook {
         id: row.try_get("id")?,
-        source: Source::parse(&source).with_context(|| format!("bad source {source:?}"))?,
+        source: super::source_of(row)?,
         url: row.try_get("url")?,
         active: row.try_get::<i64, _>("active")? != 0,
         created_by: row.try_get("created_by")?,
