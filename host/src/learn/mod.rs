@@ -52,7 +52,8 @@ pub struct ModelInfo {
     pub from_corpus: usize,
     pub from_history: usize,
     pub terms: usize,
-    /// Examples held back from fitting to calibrate the confidences on.
+    /// Examples the confidences were calibrated on: held back from a first fitting, then
+    /// fitted with the rest.
     pub held_back: usize,
     pub calibration: Calibration,
 }

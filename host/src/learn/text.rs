@@ -29,13 +29,10 @@ pub fn terms(description: &str, keywords: &KeywordClassifier) -> Vec<String> {
         .into_iter()
         .filter(|word| word.chars().any(char::is_alphanumeric))
         .collect();
+    // Neighbouring words are not terms: the character pairs below cover most of what they
+    // say ("管爆"), and pairs of words took vocabulary from better terms (cross-validated:
+    // without them and with 20,000 terms, 84.2% → 85.0% of the categories).
     let mut terms: Vec<String> = words.iter().map(|word| format!("w:{word}")).collect();
-    // Neighbouring words: "水管 爆" says more than either word.
-    terms.extend(
-        words
-            .windows(2)
-            .map(|pair| format!("p:{}_{}", pair[0], pair[1])),
-    );
     for run in han_runs(&text) {
         let chars: Vec<char> = run.chars().collect();
         for c in &chars {
@@ -78,13 +75,13 @@ mod tests {
     }
 
     #[test]
-    fn words_come_from_the_segmenter_and_pairs_from_the_characters() {
+    fn words_come_from_the_segmenter_and_pairs_from_the_characters_only() {
         let terms = terms("楼上天天往下扔东西", &keywords());
         assert!(terms.contains(&"w:楼上".to_string()), "{terms:?}");
         assert!(terms.contains(&"w:东西".to_string()), "{terms:?}");
         assert!(terms.contains(&"b:扔东".to_string()), "{terms:?}");
-        assert!(terms.contains(&"p:楼上_天天".to_string()), "{terms:?}");
         assert!(!terms.iter().any(|t| t.starts_with("kw:")), "{terms:?}");
+        assert!(!terms.iter().any(|t| t.starts_with("p:")), "{terms:?}");
     }
 
     #[test]
