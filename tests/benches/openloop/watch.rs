@@ -55,3 +55,10 @@ pub fn mean_rss_mib(samples: &[Sample], from: f64, to: f64) -> f64 {
     }
     picked.iter().sum::<u64>() as f64 / picked.len() as f64 / 1024.0
 }
+
+/// The machine's load averages over 1, 5 and 15 minutes (/proc/loadavg).
+pub fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_default()
+}
