@@ -9,7 +9,6 @@ pub mod backup;
 mod base_data;
 pub mod board;
 pub mod changes;
-mod checkpoint;
 pub mod classifier;
 pub mod duplicates;
 mod events;
@@ -91,8 +90,6 @@ impl Db {
                         // commit durable before the API answers (group commits keep it cheap).
                         conn.execute("pragma journal_mode = wal").await?;
                         conn.execute("pragma synchronous = full").await?;
-                        // Checkpoints run in the background, not inside a commit (checkpoint.rs).
-                        conn.execute("pragma wal_autocheckpoint = 0").await?;
                         conn.execute("pragma busy_timeout = 10000").await?;
                     }
                     Ok(())
@@ -109,9 +106,6 @@ impl Db {
             .run(&pool)
             .await
             .context("applying database migrations")?;
-        if backend == Backend::Sqlite {
-            checkpoint::start(pool.clone());
-        }
         Ok(Self { pool, backend })
     }
 
