@@ -68,7 +68,7 @@ async fn main() -> anyhow::Result<()> {
     });
 
     println!(
-        "{:>6} {:>8} {:>6} {:>8} {:>8} {:>8} {:>9} {:>8} {:>8}",
+        "{:>6} {:>8} {:>6} {:>8} {:>8} {:>8} {:>9} {:>8} {:>8} {:>9} {:>8}",
         "t (s)",
         "answers",
         "not2xx",
@@ -77,7 +77,9 @@ async fn main() -> anyhow::Result<()> {
         "max ms",
         "in flight",
         "backlog",
-        "RSS MiB"
+        "RSS MiB",
+        "anon MiB",
+        "WAL MiB"
     );
     let mut samples = Vec::new();
     let mut ended_at = None;
@@ -92,7 +94,7 @@ async fn main() -> anyhow::Result<()> {
                 };
                 samples.push(sample);
                 println!(
-                    "{:>6} {:>8} {:>6} {:>8.1} {:>8.1} {:>8.1} {:>9} {:>8} {:>8.1}",
+                    "{:>6} {:>8} {:>6} {:>8.1} {:>8.1} {:>8.1} {:>9} {:>8} {:>8.1} {:>9.1} {:>8.1}",
                     line["t"],
                     line["answered"],
                     line["errors"],
@@ -101,7 +103,9 @@ async fn main() -> anyhow::Result<()> {
                     ms(&line["max_us"]),
                     line["in_flight"],
                     sample.backlog,
-                    sample.rss_kib as f64 / 1024.0
+                    sample.rss_kib as f64 / 1024.0,
+                    watch::anon_kib() as f64 / 1024.0,
+                    watch::wal_mib(&dir)
                 );
             }
             Some("ended") => ended_at = Some(Instant::now()),

@@ -5,15 +5,30 @@ use streetwise_tests::{ADMIN_TOKEN, TestApp};
 
 /// This process's resident set in KiB (`VmRSS` in /proc/self/status): the host runs here.
 pub fn rss_kib() -> u64 {
+    status_kib("VmRSS:")
+}
+
+/// The anonymous part of the resident set (the heap; not mapped files such as SQLite's
+/// shared-memory WAL index), in KiB.
+pub fn anon_kib() -> u64 {
+    status_kib("RssAnon:")
+}
+
+fn status_kib(field: &str) -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|status| {
             status.lines().find_map(|l| {
-                l.strip_prefix("VmRSS:")
+                l.strip_prefix(field)
                     .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
             })
         })
         .unwrap_or(0)
+}
+
+/// The size of the SQLite write-ahead log beside the database, in MiB.
+pub fn wal_mib(dir: &std::path::Path) -> f64 {
+    std::fs::metadata(dir.join("streetwise.db-wal")).map_or(0.0, |m| m.len() as f64 / 1048576.0)
 }
 
 /// The `streetwise_scenario_backlog` gauge, scraped like Prometheus would.
