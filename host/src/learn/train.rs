@@ -156,52 +156,61 @@ pub fn train(
         .iter()
         .collect::<std::collections::BTreeSet<_>>()
         .len();
-    let mut fit = Fit {
+    let fit = Fit {
         rows: &rows,
         labels: &labels,
         examples: &examples,
         training,
-        progress,
-        done: 0,
-        // Fitted twice when some examples calibrate: without them, then on everything.
-        total: heads * if fitted.len() < total { 2 } else { 1 },
     };
-    let (mut categories, mut items) = fit.heads(&fitted)?;
-
-    let held: Vec<Held<'_>> = (0..total)
-        .filter(|&i| held_back(examples[i]))
-        .filter_map(|i| {
-            let category = categories.classes.iter().position(|c| *c == labels[i])?;
-            let item = items[category]
-                .classes
-                .iter()
-                .position(|c| *c == examples[i].item)?;
-            Some(Held {
-                row: &rows[i],
-                category,
-                item,
-            })
-        })
-        .collect();
-    let calibration = if held.is_empty() {
-        Calibration::default()
-    } else {
-        calibrate(&categories, &items, &held)
+    let all: Vec<usize> = (0..total).collect();
+    let mut done = 0;
+    let mut step = || {
+        progress(Progress {
+            stage: "fit",
+            done,
+            total: heads,
+        });
+        done += 1;
     };
-    if fitted.len() < total {
-        // The temperatures were found on examples the heads had not seen; the heads kept are
-        // fitted on every example with them (cross-validated: the tenth held back is worth a
-        // point of category accuracy). The refitted heads are a little surer, so the
-        // temperatures are, if anything, slightly too soft.
-        let all: Vec<usize> = (0..total).collect();
-        (categories, items) = fit.heads(&all)?;
-    }
-    let progress = fit.progress;
-    progress(Progress {
-        stage: "fit",
-        done: fit.total,
-        total: fit.total,
+    // With examples to calibrate on, the heads are fitted twice, side by side: without them,
+    // to find the temperatures on examples those heads have not seen, and on every example,
+    // the heads kept (cross-validated, the tenth held back is worth a point of category
+    // accuracy). The kept heads are a little surer, so the temperatures are, if anything,
+    // slightly too soft.
+    let (kept, first) = std::thread::scope(|scope| {
+        let first = (fitted.len() < total).then(|| scope.spawn(|| fit.heads(&fitted, &mut || {})));
+        let kept = fit.heads(&all, &mut step);
+        (
+            kept,
+            first.map(|thread| thread.join().expect("fitting does not panic")),
+        )
     });
+    let (categories, items) = kept?;
+    let first = first.transpose()?;
+    step();
+
+    let calibration = match &first {
+        Some((categories, items)) => {
+            let held: Vec<Held<'_>> = (0..total)
+                .filter(|&i| held_back(examples[i]))
+                .filter_map(|i| {
+                    let category = categories.classes.iter().position(|c| *c == labels[i])?;
+                    let item = items[category]
+                        .classes
+                        .iter()
+                        .position(|c| *c == examples[i].item)?;
+                    Some(Held {
+                        row: &rows[i],
+                        category,
+                        item,
+                    })
+                })
+                .collect();
+            (!held.is_empty()).then(|| (calibrate(categories, items, &held), held.len()))
+        }
+        None => None,
+    };
+    let (calibration, held_back) = calibration.unwrap_or((Calibration::default(), 0));
 
     let count = |origin| examples.iter().filter(|e| e.origin == origin).count();
     Ok(Model {
@@ -212,7 +221,7 @@ pub fn train(
             from_corpus: count(Origin::Corpus),
             from_history: count(Origin::History),
             terms: vocabulary.len(),
-            held_back: held.len(),
+            held_back,
             calibration,
         },
         vocabulary,
@@ -222,21 +231,22 @@ pub fn train(
     })
 }
 
-/// Fits the category head and one item head per category on chosen examples, reporting each
-/// head fitted.
-struct Fit<'a, 'p> {
+/// Fits the category head and one item head per category on chosen examples.
+struct Fit<'a> {
     rows: &'a [Row],
     labels: &'a [String],
     examples: &'a [&'a Example],
     training: Training,
-    progress: &'p mut dyn FnMut(Progress),
-    done: usize,
-    total: usize,
 }
 
-impl Fit<'_, '_> {
-    fn heads(&mut self, chosen: &[usize]) -> Result<(Head, Vec<Head>), TrainError> {
-        self.step();
+impl Fit<'_> {
+    /// The heads fitted on the examples `chosen`; `step` is called before each head.
+    fn heads(
+        &self,
+        chosen: &[usize],
+        step: &mut dyn FnMut(),
+    ) -> Result<(Head, Vec<Head>), TrainError> {
+        step();
         let rows: Vec<&Row> = chosen.iter().map(|&i| &self.rows[i]).collect();
         let labels: Vec<&str> = chosen.iter().map(|&i| self.labels[i].as_str()).collect();
         let categories = Head::fit(&rows, &labels, self.training.categories)?;
@@ -249,20 +259,11 @@ impl Fit<'_, '_> {
         }
         let mut items = Vec::with_capacity(categories.classes.len());
         for category in &categories.classes {
-            self.step();
+            step();
             let (rows, labels) = &by_category[category.as_str()];
             items.push(Head::fit(rows, labels, self.training.items)?);
         }
         Ok((categories, items))
-    }
-
-    fn step(&mut self) {
-        (self.progress)(Progress {
-            stage: "fit",
-            done: self.done,
-            total: self.total,
-        });
-        self.done += 1;
     }
 }
 

@@ -82,6 +82,22 @@ fn changes(received: &[receiver::Received]) -> Vec<&str> {
     received.iter().map(|r| r.change.as_str()).collect()
 }
 
+/// `GET /api/v1/deliveries{query}` once it lists `n` deliveries (or after [`WAIT`], as it is
+/// then): a delivery is recorded after its receiver answered.
+async fn deliveries_once(app: &TestApp, token: &str, query: &str, n: usize) -> Value {
+    let path = format!("/api/v1/deliveries{query}");
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let (status, page) = call(app, token, "GET", &path, None).await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        let listed = page["deliveries"].as_array().map_or(0, Vec::len);
+        if listed == n || tokio::time::Instant::now() > deadline {
+            return page;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 #[tokio::test]
 async fn a_channel_hears_of_each_step_of_its_case_signed_and_in_order_through_failures() {
     let app = fast_app().await;
@@ -145,15 +161,8 @@ async fn a_channel_hears_of_each_step_of_its_case_signed_and_in_order_through_fa
     assert!(all.iter().all(|r| r.body["event_id"] != web["id"]));
 
     // The channel sees its deliveries; the first took three attempts.
-    let (status, page) = call(
-        &app,
-        &channel,
-        "GET",
-        "/api/v1/deliveries?state=delivered",
-        None,
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK, "{page}");
+    // (The receiver answers before the host records its answer: wait for the record.)
+    let page = deliveries_once(&app, &channel, "?state=delivered", 5).await;
     let deliveries = page["deliveries"].as_array().unwrap();
     assert_eq!(deliveries.len(), 5, "{page}");
     let first = deliveries.last().unwrap();
@@ -269,16 +278,7 @@ async fn a_notice_never_taken_is_a_dead_letter_until_sent_again_and_a_rotated_se
     receiver
         .wait_until(WAIT, "six attempts", |r| r.len() == 6)
         .await;
-    let mut dead = Value::Null;
-    for _ in 0..200 {
-        dead = call(&app, ADMIN_TOKEN, "GET", "/api/v1/deliveries", None)
-            .await
-            .1;
-        if dead["deliveries"].as_array().is_some_and(|d| d.len() == 2) {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    let dead = deliveries_once(&app, ADMIN_TOKEN, "", 2).await;
     let letters = dead["deliveries"].as_array().expect("dead letters");
     assert_eq!(letters.len(), 2, "{dead}");
     for letter in letters {
