@@ -175,8 +175,8 @@ pub fn train(
     // With examples to calibrate on, the heads are fitted twice, side by side: without them,
     // to find the temperatures on examples those heads have not seen, and on every example,
     // the heads kept (cross-validated, the tenth held back is worth a point of category
-    // accuracy). The kept heads are a little surer, so the temperatures are, if anything,
-    // slightly too soft.
+    // accuracy). The kept heads are a little surer than the ones calibrated, so their
+    // confidences run slightly high (held-out ECE 0.10 against 0.075).
     let (kept, first) = std::thread::scope(|scope| {
         let first = (fitted.len() < total).then(|| scope.spawn(|| fit.heads(&fitted, &mut || {})));
         let kept = fit.heads(&all, &mut step);

@@ -163,6 +163,8 @@ async fn main() -> anyhow::Result<()> {
     println!("  load average at the end: {}", watch::load_average());
     check_scenarios_ran(&app, &summary).await?;
     app.stop().await;
+    // Ten minutes leave a database of a few GB behind.
+    std::fs::remove_dir_all(&dir)?;
     Ok(())
 }
 
