@@ -61,6 +61,13 @@ async fn an_unsure_event_waits_in_the_queue_until_the_centre_dispatches_it() {
     assert_eq!(event["status"], "accepted", "{event}");
     let queued = trace_step(&event, "queue").expect("a queue step");
     assert_eq!(queued["outcome"], "manual", "{queued}");
+    assert!(
+        queued["detail"]
+            .as_str()
+            .unwrap()
+            .starts_with("未说明具体问题"),
+        "a follow-up that names no problem waits whatever the model's confidence: {queued}"
+    );
     assert_eq!(
         event["dispatch"]["assignee"],
         Value::Null,

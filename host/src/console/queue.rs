@@ -14,7 +14,7 @@ use crate::lifecycle::{Action, Role};
 use crate::platform::Platform;
 
 const TITLE: &str = "待分拨";
-const CAPTION: &str = "待人工确认的事件（模型置信度低于阈值，或疑似重复）";
+const CAPTION: &str = "待人工确认的事件（模型置信度低于阈值、未说明具体问题，或疑似重复）";
 const EMPTY: &str = "暂无待分拨事件";
 const HEADINGS: [&str; 4] = ["事件", "街道", "受理时间", "合并或派遣（点击即办）"];
 /// Events shown at most; the API lists the rest (`status=accepted`).

@@ -16,7 +16,7 @@ use crate::routing::{self};
 use crate::runtime::{LoadedPlugin, Registry, Runtime};
 use crate::storage::Db;
 use crate::timers::{self, Escalation};
-use crate::understanding::Understanding;
+use crate::understanding::{Understanding, Unsure};
 use crate::versions::{ShadowPlugin, Shadows};
 use crate::workloads::{Reservation, Workloads};
 
@@ -76,7 +76,7 @@ impl Pipeline {
             .classify(self, &reference, &event, &district, &classification)
             .await;
         // A street classifier's answer is a decision: only the district's unsure guess waits.
-        let manual = manual && classification.decided_by == DecidedBy::District;
+        let manual = manual.filter(|_| classification.decided_by == DecidedBy::District);
 
         let started = Instant::now();
         let street = reference
@@ -116,12 +116,17 @@ impl Pipeline {
         ));
 
         let duplicate = self.duplicate(&event, &classification, &mut trace).await;
-        let held = manual || duplicate.is_some();
+        let held = manual.is_some() || duplicate.is_some();
         let flow = Flows::shipped().for_source(event.source);
         let (status, handling, dispatched_by) = if held {
-            let why = match &duplicate {
-                Some(link) => format!("疑似重复，待指挥中心合并至 {} 或单独派遣", link.case_id),
-                None => format!(
+            let why = match (&duplicate, manual) {
+                (Some(link), _) => {
+                    format!("疑似重复，待指挥中心合并至 {} 或单独派遣", link.case_id)
+                }
+                (None, Some(Unsure::NamesNoProblem)) => {
+                    "未说明具体问题：进入待分拨，由指挥中心确认事项后派遣".to_string()
+                }
+                (None, _) => format!(
                     "置信度 {:.2} 低于 {:.2}：进入待分拨，由指挥中心确认事项后派遣",
                     classification.confidence,
                     self.understanding.threshold()
@@ -130,7 +135,11 @@ impl Pipeline {
             trace.push(step(
                 "queue",
                 DecidedBy::District,
-                if manual { "manual" } else { "duplicate" },
+                if manual.is_some() {
+                    "manual"
+                } else {
+                    "duplicate"
+                },
                 why,
                 Instant::now(),
             ));
@@ -234,7 +243,7 @@ impl Pipeline {
         reference: &Reference,
         event: &Event,
         trace: &mut Vec<TraceStep>,
-    ) -> (Classification, bool) {
+    ) -> (Classification, Option<Unsure>) {
         let started = Instant::now();
         let understood = self.understanding.classify(reference, &event.description);
         let c = &understood.classification;

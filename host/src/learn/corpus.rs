@@ -105,7 +105,9 @@ fn parse(text: &str, catalog: &Catalog, unknown: Unknown) -> Result<Vec<Labelled
     let mut problems = Vec::new();
     for (n, line) in lines(text) {
         match line {
-            Ok(labelled) if catalog.item(&labelled.item).is_none() => {
+            Ok(labelled)
+                if labelled.item != super::UNCLEAR && catalog.item(&labelled.item).is_none() =>
+            {
                 if unknown == Unknown::Refused {
                     problems.push(format!(
                         "line {n}: item {:?} is not in catalog {}",

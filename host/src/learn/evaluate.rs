@@ -7,7 +7,7 @@ use std::fmt;
 
 use serde::Serialize;
 
-use super::{Labelled, Model};
+use super::{Labelled, Model, UNCLEAR};
 use crate::classify::KeywordClassifier;
 use crate::domain::Catalog;
 
@@ -47,15 +47,19 @@ pub struct ThresholdScore {
     pub automatic: f64,
     pub automatic_category_accuracy: f64,
     pub automatic_item_accuracy: f64,
+    /// Read as naming no problem: these wait in 待分拨 whatever their confidence.
+    pub unclear: f64,
 }
 
 /// Evaluates `model` on `appeals`, with `threshold` as the manual-dispatch confidence.
+/// Appeals labelled [`UNCLEAR`] have no category to be right about and are left out.
 pub fn evaluate(
     model: &Model,
     catalog: &Catalog,
     appeals: &[Labelled],
     threshold: f32,
 ) -> Evaluation {
+    let appeals: Vec<&Labelled> = appeals.iter().filter(|a| a.item != UNCLEAR).collect();
     let keywords = KeywordClassifier::new(catalog);
     let category = |item: &str| catalog.item(item).map_or("?", |i| i.category.as_str());
     let mut right_category = 0;
@@ -65,7 +69,8 @@ pub fn evaluate(
     let mut predicted_as: BTreeMap<String, usize> = BTreeMap::new();
     let mut bins = [(0usize, 0f64, 0usize); BINS];
     let (mut automatic, mut automatic_category, mut automatic_item) = (0, 0, 0);
-    for appeal in appeals {
+    let mut unclear = 0;
+    for appeal in &appeals {
         let prediction = model.predict(&appeal.text, &keywords);
         let Some(best) = prediction.suggestions.first() else {
             continue;
@@ -89,7 +94,8 @@ pub fn evaluate(
         bins[bin].0 += 1;
         bins[bin].1 += f64::from(best.confidence);
         bins[bin].2 += usize::from(item_ok);
-        if best.confidence >= threshold {
+        unclear += usize::from(prediction.unclear);
+        if best.confidence >= threshold && !prediction.unclear {
             automatic += 1;
             automatic_category += usize::from(category_ok);
             automatic_item += usize::from(item_ok);
@@ -144,6 +150,7 @@ pub fn evaluate(
             automatic: share(automatic, n),
             automatic_category_accuracy: share(automatic_category, automatic),
             automatic_item_accuracy: share(automatic_item, automatic),
+            unclear: share(unclear, n),
         },
     }
 }
@@ -174,11 +181,12 @@ impl fmt::Display for Evaluation {
         let t = &self.threshold;
         writeln!(
             f,
-            "at threshold {:.2}: {} decided automatically, {} of those right by category, {} by item; the rest wait in 待分拨",
+            "at threshold {:.2}: {} decided automatically, {} of those right by category, {} by item; the rest wait in 待分拨 ({} read as naming no problem)",
             t.threshold,
             percent(t.automatic),
             percent(t.automatic_category_accuracy),
-            percent(t.automatic_item_accuracy)
+            percent(t.automatic_item_accuracy),
+            percent(t.unclear)
         )?;
         writeln!(
             f,

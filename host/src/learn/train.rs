@@ -6,7 +6,7 @@ use super::calibrate::{Calibration, Held, calibrate};
 use super::head::{FitError, Fitting, Head, Row};
 use super::text;
 use super::vocabulary::Vocabulary;
-use super::{Model, ModelInfo};
+use super::{Model, ModelInfo, UNCLEAR};
 use crate::classify::KeywordClassifier;
 use crate::domain::Catalog;
 
@@ -106,7 +106,8 @@ pub fn catalog_examples(catalog: &Catalog) -> Vec<Example> {
 }
 
 /// Trains a model on `examples` (the catalog's own are added here). Examples naming an item
-/// the catalog no longer has are left out.
+/// the catalog no longer has are left out; those labelled [`UNCLEAR`] teach a class of
+/// their own.
 pub fn train(
     catalog: &Catalog,
     examples: &[Example],
@@ -118,7 +119,7 @@ pub fn train(
     let examples: Vec<&Example> = own
         .iter()
         .chain(examples)
-        .filter(|e| catalog.item(&e.item).is_some())
+        .filter(|e| e.item == UNCLEAR || catalog.item(&e.item).is_some())
         .collect();
     if examples.is_empty() {
         return Err(TrainError::NoExamples(catalog.version.clone()));
@@ -139,11 +140,9 @@ pub fn train(
     let vocabulary = Vocabulary::fit(&documents, training.min_documents, training.max_terms);
     let rows: Vec<Row> = documents.iter().map(|d| vocabulary.row(d)).collect();
 
-    let category_of = |e: &Example| {
-        catalog
-            .item(&e.item)
-            .map(|i| i.category.clone())
-            .expect("filtered to catalog items")
+    let category_of = |e: &Example| match catalog.item(&e.item) {
+        Some(item) => item.category.clone(),
+        None => UNCLEAR.to_string(),
     };
     let labels: Vec<String> = examples.iter().map(|e| category_of(e)).collect();
     let held_back = |e: &Example| {

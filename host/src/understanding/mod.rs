@@ -49,7 +49,16 @@ struct Overrides {
 pub struct Understood {
     pub classification: Classification,
     /// Too unsure to dispatch: the event waits in the centre's manual-dispatch queue (待分拨).
-    pub manual: bool,
+    pub manual: Option<Unsure>,
+}
+
+/// Why the district's guess is not dispatched.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unsure {
+    /// The item's confidence is below the threshold.
+    LowConfidence,
+    /// The description names no problem (a [`crate::learn::UNCLEAR`] appeal).
+    NamesNoProblem,
 }
 
 impl Understanding {
@@ -124,7 +133,7 @@ impl Understanding {
                     reason: format!("区级规则：含「{}」即为此事项", rule.keyword),
                     ..classify_as(reference, item)
                 },
-                manual: false,
+                manual: None,
             };
         }
         if let Some((version, model)) = &current.model
@@ -134,7 +143,7 @@ impl Understanding {
         }
         Understood {
             classification: baseline(reference, description),
-            manual: false,
+            manual: None,
         }
     }
 
@@ -160,7 +169,11 @@ impl Understanding {
         }
         let best = suggestions.first()?;
         let item = reference.item(&best.item_code)?;
-        let manual = best.confidence < self.threshold;
+        let manual = if prediction.unclear {
+            Some(Unsure::NamesNoProblem)
+        } else {
+            (best.confidence < self.threshold).then_some(Unsure::LowConfidence)
+        };
         let alternatives = suggestions[1..]
             .iter()
             .map(|s| format!("{} {} {:.2}", s.item_code, s.item_name, s.confidence))
@@ -170,8 +183,14 @@ impl Understanding {
             classification: Classification {
                 confidence: best.confidence,
                 reason: format!(
-                    "模型 v{version}：置信度 {:.2}（大类 {:.2}）；备选 {alternatives}",
-                    best.confidence, prediction.category_confidence
+                    "模型 v{version}：{}置信度 {:.2}（大类 {:.2}）；备选 {alternatives}",
+                    if prediction.unclear {
+                        "未说明具体问题，"
+                    } else {
+                        ""
+                    },
+                    best.confidence,
+                    prediction.category_confidence
                 ),
                 suggestions,
                 model: Some(version),

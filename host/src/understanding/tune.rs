@@ -1,6 +1,7 @@
 //! A tuning harness for the classifier's settings: an ignored test driven by environment
 //! variables (`TUNE_ALPHA`, `TUNE_ITER`, `TUNE_MIN_DF`, `TUNE_MAX_TERMS`, `TUNE_CALIBRATE`,
-//! `TUNE_T`, `TUNE_PROBE`), printing the held-out evaluation and a threshold sweep; or, with
+//! `TUNE_T`, `TUNE_PROBE`, `TUNE_DROP`: item codes, or `unclear`, whose training appeals are
+//! left out, comma-separated), printing the held-out evaluation and a threshold sweep; or, with
 //! `TUNE_CV=k`, a k-fold cross-validation on the training split alone (`TUNE_SHOW_MISSES`
 //! lists the first fold's misses), which is what settings should be chosen on.
 
@@ -19,7 +20,11 @@ fn env(name: &str, default: f64) -> f64 {
 #[ignore = "a tuning harness: TUNE_ALPHA=.. TUNE_ITER=.. TUNE_MIN_DF=.. cargo test tune -- --ignored --nocapture"]
 fn tune() {
     let catalog = crate::seed::parts().unwrap().catalog;
-    let corpus = shipped_corpus(&catalog);
+    let mut corpus = shipped_corpus(&catalog);
+    if let Ok(dropped) = std::env::var("TUNE_DROP") {
+        let dropped: Vec<&str> = dropped.split(',').map(str::trim).collect();
+        corpus.retain(|l| l.split == Split::Heldout || !dropped.contains(&l.item.as_str()));
+    }
     let examples = corpus_examples(&corpus);
     let default = Training::default();
     let training = Training {
