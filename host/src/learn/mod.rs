@@ -117,7 +117,9 @@ impl Model {
     /// confidence. (Calibrating each layer separately could reorder items across
     /// categories; the fitted order is the more accurate one.)
     pub fn predict(&self, description: &str, keywords: &KeywordClassifier) -> Prediction {
-        let row = self.vocabulary.row(&text::terms(description, keywords));
+        let row = self
+            .vocabulary
+            .row_of(|visit| text::each_term(description, keywords, visit));
         let logits = self.categories.logits(&row);
         let categories = head::probabilities(&logits, 1.0);
         let calibrated = head::probabilities(&logits, self.calibration.categories);

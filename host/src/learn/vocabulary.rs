@@ -58,17 +58,25 @@ impl Vocabulary {
     /// The document's row: sub-linear term frequency times idf, L2-normalised; unknown
     /// terms are dropped.
     pub fn row(&self, terms: &[String]) -> Row {
-        let mut counts: HashMap<u32, u32> = HashMap::new();
-        for term in terms {
+        self.row_of(|visit| terms.iter().for_each(|term| visit(term)))
+    }
+
+    /// [`Vocabulary::row`] of the terms `terms` hands its visitor.
+    pub fn row_of(&self, terms: impl FnOnce(&mut dyn FnMut(&str))) -> Row {
+        let mut known: Vec<u32> = Vec::with_capacity(128);
+        terms(&mut |term| {
             if let Some(&i) = self.index.get(term) {
-                *counts.entry(i).or_default() += 1;
+                known.push(i);
             }
-        }
-        let mut row: Row = counts
-            .into_iter()
-            .map(|(i, tf)| (i, (1.0 + (tf as f32).ln()) * self.idf[i as usize]))
+        });
+        known.sort_unstable();
+        let mut row: Row = known
+            .chunk_by(|a, b| a == b)
+            .map(|same| {
+                let (i, tf) = (same[0], same.len());
+                (i, (1.0 + (tf as f32).ln()) * self.idf[i as usize])
+            })
             .collect();
-        row.sort_unstable_by_key(|(i, _)| *i);
         let norm = row.iter().map(|(_, v)| v * v).sum::<f32>().sqrt();
         if norm > 0.0 {
             row.iter_mut().for_each(|(_, v)| *v /= norm);
