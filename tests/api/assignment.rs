@@ -13,7 +13,7 @@ const GARBAGE: &str = "小区门口有一个垃圾堆好几天没人清了，很
 const UNIT: &str = "buji.law-enforcement";
 const MUMIANWAN: &str = "440307014015";
 
-fn handler(id: &str, section: &str, on_duty: bool) -> Value {
+pub(crate) fn handler(id: &str, section: &str, on_duty: bool) -> Value {
     json!({"id": id, "name": format!("承办人{id}"), "unit": UNIT, "section": section,
            "role": "handler", "on_duty": on_duty})
 }
@@ -21,7 +21,7 @@ fn handler(id: &str, section: &str, on_duty: bool) -> Value {
 /// A staff file for 布吉's law-enforcement team: 一中队 (城市市容, 01) with three on-duty
 /// handlers and one off-duty handler who would match best, 三中队 (违法建设, 02) with one
 /// on-duty handler, a chief, an admin; and one person of another unit.
-fn staff_file(le1: Vec<Value>) -> Value {
+pub(crate) fn staff_file(le1: Vec<Value>) -> Value {
     let mut staff = vec![
         json!({"id": "admin", "name": "管理员老周", "unit": UNIT, "role": "unit_admin", "on_duty": true}),
         json!({"id": "chief", "name": "一中队长", "unit": UNIT, "section": "le.s1", "role": "section_chief", "on_duty": true}),
@@ -46,7 +46,7 @@ fn staff_file(le1: Vec<Value>) -> Value {
 }
 
 /// Three on-duty handlers of 一中队, and an off-duty one who knows 01-001 and covers 木棉湾.
-fn first_squad() -> Vec<Value> {
+pub(crate) fn first_squad() -> Vec<Value> {
     let mut expert = handler("h0", "le.s1", false);
     expert["skills"] = json!(["01-001"]);
     expert["areas"] = json!([MUMIANWAN]);
@@ -74,13 +74,13 @@ async fn app_with_staff(staff: Value) -> TestApp {
     TestApp::spawn_with(settings).await
 }
 
-async fn garbage_case(app: &TestApp) -> Value {
+pub(crate) async fn garbage_case(app: &TestApp) -> Value {
     let event = app.submit(appeal(GARBAGE, "布吉", Some("木棉湾"))).await;
     assert_eq!(event["dispatch"]["handling_unit"]["code"], UNIT, "{event}");
     event
 }
 
-fn assignee(event: &Value) -> &str {
+pub(crate) fn assignee(event: &Value) -> &str {
     event["dispatch"]["assignee"]["id"].as_str().unwrap_or("")
 }
 

@@ -16,6 +16,7 @@ mod import;
 mod intake;
 mod lifecycle;
 mod multi_host;
+mod multi_host_workloads;
 mod open311;
 mod openapi;
 mod operations;
