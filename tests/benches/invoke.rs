@@ -2,6 +2,8 @@
 //! the same path the pipeline uses (slot, store, limits, epoch deadline, answer check).
 //!
 //! `cargo bench -p streetwise-tests --bench invoke` (plugins built first).
+//! `STREETWISE_BENCH_COMPONENTS=fixture_noop_classifier STREETWISE_BENCH_CALLS=200000` runs one
+//! component for longer, for a profiler.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -15,6 +17,7 @@ use streetwise_tests::{plugin_bytes, temp_dir};
 
 const WARM_UP: usize = 2_000;
 const CALLS: usize = 20_000;
+const COMPONENTS: &str = "fixture_noop_classifier,buji_classifier";
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> anyhow::Result<()> {
@@ -44,8 +47,14 @@ async fn main() -> anyhow::Result<()> {
         attributes: BTreeMap::new(),
         parent_id: None,
     };
-    println!("plugin invocation (fresh instance + call), {CALLS} calls each, one at a time");
-    for component in ["fixture_noop_classifier", "buji_classifier"] {
+    let calls = std::env::var("STREETWISE_BENCH_CALLS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(CALLS);
+    let components =
+        std::env::var("STREETWISE_BENCH_COMPONENTS").unwrap_or_else(|_| COMPONENTS.into());
+    println!("plugin invocation (fresh instance + call), {calls} calls each, one at a time");
+    for component in components.split(',') {
         let started = Instant::now();
         let compiled = runtime.compile(&plugin_bytes(component))?;
         let compile = started.elapsed();
@@ -70,8 +79,8 @@ async fn main() -> anyhow::Result<()> {
                 .await
                 .result?;
         }
-        let mut samples = Vec::with_capacity(CALLS);
-        for _ in 0..CALLS {
+        let mut samples = Vec::with_capacity(calls);
+        for _ in 0..calls {
             let started = Instant::now();
             let report = runtime.classify(&compiled, context(), &event, None).await;
             samples.push(started.elapsed());

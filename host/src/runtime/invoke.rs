@@ -1,8 +1,10 @@
 //! Calling a plugin: a fresh instance per call, limits enforced, the answer checked against
 //! the contract before anyone uses it.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use wasmtime::{Store, UpdateDeadline};
 
 use super::bindings::types;
@@ -229,12 +231,17 @@ impl Runtime {
         // only waits for itself. Waiting is bounded by the call's time limit; a call that
         // finds no slot is the host's doing (`host-busy`), never counted against the plugin.
         let street_slots = self.street_slots(&ctx.street_code);
-        let admitted = tokio::time::timeout(timeout, async {
-            let street = street_slots.acquire_owned().await?;
-            let host = self.slots.clone().acquire_owned().await?;
-            Ok::<_, tokio::sync::AcquireError>((street, host))
-        })
-        .await;
+        let admitted = match self.try_admit(&street_slots) {
+            Some(slots) => Ok(Ok(slots)),
+            None => {
+                tokio::time::timeout(timeout, async {
+                    let street = street_slots.acquire_owned().await?;
+                    let host = self.slots.clone().acquire_owned().await?;
+                    Ok::<_, tokio::sync::AcquireError>((street, host))
+                })
+                .await
+            }
+        };
         let _slots = match admitted {
             Ok(Ok(slots)) => slots,
             Ok(Err(_)) => return refused(started, FaultKind::Instantiation, "runtime shut down"),
@@ -291,6 +298,20 @@ impl Runtime {
             elapsed: started.elapsed(),
             usage,
         }
+    }
+}
+
+impl Runtime {
+    /// Both slots at once when both are free, without arming a timer: the common case. A
+    /// street slot taken here is handed back if the host has none, and the caller then waits
+    /// in line as usual.
+    fn try_admit(
+        &self,
+        street_slots: &Arc<Semaphore>,
+    ) -> Option<(OwnedSemaphorePermit, OwnedSemaphorePermit)> {
+        let street = street_slots.clone().try_acquire_owned().ok()?;
+        let host = self.slots.clone().try_acquire_owned().ok()?;
+        Some((street, host))
     }
 }
 

@@ -43,7 +43,8 @@ pub struct Usage {
 
 pub struct HostState {
     pub(crate) ctx: CallContext,
-    wasi: WasiCtx,
+    /// Made on the plugin's first WASI call, which most calls never make (see `new`).
+    wasi: Option<WasiCtx>,
     table: ResourceTable,
     pub(crate) limiter: MemoryLimiter,
     pub(crate) usage: Usage,
@@ -54,16 +55,9 @@ pub struct HostState {
 
 impl HostState {
     pub fn new(ctx: CallContext, limits: &Limits) -> Self {
-        // WASI is linked because Rust's standard library imports it, but nothing is granted:
-        // no preopened directories, no environment, no arguments, no sockets, no stdio.
-        let wasi = WasiCtx::builder()
-            .allow_tcp(false)
-            .allow_udp(false)
-            .allow_ip_name_lookup(false)
-            .build();
         Self {
             ctx,
-            wasi,
+            wasi: None,
             table: ResourceTable::new(),
             limiter: MemoryLimiter::new(limits.memory_bytes),
             usage: Usage::default(),
@@ -93,9 +87,20 @@ impl HostState {
 }
 
 impl WasiView for HostState {
+    /// WASI is linked because Rust's standard library imports it, but nothing is granted: no
+    /// preopened directories, no environment, no arguments, no sockets, no stdio. Building the
+    /// context seeds two random generators, so it is only built when a plugin first uses WASI
+    /// (a panic message, a clock read); a fresh one per call still, never shared.
     fn ctx(&mut self) -> WasiCtxView<'_> {
+        let ctx = self.wasi.get_or_insert_with(|| {
+            WasiCtx::builder()
+                .allow_tcp(false)
+                .allow_udp(false)
+                .allow_ip_name_lookup(false)
+                .build()
+        });
         WasiCtxView {
-            ctx: &mut self.wasi,
+            ctx,
             table: &mut self.table,
         }
     }
