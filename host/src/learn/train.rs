@@ -177,7 +177,7 @@ pub fn train(
     // to find the temperatures on examples those heads have not seen, and on every example,
     // the heads kept (cross-validated, the tenth held back is worth a point of category
     // accuracy). The kept heads are a little surer than the ones calibrated, so their
-    // confidences run slightly high (held-out ECE 0.10 against 0.075).
+    // confidences run slightly high (measured 2026-12-06: held-out ECE 0.104 against 0.075).
     let (kept, first) = std::thread::scope(|scope| {
         let first = (fitted.len() < total).then(|| scope.spawn(|| fit.heads(&fitted, &mut || {})));
         let kept = fit.heads(&all, &mut step);
