@@ -254,7 +254,7 @@ impl Pipeline {
             format!("{} {}（{}）", c.item_code, c.item_name, c.reason),
             started,
         ));
-        (understood.classification, understood.manual)
+        (understood.classification, understood.unsure)
     }
 
     /// Puts a loaded version in the path: active, or beside the active one in shadow.

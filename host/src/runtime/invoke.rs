@@ -299,9 +299,7 @@ impl Runtime {
             usage,
         }
     }
-}
 
-impl Runtime {
     /// Both slots at once when both are free, without arming a timer: the common case. A
     /// street slot taken here is handed back if the host has none, and the caller then waits
     /// in line as usual.

@@ -49,7 +49,7 @@ struct Overrides {
 pub struct Understood {
     pub classification: Classification,
     /// Too unsure to dispatch: the event waits in the centre's manual-dispatch queue (待分拨).
-    pub manual: Option<Unsure>,
+    pub unsure: Option<Unsure>,
 }
 
 /// Why the district's guess is not dispatched.
@@ -133,7 +133,7 @@ impl Understanding {
                     reason: format!("区级规则：含「{}」即为此事项", rule.keyword),
                     ..classify_as(reference, item)
                 },
-                manual: None,
+                unsure: None,
             };
         }
         if let Some((version, model)) = &current.model
@@ -143,7 +143,7 @@ impl Understanding {
         }
         Understood {
             classification: baseline(reference, description),
-            manual: None,
+            unsure: None,
         }
     }
 
@@ -169,7 +169,7 @@ impl Understanding {
         }
         let best = suggestions.first()?;
         let item = reference.item(&best.item_code)?;
-        let manual = if prediction.unclear {
+        let unsure = if prediction.unclear {
             Some(Unsure::NamesNoProblem)
         } else {
             (best.confidence < self.threshold).then_some(Unsure::LowConfidence)
@@ -196,7 +196,7 @@ impl Understanding {
                 model: Some(version),
                 ..classify_as(reference, item)
             },
-            manual,
+            unsure,
         })
     }
 }
