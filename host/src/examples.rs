@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
-use crate::base_data::Grant;
+use crate::domain::Grant;
 use crate::platform::{Platform, VersionOptions};
 
 /// A plugin manifest such as `plugins/examples.toml`.

@@ -17,9 +17,8 @@ use tokio::task::JoinHandle;
 use uuid::Uuid;
 
 use crate::auth::sessions::Lifetimes;
-use crate::base_data::Grant;
 use crate::casework::{self, Act, ActError, Applied};
-use crate::domain::{EventRecord, Status};
+use crate::domain::{DeployMode, EventRecord, Grant, PluginVersion, Status};
 use crate::indicators::Weights;
 use crate::intake::{
     Decision, InvalidEvent, NewEventRequest, Pipeline, ScenarioWorker, StoreError, Writer, Written,
@@ -27,7 +26,7 @@ use crate::intake::{
 use crate::reference::{Reference, SharedReference};
 use crate::runtime::{CompiledPlugin, DeployError, LoadedPlugin, Registry, Runtime};
 use crate::settings::Settings;
-use crate::storage::{Db, DeployMode, NewVersion, PluginVersion};
+use crate::storage::{Db, NewVersion};
 use crate::surge::SurgeConfig;
 use crate::telemetry::metrics::{IntakeOutcome, Metrics};
 use crate::timers::{self, Fired};

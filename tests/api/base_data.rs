@@ -4,7 +4,7 @@
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use streetwise::base_data::{Building, BuildingUse, EntityKind, LegalEntity};
+use streetwise::domain::{Building, BuildingUse, EntityKind, LegalEntity};
 use streetwise::storage::Db;
 use streetwise_tests::{ADMIN_TOKEN, TestApp, appeal, plugin_bytes};
 

@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use streetwise::devkit::{self, Decision, LocalTest, NewPlugin, Outcome, Report, Upload};
-use streetwise::runtime::{Limits, ScenarioAction};
+use streetwise::domain::ScenarioAction;
+use streetwise::runtime::Limits;
 use streetwise_tests::{ADMIN_TOKEN, TestApp, appeal, plugin_path, temp_dir};
 
 fn write_events(dir: &Path, lines: &[serde_json::Value]) -> PathBuf {

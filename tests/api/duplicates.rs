@@ -234,7 +234,7 @@ async fn a_dispatched_report_merges_off_its_handlers_workload() {
     );
 
     // Nor does the merged report count against its unit in the rankings: only the main case.
-    use streetwise::indicators::{Level, Period};
+    use streetwise::domain::{Level, Period};
     let unit = merged["dispatch"]["handling_unit"]["code"]
         .as_str()
         .unwrap();

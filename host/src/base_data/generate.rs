@@ -7,11 +7,9 @@ use indicatif::{ProgressBar, ProgressStyle};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
+use crate::domain::{Building, BuildingUse, Community, EntityKind, LegalEntity, Street};
 use crate::settings::Settings;
 use crate::storage::Db;
-
-use super::{Building, BuildingUse, EntityKind, LegalEntity};
-use crate::domain::{Community, Street};
 
 /// Main roads per street (by street code), as the addresses of buildings on them read.
 fn roads(street_code: &str) -> &'static [&'static str] {

@@ -10,9 +10,10 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 use super::layout::{Failure, Signed, page};
+use crate::domain::{Counts, Level, Period};
 use crate::http::ApiError;
 use crate::http::rankings::ranked;
-use crate::indicators::{Counts, Indicators, Level, Period, Ranked};
+use crate::indicators::{Indicators, Ranked};
 use crate::platform::Platform;
 
 const TITLE: &str = "效能排名";

@@ -111,7 +111,7 @@ pub async fn run(command: PluginCommand) -> anyhow::Result<()> {
                 street,
                 replay,
                 config: parse_config(&config)?,
-                grants: crate::base_data::Grant::parse_list(&grants)
+                grants: crate::domain::Grant::parse_list(&grants)
                     .map_err(|e| anyhow::anyhow!("--grants: {e}"))?,
                 limits: settings.limits(),
             };

@@ -21,13 +21,10 @@ use super::logs::catching;
 use super::report::{Call, Decision, EventReport, Outcome, Report};
 use super::samples::{self, Input};
 use super::scratch::Scratch;
-use crate::base_data::Grant;
-use crate::domain::{Classification, DecidedBy, EventRecord};
+use crate::domain::{Classification, DecidedBy, EventRecord, Grant, PluginKind};
 use crate::intake::Pipeline;
 use crate::reference::{Reference, SharedReference};
-use crate::runtime::{
-    CallContext, CallReport, CompiledPlugin, Limits, PluginKind, Registry, Runtime, wit,
-};
+use crate::runtime::{CallContext, CallReport, CompiledPlugin, Limits, Registry, Runtime, wit};
 use crate::settings::Settings;
 use crate::storage::StatsScope;
 use crate::versions::Shadows;

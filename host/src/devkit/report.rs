@@ -3,8 +3,8 @@
 use std::fmt::Write as _;
 use std::time::Duration;
 
-use crate::domain::Priority;
-use crate::runtime::{Fault, Limits, PluginKind, ScenarioAction, Usage};
+use crate::domain::{PluginKind, Priority, ScenarioAction};
+use crate::runtime::{Fault, Limits, Usage};
 
 /// The whole run.
 #[derive(Debug)]

@@ -12,8 +12,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 
 use super::workspace::{add_member, is_workspace};
-use crate::domain::{District, Street};
-use crate::runtime::PluginKind;
+use crate::domain::{District, PluginKind, Street};
 
 const WIT: [(&str, &str); 3] = [
     ("types.wit", include_str!("../../../wit/types.wit")),

@@ -22,9 +22,9 @@ use serde::Serialize;
 use super::auth::Caller;
 use super::error::{ApiError, ErrorBody};
 use super::known_street;
+use crate::domain::{PluginKind, PluginVersion};
 use crate::platform::Platform;
-use crate::runtime::{BreakerPolicy, FaultKind, HealthSnapshot, LoadedPlugin, PluginKind};
-use crate::storage::PluginVersion;
+use crate::runtime::{BreakerPolicy, FaultKind, HealthSnapshot, LoadedPlugin};
 
 /// What the figures are, and what they are not.
 const NOTES: [&str; 2] = [

@@ -16,11 +16,10 @@ use serde::{Deserialize, Serialize};
 use super::auth::Caller;
 use super::error::{ApiError, ErrorBody};
 use super::known_street;
-use crate::base_data::Grant;
+use crate::domain::{DeployMode, Grant, PluginVersion, ShadowRun};
 use crate::platform::{DeployFailure, Platform, VersionOptions};
 use crate::runtime::DeployError;
 use crate::runtime::HealthSnapshot;
-use crate::storage::{DeployMode, PluginVersion, ShadowRun};
 
 /// Largest body read on deploy at all; the configured limit (16 MiB by default) is checked
 /// against it in the handler.

@@ -12,7 +12,8 @@ use serde::{Deserialize, Serialize};
 
 use super::auth::Caller;
 use super::error::{ApiError, ErrorBody};
-use crate::indicators::{Counts, Level, Period, Ranked, rank};
+use crate::domain::{Counts, Level, Period};
+use crate::indicators::{Ranked, rank};
 use crate::platform::Platform;
 
 pub fn router() -> Router<Arc<Platform>> {

@@ -12,8 +12,8 @@ use serde::{Deserialize, Serialize};
 use super::auth::Caller;
 use super::error::{ApiError, ErrorBody};
 use super::known_street;
+use crate::domain::PluginVersion;
 use crate::platform::Platform;
-use crate::storage::PluginVersion;
 use crate::versions::{MAX_EVENTS, Replayed, Report, Selection, VersionError};
 
 pub fn router() -> Router<Arc<Platform>> {

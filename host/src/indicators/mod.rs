@@ -1,13 +1,15 @@
 //! Indicators (绩效评价) and rankings: per street and per unit over a period, from facts each
-//! case accumulates as it moves through its lifecycle. Owns the definitions (which cases count
-//! in which numerator and denominator), the combined score and the ranking; does not own the
+//! case accumulates as it moves through its lifecycle. Owns the rates, the combined score and
+//! the ranking; does not own the counts they divide (which cases count in which numerator and
+//! denominator: [`Counts`](crate::domain::Counts), [`tally`](crate::domain::tally)), the
 //! storage queries (`crate::storage`, which computes the same counts with SQL aggregates) or
 //! the lifecycle rules (`crate::lifecycle`).
 //!
 //! # Facts per case
 //! Every case carries, besides its street (`events.street_code`) and the unit that holds it
 //! (`events.handling_unit`, the unit it ends with after any reassignment), these facts, kept
-//! up to date in the transaction that applies each action ([`Marks`]):
+//! up to date in the transaction that applies each action
+//! ([`Marks`](crate::lifecycle::Marks)):
 //! - dispatched at: when intake dispatched it (`received_at`: intake dispatches at once);
 //! - deadline: the stored deadline (`deadline`);
 //! - handled at: the time of its latest handling report (`finish`), if any;
@@ -40,14 +42,6 @@
 //! cases counts as 0 in the score. Rows are ranked by score, highest first; equal scores (to
 //! 0.01) share a rank.
 
-mod marks;
 mod score;
-mod tally;
 
-pub use marks::Marks;
 pub use score::{Indicators, Ranked, Weights, rank};
-pub use tally::{CaseFacts, Counts, Level, Period, tally};
-
-/// Hand-checked cases, for the storage queries' tests too.
-#[cfg(test)]
-pub(crate) use tally::tests as fixtures;

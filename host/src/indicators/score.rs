@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::Counts;
+use crate::domain::Counts;
 
 /// The weights of the combined score (DOMAIN.md: 处置率×30% + 按期处置率×60% − 返工率×10%,
 /// marked unverified, hence settings).
@@ -125,8 +125,8 @@ pub fn rank(rows: Vec<(String, String, Counts)>, weights: &Weights) -> Vec<Ranke
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::indicators::tally::tests::{JANUARY, fixture};
-    use crate::indicators::{Level, tally};
+    use crate::domain::tally_fixtures::{JANUARY, fixture};
+    use crate::domain::{Level, tally};
 
     #[test]
     fn rates_divide_the_hand_checked_counts() {

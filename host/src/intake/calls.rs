@@ -4,11 +4,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::domain::{Event, TraceStep, Unit};
+use crate::domain::{Event, ScenarioAction, TraceStep, Unit};
 use crate::reference::Reference;
-use crate::runtime::{
-    Admission, CallContext, CallReport, LoadedPlugin, ScenarioAction, Ticket, wit,
-};
+use crate::runtime::{Admission, CallContext, CallReport, LoadedPlugin, Ticket, wit};
 use crate::storage::{StatsScope, StoredEvent};
 
 use super::pipeline::Pipeline;

@@ -5,9 +5,11 @@
 //! `crate::casework`'s job, not this module's.
 
 mod flow;
+mod marks;
 mod table;
 mod timeline;
 
 pub use flow::{ClockStart, Flow, Flows};
+pub use marks::Marks;
 pub use table::{Action, NotAllowed, Requires, Role, Rule, TRANSITIONS, allowed, next, rule};
 pub use timeline::{ChainBroken, Draft, Entry, GENESIS_HASH, verify_chain};

@@ -4,8 +4,8 @@
 use super::bindings::types;
 use super::convert;
 use super::fault::{Fault, FaultKind};
-use super::invoke::ScenarioAction;
 use super::text::{self, Lines};
+use crate::domain::ScenarioAction;
 
 const MAX_TAGS: usize = 16;
 const MAX_TAG_CHARS: usize = 32;

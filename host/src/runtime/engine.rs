@@ -5,7 +5,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
 use tokio::sync::Semaphore;
 use wasmtime::component::{Component, Linker};
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
@@ -14,6 +13,7 @@ use super::bindings::{ClassifierPre, RouterPre, ScenarioPre};
 use super::host;
 use super::limits::Limits;
 use super::state::HostState;
+use crate::domain::PluginKind;
 
 /// How often the epoch advances: the granularity of time limits and of yielding.
 pub(crate) const EPOCH_TICK: Duration = Duration::from_millis(1);
@@ -25,37 +25,6 @@ pub(crate) const EPOCH_TICK: Duration = Duration::from_millis(1);
 pub const MEMORIES_PER_INSTANCE: u32 = 2;
 pub const TABLES_PER_INSTANCE: u32 = 8;
 pub const CORE_INSTANCES_PER_INSTANCE: u32 = 16;
-
-/// The three kinds of plugin, one WIT world each.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum PluginKind {
-    Classifier,
-    Router,
-    Scenario,
-}
-
-impl PluginKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PluginKind::Classifier => "classifier",
-            PluginKind::Router => "router",
-            PluginKind::Scenario => "scenario",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        [Self::Classifier, Self::Router, Self::Scenario]
-            .into_iter()
-            .find(|k| k.as_str() == s)
-    }
-
-    /// A street has at most one active router; classifiers and scenarios stack, each name
-    /// with its own active version, in the order the street sets.
-    pub fn single_per_street(self) -> bool {
-        matches!(self, PluginKind::Router)
-    }
-}
 
 /// A component compiled and linked against its world, ready to instantiate per call.
 #[derive(Clone)]

@@ -13,7 +13,7 @@ use super::convert;
 use super::engine::{CompiledPlugin, EPOCH_TICK, Runtime};
 use super::fault::{Fault, FaultKind, TimeLimitExceeded, classify_error};
 use super::state::{CallContext, HostState, Usage};
-use crate::domain::{Classification, Event, Priority};
+use crate::domain::{Classification, Event, ScenarioAction};
 
 /// What a call produced, how long it took and what it used.
 #[derive(Debug)]
@@ -21,60 +21,6 @@ pub struct CallReport<T> {
     pub result: Result<T, Fault>,
     pub elapsed: Duration,
     pub usage: Usage,
-}
-
-/// A checked scenario action, in domain terms.
-#[derive(Clone, Debug, PartialEq)]
-pub enum ScenarioAction {
-    Warning {
-        level: &'static str,
-        message: String,
-        community: Option<String>,
-    },
-    FollowUp {
-        unit_code: String,
-        item_code: Option<String>,
-        description: String,
-        priority: Priority,
-    },
-    Tag(String),
-    Escalate {
-        level: u8,
-        reason: String,
-    },
-}
-
-impl ScenarioAction {
-    /// The action in domain terms; a follow-up without an item takes `default_item` (the
-    /// triggering event's), and has no event yet.
-    pub fn into_action(self, default_item: &str) -> crate::domain::Action {
-        use crate::domain::Action;
-        match self {
-            ScenarioAction::Warning {
-                level,
-                message,
-                community,
-            } => Action::EarlyWarning {
-                level: level.into(),
-                message,
-                community,
-            },
-            ScenarioAction::Tag(tag) => Action::Tag { tag },
-            ScenarioAction::Escalate { level, reason } => Action::Escalate { level, reason },
-            ScenarioAction::FollowUp {
-                unit_code,
-                item_code,
-                description,
-                priority,
-            } => Action::FollowUp {
-                unit_code,
-                item_code: item_code.unwrap_or_else(|| default_item.to_string()),
-                description,
-                priority,
-                event_id: None,
-            },
-        }
-    }
 }
 
 impl Runtime {

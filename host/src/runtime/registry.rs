@@ -9,11 +9,10 @@ use std::sync::{Arc, RwLock};
 use jiff::Timestamp;
 
 use super::breaker::{Admission, BreakerPolicy, Ticket, Transition};
-use super::engine::{CompiledPlugin, PluginKind};
+use super::engine::CompiledPlugin;
 use super::health::PluginHealth;
 use super::invoke::CallReport;
-use crate::domain::DecidedBy;
-use crate::storage::PluginVersion;
+use crate::domain::{DecidedBy, PluginKind, PluginVersion};
 
 /// An active plugin version, compiled and configured.
 pub struct LoadedPlugin {

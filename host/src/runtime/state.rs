@@ -11,7 +11,7 @@ use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 use super::Limits;
 use super::fault::HostCallLimitExceeded;
-use crate::base_data::Grant;
+use crate::domain::Grant;
 use crate::reference::Reference;
 use crate::storage::{Db, StatsScope};
 

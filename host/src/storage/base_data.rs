@@ -5,7 +5,7 @@ use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row};
 
 use super::{Db, placeholders};
-use crate::base_data::{Building, BuildingUse, EntityKind, LegalEntity};
+use crate::domain::{Building, BuildingUse, EntityKind, LegalEntity};
 
 const BUILDING_COLUMNS: &str = "id, street_code, community_code, grid, address, name, lat, lon, \
     use_kind, floors, rental_units, households, population";

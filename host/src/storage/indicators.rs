@@ -1,4 +1,4 @@
-//! Indicator queries: the counts of [`crate::indicators::tally`] as three SQL aggregates, one
+//! Indicator queries: the counts of [`crate::domain::tally`] as three SQL aggregates, one
 //! per population of a period (dispatched, due, handled), each an index range scan over a
 //! covering index (`migrations/*/0005_indicators.sql`) grouped by street or unit. Also the
 //! batch insert of generated closed cases (`streetwise generate cases`).
@@ -8,7 +8,8 @@ use std::collections::BTreeMap;
 use sqlx::{AssertSqlSafe, Row};
 
 use super::{Db, placeholders};
-use crate::indicators::{Counts, Level, Marks, Period};
+use crate::domain::{Counts, Level, Period};
+use crate::lifecycle::Marks;
 
 /// The grouping key of a level. Only these two strings are ever put into SQL.
 ///
@@ -225,8 +226,8 @@ impl Db {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::indicators::fixtures::{JANUARY, fixture};
-    use crate::indicators::{CaseFacts, tally};
+    use crate::domain::tally_fixtures::{JANUARY, fixture};
+    use crate::domain::{CaseFacts, tally};
 
     fn stored(i: usize, f: &CaseFacts) -> GeneratedCase {
         GeneratedCase {

@@ -40,7 +40,7 @@ pub use events::{EventFilter, EventPage, EventSummary, StatsScope, StoredEvent};
 pub use indicators::{GENERATED_ROWS_PER_STATEMENT, GeneratedCase};
 pub use operations::{Backlog, PoolUse};
 pub use outbox::{Attempted, Claimed};
-pub use plugins::{DeployMode, NewVersion, PluginRow, PluginVersion, Replaced, ShadowRun};
+pub use plugins::{NewVersion, PluginRow};
 pub use timeline::{Assign, CaseHead, MergeChange, Reclassification, Transition};
 pub use webhooks::{WebhookChange, WebhookKeys};
 

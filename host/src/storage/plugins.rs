@@ -3,70 +3,13 @@
 use std::collections::BTreeMap;
 
 use jiff::Timestamp;
-use serde::Serialize;
 use sqlx::AssertSqlSafe;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use super::changes::{Change, announce};
 use super::{Db, from_millis, millis};
-use crate::base_data::Grant;
-use crate::runtime::PluginKind;
-
-/// A stored plugin version, without its bytes.
-#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
-pub struct PluginVersion {
-    pub street_code: String,
-    pub name: String,
-    pub version: u32,
-    pub kind: PluginKind,
-    pub sha256: String,
-    pub size: u64,
-    #[schema(value_type = String, format = DateTime)]
-    #[serde(with = "crate::calendar::cst")]
-    pub deployed_at: Timestamp,
-    pub deployed_by: String,
-    pub active: bool,
-    /// A note from whoever deployed it.
-    pub notes: Option<String>,
-    /// Running in shadow: decisions recorded beside the active version's, never applied.
-    pub shadow: Option<ShadowRun>,
-    /// The base data sets this version may read.
-    pub grants: Vec<Grant>,
-    /// Where it runs among its street's classifiers (or scenarios): lowest first, then by name.
-    pub run_order: u32,
-    /// What its deploy or activation took out of the path (only in that answer).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub replaced: Vec<Replaced>,
-}
-
-/// An active version that a deploy or an activation deactivated.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-pub struct Replaced {
-    pub name: String,
-    pub version: u32,
-}
-
-/// How long a shadow version runs: until a time, for a number of events, or both (whichever
-/// comes first).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-pub struct ShadowRun {
-    #[schema(value_type = Option<String>, format = DateTime)]
-    #[serde(with = "crate::calendar::cst::option")]
-    pub until: Option<Timestamp>,
-    /// Events left to run on, as stored (the running host counts down in memory).
-    pub events_left: Option<u64>,
-}
-
-/// How a new version is deployed.
-#[derive(Clone, Debug, Default)]
-pub enum DeployMode {
-    /// Active at once (the previous active version stays stored and can be reactivated).
-    #[default]
-    Active,
-    /// Beside the active version, decisions recorded only.
-    Shadow(ShadowRun),
-}
+use crate::domain::{DeployMode, Grant, PluginKind, PluginVersion, Replaced, ShadowRun};
 
 /// A stored plugin version with its bytes, for loading.
 #[derive(Clone, Debug)]

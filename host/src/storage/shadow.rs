@@ -5,8 +5,8 @@ use std::collections::HashMap;
 use jiff::Timestamp;
 use sqlx::{AssertSqlSafe, Row};
 
-use super::{Db, PluginVersion, millis, placeholders};
-use crate::versions::Comparison;
+use super::{Db, millis, placeholders};
+use crate::domain::{Comparison, PluginVersion};
 
 const COLUMNS: &str = "street_code, name, version, event_id, item_code, active, candidate, differs, fault, micros, at";
 const COLUMN_COUNT: usize = 11;

@@ -7,8 +7,7 @@ use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row};
 
 use super::{Db, from_millis, millis};
-use crate::domain::{SurgeKey, SurgeKind};
-use crate::surge::baseline::{HOUR_MS, HOUR_OF_WEEK_AT_EPOCH, HOURS_PER_WEEK};
+use crate::domain::{HOUR_MS, HOUR_OF_WEEK_AT_EPOCH, HOURS_PER_WEEK, SurgeKey, SurgeKind};
 
 /// The events of one key in the window.
 #[derive(Clone, Debug, PartialEq)]
@@ -88,7 +87,7 @@ impl Db {
             return Ok(Vec::new());
         }
         let (code, area) = columns(kind);
-        // The same formula as `surge::baseline::hour_of_week` (times are positive, so the
+        // The same formula as `domain::hour_of_week` (times are positive, so the
         // integer division of both databases is a floor).
         let hour =
             format!("((e.received_at / {HOUR_MS}) + {HOUR_OF_WEEK_AT_EPOCH}) % {HOURS_PER_WEEK}");

@@ -13,8 +13,7 @@ use crate::domain::{
     Assignee, CaseClock, Change, Classification, DecidedBy, Dispatch, Source, Status, TimeLimit,
     UnitRef,
 };
-use crate::indicators::Marks;
-use crate::lifecycle::{Action, Draft, Entry};
+use crate::lifecycle::{Action, Draft, Entry, Marks};
 
 const ENTRY_COLUMNS: &str = "event_id, seq, actor, role, action, from_state, to_state, reason, \
     note, unit, at, prev_hash, hash, assignee, deadline, item";

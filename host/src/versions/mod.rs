@@ -10,5 +10,5 @@ mod shadow;
 pub use ops::VersionError;
 pub(crate) use ops::load_version;
 pub use replay::{MAX_EVENTS, ReplayGate, Replayed, Selection};
-pub use report::{Comparison, EXAMPLES, Example, ItemDifferences, Report};
+pub use report::{EXAMPLES, Example, ItemDifferences, Report};
 pub use shadow::{ShadowPlugin, Shadows, scenario_verdict};

@@ -5,10 +5,11 @@ use std::sync::Arc;
 
 use super::replay::{Replayed, Selection, replay};
 use super::report::Report;
+use crate::domain::PluginVersion;
 use crate::intake::Pipeline;
 use crate::platform::Platform;
 use crate::runtime::{DeployError, LoadedPlugin};
-use crate::storage::{PluginRow, PluginVersion};
+use crate::storage::PluginRow;
 
 #[derive(Debug, thiserror::Error)]
 pub enum VersionError {

@@ -7,15 +7,15 @@ use std::sync::Arc;
 use futures::StreamExt;
 use jiff::Timestamp;
 
-use super::report::{Comparison, Report};
+use super::report::Report;
 use super::shadow::{
     applied_verdict, classifier_verdict, compare, router_verdict, scenario_call_verdict,
     scenario_verdict, unit_verdict,
 };
-use crate::domain::{Action, DecidedBy};
+use crate::domain::{Action, Comparison, DecidedBy, PluginKind};
 use crate::intake::{Pipeline, wit_candidates};
 use crate::reference::Reference;
-use crate::runtime::{LoadedPlugin, PluginKind};
+use crate::runtime::LoadedPlugin;
 use crate::storage::StoredEvent;
 
 /// Most events one replay runs on.

@@ -5,28 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-/// One event decided twice: by the path that applied (the active version, or the district
-/// when it has none) and by the candidate version.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Comparison {
-    pub event_id: String,
-    /// The catalog item the event was classified as on the applied path.
-    pub item_code: String,
-    /// Verdicts are short comparable texts: "item 14-001 high", "unit buji.ws.003",
-    /// "fault:timeout".
-    pub active: String,
-    pub candidate: String,
-    /// The candidate's fault kind, when it faulted.
-    pub fault: Option<String>,
-    /// Time of the candidate's call.
-    pub micros: u64,
-}
-
-impl Comparison {
-    pub fn differs(&self) -> bool {
-        self.active != self.candidate
-    }
-}
+use crate::domain::Comparison;
 
 /// Differences by item, faults, examples and time per call.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, utoipa::ToSchema)]

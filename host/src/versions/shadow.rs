@@ -12,13 +12,14 @@ use jiff::Timestamp;
 use tokio::sync::mpsc;
 use tracing::Instrument;
 
-use super::report::Comparison;
-use crate::domain::{Action, Classification, Event};
+use crate::domain::{
+    Action, Classification, Comparison, Event, PluginKind, ScenarioAction, ShadowRun,
+};
 use crate::intake::Pipeline;
 use crate::intake::{plugin_span, record};
 use crate::reference::Reference;
-use crate::runtime::{CallReport, LoadedPlugin, PluginKind, ScenarioAction, wit};
-use crate::storage::{Db, ShadowRun, StoredEvent};
+use crate::runtime::{CallReport, LoadedPlugin, wit};
+use crate::storage::{Db, StoredEvent};
 
 /// A version running in shadow.
 pub struct ShadowPlugin {

@@ -4,7 +4,7 @@
 
 use super::super::bindings::{base_data, types};
 use super::super::state::HostState;
-use crate::base_data::{BuildingUse, EntityKind, Grant};
+use crate::domain::{BuildingUse, EntityKind, Grant};
 
 impl HostState {
     fn require(&self, grant: Grant) -> Option<types::Error> {

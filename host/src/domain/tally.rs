@@ -1,5 +1,7 @@
-//! The counts of a period: which cases fall into which population, and what of them counts.
-//! A plain function over plain facts, the specification the storage queries implement.
+//! The counts behind the indicators (绩效评价) of a period: the facts a case accumulates,
+//! which cases fall into which population, and what of them counts. A plain function over
+//! plain facts, the specification the storage queries implement; the populations and
+//! indicators are described in `crate::indicators`, which turns counts into rates and ranks.
 
 use std::collections::BTreeMap;
 

@@ -1,8 +1,8 @@
-//! What an applied action adds to a case's indicator facts (see the module docs). Storage
+//! What an applied action adds to a case's indicator facts (see `crate::indicators`). Storage
 //! applies these in the transaction that moves the case.
 
+use super::Action;
 use crate::domain::Status;
-use crate::lifecycle::Action;
 
 /// The facts one transition changes.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
