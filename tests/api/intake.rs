@@ -93,7 +93,7 @@ async fn an_appeal_nothing_matches_is_not_guessed_into_the_fallback_item() {
     assert_eq!(event["status"], "accepted", "it waits in 待分拨: {event}");
     assert_ne!(event["classification"]["item_code"], "18-099");
     let queued = trace_step(&event, "queue").expect("a queue step");
-    assert_eq!(queued["outcome"], "manual", "{queued}");
+    assert_eq!(queued["outcome"], "unclear", "{queued}");
     // It names no problem: it waits however sure the model is of some item.
     assert!(
         queued["detail"]

@@ -107,11 +107,20 @@ pub struct TraceStep {
     /// `deadline`, `assign`, `store`, `plugin:scenario`.
     pub step: String,
     pub decided_by: DecidedBy,
-    /// `ok`, `applied`, `kept`, `unassigned`, or a fault such as `fault:timeout`.
+    /// `ok`, `applied`, `kept`, `unassigned`, `manual`, `unclear`, `duplicate`, or a fault such
+    /// as `fault:timeout`.
     pub outcome: String,
     /// A sentence a handler can read.
     pub detail: String,
     pub micros: u64,
+}
+
+impl TraceStep {
+    /// The `queue` step's outcome for an event whose description names no problem (a
+    /// follow-up on an unnamed matter, a request to be called back). Whatever item the centre
+    /// then dispatches it as was learned outside its text, so that text is never a training
+    /// label for the item.
+    pub const NAMES_NO_PROBLEM: &'static str = "unclear";
 }
 
 /// Where a case stands in its lifecycle (see `crate::lifecycle` for what may follow what).

@@ -135,10 +135,10 @@ impl Pipeline {
             trace.push(step(
                 "queue",
                 DecidedBy::District,
-                if manual.is_some() {
-                    "manual"
-                } else {
-                    "duplicate"
+                match manual {
+                    Some(Unsure::NamesNoProblem) => TraceStep::NAMES_NO_PROBLEM,
+                    Some(_) => "manual",
+                    None => "duplicate",
                 },
                 why,
                 Instant::now(),

@@ -5,6 +5,7 @@ use jiff::Timestamp;
 use sqlx::Row;
 
 use super::{Db, from_millis, millis};
+use crate::domain::TraceStep;
 
 /// A stored model, without its bytes.
 #[derive(Clone, Debug)]
@@ -165,16 +166,19 @@ impl Db {
 
     /// The district's decided history, as (description, item): every label a person gave a
     /// case, and every closed case's final item otherwise (not the synthetic cases of
-    /// `streetwise generate cases`); newest first, at most `limit`.
+    /// `streetwise generate cases`); newest first, at most `limit`. Events whose description
+    /// named no problem are left out: the item they were dispatched as is not in their text.
     pub async fn decided_history(&self, limit: i64) -> anyhow::Result<Vec<(String, String)>> {
         let rows = sqlx::query(
             "select e.description, coalesce(l.item_code, e.item_code) \
              from events e left join classifier_labels l on l.event_id = e.id \
-             where l.event_id is not null or (e.status = 'closed' \
-             and e.classification not like '%\"generated\"%') \
+             where (l.event_id is not null or (e.status = 'closed' \
+             and e.classification not like '%\"generated\"%')) \
+             and e.trace not like $2 \
              order by e.seq desc limit $1",
         )
         .bind(limit)
+        .bind(format!("%\"outcome\":\"{}\"%", TraceStep::NAMES_NO_PROBLEM))
         .fetch_all(self.pool())
         .await?;
         rows.iter()
