@@ -37,11 +37,11 @@ use crate::{auth, seed};
 
 /// A running host's services.
 pub struct Platform {
-    pub pipeline: Pipeline,
-    pub writer: Writer,
-    pub admin_token: String,
+    pipeline: Pipeline,
+    writer: Writer,
+    admin_token: String,
     /// The weights of the rankings' combined score.
-    pub weights: Weights,
+    weights: Weights,
     lifetimes: Lifetimes,
     secure_cookies: bool,
     /// How long an ended case keeps its reporter's personal data.
@@ -99,10 +99,11 @@ pub enum SubmitError {
     Invalid(#[from] InvalidEvent),
     /// The database refused this event's data (it passed validation, so this is a gap in
     /// validation, not the caller's fault alone); the other events of its commit are stored.
-    #[error("the event could not be stored: {0}")]
-    Refused(String),
-    #[error("the event could not be stored: {0}")]
-    Storage(String),
+    #[error("the event could not be stored")]
+    Refused(#[source] StoreError),
+    /// Storage is failing: nothing was stored.
+    #[error("the event could not be stored")]
+    Storage(#[source] anyhow::Error),
     /// As many events as the host takes at once are being decided: nothing was done.
     #[error("too many events at once; send it again in a second (系统繁忙，请稍后重试)")]
     Busy,
@@ -319,6 +320,27 @@ impl Platform {
         &self.pipeline.db
     }
 
+    /// The intake pipeline, for the version operations (`versions::ops`), which load, shadow
+    /// and replay versions with it.
+    pub(crate) fn pipeline(&self) -> &Pipeline {
+        &self.pipeline
+    }
+
+    /// The host's clock's time (driven in tests).
+    pub fn now(&self) -> jiff::Timestamp {
+        self.pipeline.clock.now()
+    }
+
+    /// The limits plugins run under.
+    pub fn plugin_limits(&self) -> &crate::runtime::Limits {
+        self.pipeline.runtime.limits()
+    }
+
+    /// The weights of the rankings' combined score.
+    pub fn weights(&self) -> Weights {
+        self.weights
+    }
+
     /// The bootstrap admin token.
     pub fn admin_token(&self) -> &str {
         &self.admin_token
@@ -406,12 +428,16 @@ impl Platform {
                     .db()
                     .event_by_external_id(source, &external_id)
                     .await
-                    .map_err(|e| SubmitError::Storage(format!("{e:#}")))?
-                    .ok_or_else(|| SubmitError::Storage("duplicate vanished".into()))?;
+                    .map_err(SubmitError::Storage)?
+                    .ok_or_else(|| {
+                        SubmitError::Storage(anyhow::anyhow!(
+                            "the event stored as ({source:?}, {external_id:?}) vanished"
+                        ))
+                    })?;
                 Ok(Submitted::Existing(existing.record))
             }
-            Err(StoreError::Refused(cause)) => Err(SubmitError::Refused(cause)),
-            Err(StoreError::Unavailable(cause)) => Err(SubmitError::Storage(cause)),
+            Err(refused @ StoreError::Refused(_)) => Err(SubmitError::Refused(refused)),
+            Err(failed) => Err(SubmitError::Storage(failed.into())),
         }
     }
 

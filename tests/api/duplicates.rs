@@ -238,7 +238,7 @@ async fn a_dispatched_report_merges_off_its_handlers_workload() {
     let unit = merged["dispatch"]["handling_unit"]["code"]
         .as_str()
         .unwrap();
-    let now = app.platform.pipeline.clock.now().as_millisecond();
+    let now = app.platform.now().as_millisecond();
     let counts = app
         .platform
         .db()

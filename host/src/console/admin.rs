@@ -90,7 +90,7 @@ async fn render(signed: &Signed, platform: &Platform, notice: &Notice) -> Result
                         td { (person.and_then(|p| reference.unit(&p.unit)).map_or("—", |u| u.name.as_str())) }
                         td {
                             @if a.disabled_at.is_some() { span.badge.red { "已停用" } }
-                            @else if a.locked_until.is_some_and(|t| t > platform.pipeline.clock.now()) { span.badge.yellow { "已锁定" } }
+                            @else if a.locked_until.is_some_and(|t| t > platform.now()) { span.badge.yellow { "已锁定" } }
                             @else if a.must_change { span.badge { "待改密" } }
                             @else { "正常" }
                         }

@@ -77,7 +77,7 @@ async fn board(platform: &Platform, signed: &Signed) -> Result<Board, Failure> {
             .await
             .into());
     }
-    let now = platform.pipeline.clock.now();
+    let now = platform.now();
     let midnight = now
         .to_zoned_datetime(crate::calendar::china())
         .start_of_day()

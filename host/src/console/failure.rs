@@ -51,7 +51,7 @@ pub fn message_of(e: &ApiError) -> (String, Option<String>) {
             ("系统内部错误，原因已记录在服务器日志中".into(), None)
         }
         ApiError::Unavailable(cause) => {
-            tracing::error!(error = %cause, "storage unavailable");
+            tracing::error!(error = %format!("{cause:#}"), "storage unavailable");
             ("存储暂不可用，未保存任何内容，请稍后重试".into(), None)
         }
         other => split(&other.to_string()),

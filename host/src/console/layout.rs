@@ -220,7 +220,7 @@ pub fn remaining(platform: &Platform, clock: &CaseClock) -> i64 {
     if let Some(left) = clock.remaining {
         return left;
     }
-    let now = platform.pipeline.clock.now();
+    let now = platform.now();
     let calendar = &platform.reference().calendar;
     if now <= clock.deadline {
         calendar.spent(clock.measure, now, clock.deadline)

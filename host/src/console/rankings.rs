@@ -142,8 +142,6 @@ pub async fn page_route(
 ) -> Result<Markup, Failure> {
     signed.caller.require_rankings().await?;
     let today = platform
-        .pipeline
-        .clock
         .now()
         .to_zoned_datetime(crate::calendar::china())
         .date();

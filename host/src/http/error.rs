@@ -68,8 +68,8 @@ pub enum ApiError {
     #[error("{0}")]
     Busy(String),
     /// Storage is failing: the caller should retry.
-    #[error("{0}")]
-    Unavailable(String),
+    #[error("storage is unavailable")]
+    Unavailable(#[source] anyhow::Error),
     /// Too much intake at once: refused at once, to be sent again after `Retry-After`.
     #[error("{0}")]
     Overloaded(String),
@@ -114,7 +114,7 @@ impl IntoResponse for ApiError {
                 "internal error; the cause is in the server log".to_string()
             }
             ApiError::Unavailable(cause) => {
-                tracing::error!(error = %cause, "storage unavailable");
+                tracing::error!(error = %format!("{cause:#}"), "storage unavailable");
                 "storage is unavailable; nothing was stored, retry later".to_string()
             }
             other => other.to_string(),

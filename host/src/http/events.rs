@@ -159,7 +159,10 @@ async fn submit(
             message: invalid.message,
         }),
         Err(SubmitError::Refused(cause)) => {
-            tracing::warn!(error = %cause, "a valid event was refused by the database");
+            tracing::warn!(
+                error = %format!("{:#}", anyhow::Error::new(cause)),
+                "a valid event was refused by the database"
+            );
             Err(ApiError::Unprocessable {
                 code: "refused_by_storage",
                 message: "the database refused this event's content; nothing was stored. \

@@ -94,7 +94,7 @@ async fn street_health(
         .collect();
     Ok(Json(StreetHealth {
         street: street_code,
-        breaker_policy: platform.pipeline.runtime.limits().breaker,
+        breaker_policy: platform.plugin_limits().breaker,
         plugins,
         notes: NOTES,
     }))

@@ -134,7 +134,7 @@ async fn deploy(
     caller
         .require_street(&street_code, "deploy", &target)
         .await?;
-    let max = platform.pipeline.runtime.limits().max_component_bytes;
+    let max = platform.plugin_limits().max_component_bytes;
     if body.len() > max {
         return Err(ApiError::Unprocessable {
             code: "component_too_large",
@@ -157,7 +157,7 @@ async fn deploy(
             "send the component bytes with Content-Type: application/wasm".into(),
         ));
     }
-    let mode = query.mode(platform.pipeline.clock.now())?;
+    let mode = query.mode(platform.now())?;
     let notes = query
         .notes
         .as_deref()

@@ -118,7 +118,7 @@ async fn rankings(
         to: to.as_millisecond(),
     };
     let rows = ranked(&platform, level, period).await?;
-    let weights = platform.weights;
+    let weights = platform.weights();
     Ok(Json(Rankings {
         level,
         from,
@@ -167,5 +167,5 @@ pub(crate) async fn ranked(
             })
             .collect(),
     };
-    Ok(rank(rows, &platform.weights))
+    Ok(rank(rows, &platform.weights()))
 }

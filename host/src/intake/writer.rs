@@ -32,14 +32,35 @@ pub enum Written {
 }
 
 /// Why an event was not stored.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, Debug, thiserror::Error)]
 pub enum StoreError {
     /// The database refused this event's data: sending it again will not help.
-    #[error("the database refused the event: {0}")]
-    Refused(String),
-    /// Storage is failing, or the writer stopped: the caller may retry later.
-    #[error("storage failed: {0}")]
-    Unavailable(String),
+    #[error("the database refused the event")]
+    Refused(#[source] Cause),
+    /// Storage is failing: the caller may retry later.
+    #[error("storage failed")]
+    Unavailable(#[source] Cause),
+    /// The writer task has stopped (the host is shutting down).
+    #[error("the writer has stopped")]
+    Stopped,
+}
+
+/// The database's error behind a [`StoreError`], with its chain. Shared, because one failed
+/// commit is the answer of every event in it.
+#[derive(Clone, Debug)]
+pub struct Cause(Arc<anyhow::Error>);
+
+impl std::fmt::Display for Cause {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The error's own message: its causes are its `source` chain.
+        std::fmt::Display::fmt(&**self.0, f)
+    }
+}
+
+impl std::error::Error for Cause {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.0.source()
+    }
 }
 
 type Outcome = Result<Written, StoreError>;
@@ -67,12 +88,11 @@ impl Writer {
     /// Stores one event; returns once it is committed (or known to be a duplicate).
     pub async fn store(&self, record: EventRecord) -> Outcome {
         let (reply, answer) = oneshot::channel();
-        let stopped = || StoreError::Unavailable("the writer has stopped".into());
         self.jobs
             .send(Job { record, reply })
             .await
-            .map_err(|_| stopped())?;
-        answer.await.map_err(|_| stopped())?
+            .map_err(|_| StoreError::Stopped)?;
+        answer.await.map_err(|_| StoreError::Stopped)?
     }
 }
 
@@ -124,14 +144,13 @@ async fn write(db: &Db, records: &[&EventRecord]) -> Vec<Outcome> {
         }
         Err(error) => error,
     };
-    let cause = format!("{error:#}");
     if !refused(&error) {
-        tracing::error!(error = %cause, events = records.len(), "group commit failed");
-        return vec![Err(StoreError::Unavailable(cause)); records.len()];
+        tracing::error!(error = %format!("{error:#}"), events = records.len(), "group commit failed");
+        return vec![Err(StoreError::Unavailable(Cause(Arc::new(error)))); records.len()];
     }
     if let [record] = records {
-        tracing::warn!(event = %record.event.id, error = %cause, "the database refused an event");
-        return vec![Err(StoreError::Refused(cause))];
+        tracing::warn!(event = %record.event.id, error = %format!("{error:#}"), "the database refused an event");
+        return vec![Err(StoreError::Refused(Cause(Arc::new(error))))];
     }
     // Halves, so that one bad event among n costs about 2 log2(n) extra commits.
     let (left, right) = records.split_at(records.len() / 2);

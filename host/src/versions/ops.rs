@@ -79,13 +79,13 @@ impl Platform {
         let row = self.stored_version(&street_code, name, version).await?;
         let was_shadow = row.meta.shadow.is_some();
         let kind = row.meta.kind;
-        let loaded = load_version(&self.pipeline, row).await?;
+        let loaded = load_version(self.pipeline(), row).await?;
         let replaced = self
             .db()
             .activate_version(&street_code, name, version, kind)
             .await?;
         if was_shadow {
-            self.pipeline.shadows.remove(&street_code, name);
+            self.pipeline().shadows.remove(&street_code, name);
         }
         self.registry().activate(loaded.clone());
         tracing::info!(street = %street_code, plugin = name, version, promoted = was_shadow, "plugin version activated");
@@ -121,7 +121,7 @@ impl Platform {
                 version,
             });
         }
-        self.pipeline.shadows.remove(&street_code, name);
+        self.pipeline().shadows.remove(&street_code, name);
         Ok(())
     }
 
@@ -156,7 +156,7 @@ impl Platform {
             .enter(&street_code)
             .ok_or(VersionError::ReplayBusy)?;
         let row = self.stored_version(&street_code, name, version).await?;
-        let candidate = load_version(&self.pipeline, row).await?;
-        Ok(replay(&self.pipeline, candidate, selection, progress).await?)
+        let candidate = load_version(self.pipeline(), row).await?;
+        Ok(replay(self.pipeline(), candidate, selection, progress).await?)
     }
 }

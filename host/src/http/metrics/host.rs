@@ -132,7 +132,7 @@ pub(super) async fn render(out: &mut String, platform: &Platform) {
     family(out, max, "gauge", "The most connections the pool opens.");
     line::<_, &str>(out, max, &[], pool.max);
 
-    let now = platform.pipeline.clock.now();
+    let now = platform.now();
     match tokio::time::timeout(BACKLOG_TIMEOUT, platform.db().backlog(now)).await {
         Ok(Ok(backlog)) => {
             for (name, help, value) in [

@@ -151,7 +151,9 @@ pub async fn submit(
                 "the database refused this request's content (数据库拒绝了该请求)".into(),
             ));
         }
-        Err(SubmitError::Storage(cause)) => return Err(Failure::internal(format, cause)),
+        Err(SubmitError::Storage(cause)) => {
+            return Err(Failure::internal(format, format!("{cause:#}")));
+        }
         Err(SubmitError::Busy) => {
             let busy = crate::http::ApiError::Overloaded(SubmitError::Busy.to_string());
             return Err(Failure::from_api(format, busy));
