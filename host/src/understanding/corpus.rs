@@ -6,8 +6,9 @@ use crate::learn::{Example, Labelled, Origin, Split, parse_corpus_lenient};
 
 /// The corpus files: for every category, `seed/corpus/NN.jsonl` (a train and a held-out
 /// split) and the training appeals of `extra/`, `extra2/`, `extra4/` (written at the borders
-/// cross-validation found confused) and `extra5/` (at the borders the held-out split's
-/// confusion list named); for the categories the held-out split confused most, the appeals at
+/// cross-validation found confused), `extra5/` (at the borders the held-out split's
+/// confusion list named) and `extra6/` (thin items, and borders the catalog itself makes
+/// ambiguous); for the categories the held-out split confused most, the appeals at
 /// their borders in `extra3/`; and `unclear.jsonl`, appeals that name no problem
 /// ([`crate::learn::UNCLEAR`]).
 macro_rules! corpus {
@@ -19,6 +20,7 @@ macro_rules! corpus {
                 include_str!(concat!("../../../seed/corpus/extra2/", $category, ".jsonl")),
                 include_str!(concat!("../../../seed/corpus/extra4/", $category, ".jsonl")),
                 include_str!(concat!("../../../seed/corpus/extra5/", $category, ".jsonl")),
+                include_str!(concat!("../../../seed/corpus/extra6/", $category, ".jsonl")),
             )*
             $(include_str!(concat!("../../../seed/corpus/extra3/", $border, ".jsonl")),)*
             include_str!("../../../seed/corpus/unclear.jsonl"),
@@ -27,7 +29,7 @@ macro_rules! corpus {
 }
 
 /// The labelled corpus shipped in `seed/corpus/`.
-pub(super) const CORPUS: [&str; 99] = corpus!(
+pub(super) const CORPUS: [&str; 117] = corpus!(
     [
         "01", "02", "03", "04", "05", "06", "07", "08", "09", "10", "11", "12", "13", "14", "15",
         "16", "17", "18"
