@@ -31,7 +31,7 @@ use crate::surge::SurgeConfig;
 use crate::telemetry::metrics::{IntakeOutcome, Metrics};
 use crate::timers::{self, Fired};
 use crate::understanding::{Keeping, Understanding, training};
-use crate::versions::{ReplayGate, Shadows, VersionError, load_version};
+use crate::versions::{ReplayGate, Shadows, VersionError, Versions, load_version};
 use crate::workloads::Workloads;
 use crate::{auth, seed};
 
@@ -47,7 +47,7 @@ pub struct Platform {
     /// How long an ended case keeps its reporter's personal data.
     retention: SignedDuration,
     /// One replay at a time per street.
-    pub(crate) replays: ReplayGate,
+    replays: ReplayGate,
     scenario_task: JoinHandle<()>,
     timer_task: JoinHandle<()>,
     classifier_task: JoinHandle<()>,
@@ -320,10 +320,9 @@ impl Platform {
         &self.pipeline.db
     }
 
-    /// The intake pipeline, for the version operations (`versions::ops`), which load, shadow
-    /// and replay versions with it.
-    pub(crate) fn pipeline(&self) -> &Pipeline {
-        &self.pipeline
+    /// The operations on stored plugin versions: activate, roll back, shadow runs, replays.
+    pub fn versions(&self) -> Versions<'_> {
+        Versions::new(&self.pipeline, &self.replays)
     }
 
     /// The host's clock's time (driven in tests).

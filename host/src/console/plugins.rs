@@ -85,7 +85,11 @@ async fn render(
     let active = platform.registry().active_in(&code);
     let mut reports = Vec::new();
     for v in versions.iter().filter(|v| v.shadow.is_some()) {
-        if let Ok((_, report)) = platform.shadow_report(&code, &v.name, v.version).await {
+        if let Ok((_, report)) = platform
+            .versions()
+            .shadow_report(&code, &v.name, v.version)
+            .await
+        {
             reports.push((v.name.clone(), v.version, report));
         }
     }
@@ -223,7 +227,8 @@ async fn change(
     match what {
         "activate" => {
             let v = platform
-                .activate_version(&code, name, version)
+                .versions()
+                .activate(&code, name, version)
                 .await
                 .map_err(crate::http::versions::api_error)?;
             signed.caller.record_write(Some(&code), what, &target).await;
@@ -231,6 +236,7 @@ async fn change(
         }
         "rollback" => {
             let v = platform
+                .versions()
                 .rollback(&code, name)
                 .await
                 .map_err(crate::http::versions::api_error)?;
@@ -251,7 +257,8 @@ async fn change(
                 to: None,
             };
             let replayed = platform
-                .replay_version(&code, name, version, selection, &|_: u64| {})
+                .versions()
+                .replay(&code, name, version, selection, &|_: u64| {})
                 .await
                 .map_err(crate::http::versions::api_error)?;
             Ok(Notice::Replayed(Box::new(replayed)))

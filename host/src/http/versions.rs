@@ -138,7 +138,8 @@ async fn activate(
         .require_street(&street_code, "activate", &target)
         .await?;
     let activated = platform
-        .activate_version(&street_code, &name, version)
+        .versions()
+        .activate(&street_code, &name, version)
         .await
         .map_err(api_error)?;
     caller
@@ -172,6 +173,7 @@ async fn rollback(
         .require_street(&street_code, "rollback", &format!("plugin {name}"))
         .await?;
     let active = platform
+        .versions()
         .rollback(&street_code, &name)
         .await
         .map_err(api_error)?;
@@ -209,6 +211,7 @@ async fn discard(
         .require_street(&street_code, "discard_shadow", &target)
         .await?;
     platform
+        .versions()
         .discard_shadow(&street_code, &name, version)
         .await
         .map_err(api_error)?;
@@ -247,6 +250,7 @@ async fn report(
     let street_code = known_street(&platform, &street)?;
     may_read(caller, &street_code, &format!("plugin {name}@{version}")).await?;
     let (version, report) = platform
+        .versions()
         .shadow_report(&street_code, &name, version)
         .await
         .map_err(api_error)?;
@@ -333,7 +337,8 @@ async fn replay(
         }
     };
     platform
-        .replay_version(&street_code, &name, version, selection, &progress)
+        .versions()
+        .replay(&street_code, &name, version, selection, &progress)
         .await
         .map(Json)
         .map_err(api_error)

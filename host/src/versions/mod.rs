@@ -7,8 +7,8 @@ mod replay;
 mod report;
 mod shadow;
 
-pub use ops::VersionError;
 pub(crate) use ops::load_version;
+pub use ops::{VersionError, Versions};
 pub use replay::{MAX_EVENTS, ReplayGate, Replayed, Selection};
 pub use report::{EXAMPLES, Example, ItemDifferences, Report};
 pub use shadow::{ShadowPlugin, Shadows, scenario_verdict};

@@ -1,13 +1,14 @@
-//! What the platform offers on stored versions: activate (promote a shadow, or roll back),
-//! discard a shadow run, its report, and a replay.
+//! The version service: what a host does with stored versions (activate, which promotes a
+//! shadow or rolls back; discard a shadow run; its report; a replay), on the pipeline's
+//! storage, runtime, registry and shadows. `Platform::versions` hands it out.
 
 use std::sync::Arc;
 
+use super::replay::ReplayGate;
 use super::replay::{Replayed, Selection, replay};
 use super::report::Report;
 use crate::domain::PluginVersion;
 use crate::intake::Pipeline;
-use crate::platform::Platform;
 use crate::runtime::{DeployError, LoadedPlugin};
 use crate::storage::PluginRow;
 
@@ -45,9 +46,25 @@ pub(crate) async fn load_version(
     Ok(Arc::new(LoadedPlugin::new(row.meta, compiled, config)))
 }
 
-impl Platform {
+/// The operations on a host's stored versions.
+pub struct Versions<'a> {
+    pipeline: &'a Pipeline,
+    /// One replay at a time per street.
+    replays: &'a ReplayGate,
+}
+
+impl<'a> Versions<'a> {
+    pub(crate) fn new(pipeline: &'a Pipeline, replays: &'a ReplayGate) -> Self {
+        Versions { pipeline, replays }
+    }
+
     fn street_or(&self, street: &str) -> Result<String, VersionError> {
-        self.street_code(street)
+        self.pipeline
+            .reference
+            .get()
+            .district
+            .street(street)
+            .map(|s| s.code.clone())
             .ok_or_else(|| VersionError::UnknownStreet(street.into()))
     }
 
@@ -57,7 +74,8 @@ impl Platform {
         name: &str,
         version: u32,
     ) -> Result<PluginRow, VersionError> {
-        self.db()
+        self.pipeline
+            .db
             .plugin_version(street_code, name, version)
             .await?
             .ok_or_else(|| VersionError::UnknownVersion {
@@ -69,7 +87,7 @@ impl Platform {
     /// Makes a stored version the active one: promotes a shadow, or rolls back to any earlier
     /// version. Events being decided keep the snapshot they started with; the next ones use
     /// this version.
-    pub async fn activate_version(
+    pub async fn activate(
         &self,
         street: &str,
         name: &str,
@@ -79,15 +97,16 @@ impl Platform {
         let row = self.stored_version(&street_code, name, version).await?;
         let was_shadow = row.meta.shadow.is_some();
         let kind = row.meta.kind;
-        let loaded = load_version(self.pipeline(), row).await?;
+        let loaded = load_version(self.pipeline, row).await?;
         let replaced = self
-            .db()
+            .pipeline
+            .db
             .activate_version(&street_code, name, version, kind)
             .await?;
         if was_shadow {
-            self.pipeline().shadows.remove(&street_code, name);
+            self.pipeline.shadows.remove(&street_code, name);
         }
-        self.registry().activate(loaded.clone());
+        self.pipeline.registry.activate(loaded.clone());
         tracing::info!(street = %street_code, plugin = name, version, promoted = was_shadow, "plugin version activated");
         let mut meta = loaded.meta.clone();
         meta.active = true;
@@ -100,11 +119,12 @@ impl Platform {
     pub async fn rollback(&self, street: &str, name: &str) -> Result<PluginVersion, VersionError> {
         let street_code = self.street_or(street)?;
         let version = self
-            .db()
+            .pipeline
+            .db
             .previous_version(&street_code, name)
             .await?
             .ok_or_else(|| VersionError::NothingToRollBack(name.into()))?;
-        self.activate_version(&street_code, name, version).await
+        self.activate(&street_code, name, version).await
     }
 
     /// Ends a shadow run without activating it; its recorded decisions stay for the report.
@@ -115,13 +135,18 @@ impl Platform {
         version: u32,
     ) -> Result<(), VersionError> {
         let street_code = self.street_or(street)?;
-        if !self.db().end_shadow(&street_code, name, version).await? {
+        if !self
+            .pipeline
+            .db
+            .end_shadow(&street_code, name, version)
+            .await?
+        {
             return Err(VersionError::NotShadow {
                 name: name.into(),
                 version,
             });
         }
-        self.pipeline().shadows.remove(&street_code, name);
+        self.pipeline.shadows.remove(&street_code, name);
         Ok(())
     }
 
@@ -135,14 +160,15 @@ impl Platform {
         let street_code = self.street_or(street)?;
         let row = self.stored_version(&street_code, name, version).await?;
         let comparisons = self
-            .db()
+            .pipeline
+            .db
             .shadow_comparisons(&street_code, name, version)
             .await?;
         Ok((row.meta, Report::build(comparisons)))
     }
 
     /// Replays a stored version over its street's history, changing nothing.
-    pub async fn replay_version(
+    pub async fn replay(
         &self,
         street: &str,
         name: &str,
@@ -156,7 +182,7 @@ impl Platform {
             .enter(&street_code)
             .ok_or(VersionError::ReplayBusy)?;
         let row = self.stored_version(&street_code, name, version).await?;
-        let candidate = load_version(self.pipeline(), row).await?;
-        Ok(replay(self.pipeline(), candidate, selection, progress).await?)
+        let candidate = load_version(self.pipeline, row).await?;
+        Ok(replay(self.pipeline, candidate, selection, progress).await?)
     }
 }
