@@ -366,10 +366,7 @@ impl Platform {
 
     /// The code of the street named by `key` (code, slug or Chinese name).
     pub fn street_code(&self, key: &str) -> Option<String> {
-        self.reference()
-            .district
-            .street(key)
-            .map(|s| s.code.clone())
+        self.pipeline.street_code(key)
     }
 
     pub fn registry(&self) -> &Registry {

@@ -65,7 +65,7 @@ impl Pipeline {
         let plugins = self.registry.street(&event.location.street_code);
         let mut trace = Vec::new();
 
-        let (mut classification, manual) = self.classify(&reference, &event, &mut trace);
+        let (mut classification, unsure) = self.classify(&reference, &event, &mut trace);
         let district = classification.clone();
         // The street's classifiers one after the other, each refining what the last decided.
         for plugin in &plugins.classifiers {
@@ -76,7 +76,7 @@ impl Pipeline {
             .classify(self, &reference, &event, &district, &classification)
             .await;
         // A street classifier's answer is a decision: only the district's unsure guess waits.
-        let manual = manual.filter(|_| classification.decided_by == DecidedBy::District);
+        let unsure = unsure.filter(|_| classification.decided_by == DecidedBy::District);
 
         let started = Instant::now();
         let street = reference
@@ -116,10 +116,10 @@ impl Pipeline {
         ));
 
         let duplicate = self.duplicate(&event, &classification, &mut trace).await;
-        let held = manual.is_some() || duplicate.is_some();
+        let held = unsure.is_some() || duplicate.is_some();
         let flow = Flows::shipped().for_source(event.source);
         let (status, handling, dispatched_by) = if held {
-            let why = match (&duplicate, manual) {
+            let why = match (&duplicate, unsure) {
                 (Some(link), _) => {
                     format!("疑似重复，待指挥中心合并至 {} 或单独派遣", link.case_id)
                 }
@@ -135,7 +135,7 @@ impl Pipeline {
             trace.push(step(
                 "queue",
                 DecidedBy::District,
-                match manual {
+                match unsure {
                     Some(Unsure::NamesNoProblem) => TraceStep::NAMES_NO_PROBLEM,
                     Some(_) => "manual",
                     None => "duplicate",
@@ -255,6 +255,16 @@ impl Pipeline {
             started,
         ));
         (understood.classification, understood.unsure)
+    }
+
+    /// The code of the street named by `key` (code, slug or Chinese name), in the reference
+    /// data in use.
+    pub fn street_code(&self, key: &str) -> Option<String> {
+        self.reference
+            .get()
+            .district
+            .street(key)
+            .map(|s| s.code.clone())
     }
 
     /// Puts a loaded version in the path: active, or beside the active one in shadow.

@@ -4,8 +4,7 @@
 
 use std::sync::Arc;
 
-use super::replay::ReplayGate;
-use super::replay::{Replayed, Selection, replay};
+use super::replay::{ReplayGate, Replayed, Selection, replay};
 use super::report::Report;
 use crate::domain::PluginVersion;
 use crate::intake::Pipeline;
@@ -60,11 +59,7 @@ impl<'a> Versions<'a> {
 
     fn street_or(&self, street: &str) -> Result<String, VersionError> {
         self.pipeline
-            .reference
-            .get()
-            .district
-            .street(street)
-            .map(|s| s.code.clone())
+            .street_code(street)
             .ok_or_else(|| VersionError::UnknownStreet(street.into()))
     }
 
