@@ -12,7 +12,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use jiff::SignedDuration;
 use sha2::{Digest, Sha256};
-use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 use uuid::Uuid;
 
@@ -21,7 +20,8 @@ use crate::casework::{self, Act, ActError, Applied};
 use crate::domain::{DeployMode, EventRecord, Grant, PluginVersion, Status};
 use crate::indicators::Weights;
 use crate::intake::{
-    Decision, InvalidEvent, NewEventRequest, Pipeline, ScenarioWorker, StoreError, Writer, Written,
+    Decision, InvalidEvent, LaneWakes, NewEventRequest, Pipeline, ScenarioWorker, StoreError,
+    Writer, Written,
 };
 use crate::reference::{Reference, SharedReference};
 use crate::runtime::{CompiledPlugin, DeployError, LoadedPlugin, Registry, Runtime};
@@ -221,16 +221,16 @@ impl Platform {
 
         // This process, as the leases it takes name it.
         let host = format!("host-{}", Uuid::now_v7().simple());
-        let wake = Arc::new(Notify::new());
+        let lanes = Arc::new(LaneWakes::default());
         let metrics = Arc::new(Metrics::default());
         let writer = Writer::start(
             db.clone(),
             settings.max_batch,
-            wake.clone(),
+            lanes.clone(),
             metrics.clone(),
         );
         let scenario_task = if settings.run_scenarios {
-            tokio::spawn(ScenarioWorker::new(pipeline.clone(), wake, host.clone()).run())
+            tokio::spawn(ScenarioWorker::new(pipeline.clone(), lanes, host.clone()).run())
         } else {
             tracing::info!("scenarios are not run by this host");
             tokio::spawn(async {})

@@ -19,5 +19,5 @@ mod writer;
 pub(crate) use calls::{plugin_span, record, wit_candidates};
 pub use pipeline::{Decision, Pipeline};
 pub use request::{InvalidEvent, LocationRequest, NewEventRequest, ReporterRequest};
-pub use scenarios::ScenarioWorker;
+pub use scenarios::{LaneWakes, ScenarioWorker};
 pub use writer::{StoreError, Writer, Written};

@@ -7,7 +7,8 @@
 //! order they were stored, one at a time. A street whose scenarios are slow, or whose events
 //! arrive in a burst, only delays its own; the other streets' lanes run meanwhile.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use tokio::sync::Notify;
@@ -34,9 +35,32 @@ const LEASE: jiff::SignedDuration = jiff::SignedDuration::from_secs(15);
 /// The worker that runs scenarios for stored events, one lane per street.
 pub struct ScenarioWorker {
     pipeline: Pipeline,
-    wake: Arc<Notify>,
+    wakes: Arc<LaneWakes>,
     /// This host, as the street leases name it.
     host: String,
+}
+
+/// How the writer wakes the lanes of the streets whose events it just stored, and only
+/// those: every lane looking at the queue after every commit was eleven reads per commit,
+/// queueing for the pool's connections beside the group commits.
+#[derive(Default)]
+pub struct LaneWakes {
+    lanes: RwLock<HashMap<String, Arc<Notify>>>,
+}
+
+impl LaneWakes {
+    /// Wakes `street`'s lane, if this host runs one.
+    pub fn wake(&self, street: &str) {
+        let lanes = self.lanes.read().unwrap_or_else(|e| e.into_inner());
+        if let Some(lane) = lanes.get(street) {
+            lane.notify_one();
+        }
+    }
+
+    fn register(&self, street: &str) -> Arc<Notify> {
+        let mut lanes = self.lanes.write().unwrap_or_else(|e| e.into_inner());
+        lanes.entry(street.to_string()).or_default().clone()
+    }
 }
 
 /// One street's lane.
@@ -49,38 +73,30 @@ struct Lane {
 }
 
 impl ScenarioWorker {
-    pub fn new(pipeline: Pipeline, wake: Arc<Notify>, host: String) -> Self {
+    pub fn new(pipeline: Pipeline, wakes: Arc<LaneWakes>, host: String) -> Self {
         Self {
             pipeline,
-            wake,
+            wakes,
             host,
         }
     }
 
-    /// Runs until the task is dropped: starts a lane per street (each first runs whatever
-    /// was left before a restart), then passes each wake-up from the writer on to every lane.
+    /// Runs until the task is dropped: a lane per street, each first running whatever was
+    /// left before a restart, then woken by the writer when its street has events stored.
     pub async fn run(self) {
         let worker = Arc::new(self);
         let mut lanes = tokio::task::JoinSet::new();
-        let mut wakes = Vec::new();
         for street in &worker.pipeline.reference.get().district.streets {
-            let wake = Arc::new(Notify::new());
-            wakes.push(wake.clone());
             let lane = Lane {
                 worker: worker.clone(),
                 street_code: street.code.clone(),
-                wake,
+                wake: worker.wakes.register(&street.code),
                 held_until: None,
             };
             lanes.spawn(lane.run());
         }
         // The lanes end when this task is dropped (aborted), as the join set drops them.
-        loop {
-            worker.wake.notified().await;
-            for wake in &wakes {
-                wake.notify_one();
-            }
-        }
+        while lanes.join_next().await.is_some() {}
     }
 
     /// One round of a street: returns how many of its events it finished. `held_until` is

@@ -16,8 +16,9 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 
-use tokio::sync::{Notify, mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot};
 
+use super::scenarios::LaneWakes;
 use crate::domain::EventRecord;
 use crate::storage::{Db, outbox};
 use crate::telemetry::metrics::Metrics;
@@ -77,9 +78,15 @@ pub struct Writer {
 }
 
 impl Writer {
-    /// Starts the writer task. `scenarios` is woken after each commit that stored events
-    /// whose street has scenarios to run; each commit's size and time go to `metrics`.
-    pub fn start(db: Db, max_batch: usize, scenarios: Arc<Notify>, metrics: Arc<Metrics>) -> Self {
+    /// Starts the writer task. After each commit, the scenario lanes of the streets whose
+    /// stored events have scenarios to run are woken; each commit's size and time go to
+    /// `metrics`.
+    pub fn start(
+        db: Db,
+        max_batch: usize,
+        scenarios: Arc<LaneWakes>,
+        metrics: Arc<Metrics>,
+    ) -> Self {
         let (jobs, queue) = mpsc::channel(max_batch.max(1) * 16);
         tokio::spawn(run(db, queue, max_batch.max(1), scenarios, metrics));
         Self { jobs }
@@ -100,7 +107,7 @@ async fn run(
     db: Db,
     mut queue: mpsc::Receiver<Job>,
     max_batch: usize,
-    scenarios: Arc<Notify>,
+    scenarios: Arc<LaneWakes>,
     metrics: Arc<Metrics>,
 ) {
     let mut batch = Vec::with_capacity(max_batch);
@@ -117,13 +124,11 @@ async fn run(
         {
             commits.failed.fetch_add(1, Ordering::Relaxed);
         }
-        let mut wake = false;
         for (job, outcome) in batch.drain(..).zip(outcomes) {
-            wake |= matches!(outcome, Ok(Written::Stored { .. })) && !job.record.scenarios_done;
+            if matches!(outcome, Ok(Written::Stored { .. })) && !job.record.scenarios_done {
+                scenarios.wake(&job.record.event.location.street_code);
+            }
             let _ = job.reply.send(outcome);
-        }
-        if wake {
-            scenarios.notify_one();
         }
     }
 }

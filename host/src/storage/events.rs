@@ -7,7 +7,7 @@ use sqlx::AssertSqlSafe;
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
-use super::{Db, from_millis, millis, placeholders};
+use super::{Db, chunks, from_millis, millis, placeholders};
 use crate::domain::{
     ActionRecord, Alert, CaseClock, Event, EventRecord, Location, Measure, Priority, Reporter,
     Source, Status, TraceStep,
@@ -101,7 +101,7 @@ impl Db {
         records: &[&EventRecord],
     ) -> anyhow::Result<Vec<(String, i64)>> {
         let mut inserted = Vec::with_capacity(records.len());
-        for chunk in records.chunks(MAX_BATCH) {
+        for chunk in chunks(records, MAX_BATCH) {
             let sql = format!(
                 "insert into events ({EVENT_COLUMNS}) values {} \
                  on conflict (source, external_id) do nothing returning id, seq",
@@ -511,7 +511,7 @@ impl Db {
         }
         let follow_ups: Vec<&EventRecord> = follow_ups.iter().collect();
         let inserted = self.insert_events(&mut tx, &follow_ups).await?;
-        for chunk in actions.chunks(200) {
+        for chunk in chunks(actions, 256) {
             let sql = format!(
                 "insert into event_actions (event_id, plugin, kind, body, created_at) values {}",
                 placeholders(self.backend(), chunk.len(), 5)

@@ -7,7 +7,7 @@ use jiff::Timestamp;
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
-use super::{Backend, Db, from_millis, millis};
+use super::{Backend, Db, chunks, from_millis, millis};
 use crate::domain::{Change, Delivery, DeliveryState, EventRecord, Notice, NoticeFacts, Status};
 use crate::lifecycle::Entry;
 
@@ -35,7 +35,7 @@ pub enum Attempted {
 }
 
 /// Most notices written by one statement (five parameters each).
-const NOTICES_PER_STATEMENT: usize = 1000;
+const NOTICES_PER_STATEMENT: usize = 1024;
 
 /// What a channel is told when its event is stored: that it was accepted, and where it was
 /// dispatched unless it waits in 待分拨.
@@ -140,7 +140,7 @@ pub(crate) async fn enqueue(
     if notices.is_empty() {
         return Ok(());
     }
-    for chunk in notices.chunks(NOTICES_PER_STATEMENT) {
+    for chunk in chunks(notices, NOTICES_PER_STATEMENT) {
         let values = (0..chunk.len())
             .map(|i| {
                 let p = 3 + i * 5;

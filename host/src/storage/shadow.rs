@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use jiff::Timestamp;
 use sqlx::{AssertSqlSafe, Row};
 
-use super::{Db, millis, placeholders};
+use super::{Db, chunks, millis, placeholders};
 use crate::domain::{Comparison, PluginVersion};
 
 const COLUMNS: &str = "street_code, name, version, event_id, item_code, active, candidate, differs, fault, micros, at";
@@ -21,7 +21,7 @@ impl Db {
         rows: &[(PluginVersion, Comparison, Timestamp)],
     ) -> anyhow::Result<()> {
         let mut tx = self.pool().begin().await?;
-        for chunk in rows.chunks(ROWS) {
+        for chunk in chunks(rows, ROWS) {
             let sql = format!(
                 "insert into shadow_decisions ({COLUMNS}) values {}",
                 placeholders(self.backend(), chunk.len(), COLUMN_COUNT)

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use anyhow::Context;
 use sqlx::{Any, AnyPool, AssertSqlSafe, Row, Transaction};
 
-use super::{Backend, Db, placeholders};
+use super::{Backend, Db, chunks, placeholders};
 use crate::domain::{Section, Staff, StaffRole};
 
 /// Rows per multi-row insert.
@@ -42,28 +42,28 @@ impl Db {
     }
 }
 
-/// Adds `delta` open cases to each person's counter inside `tx` (one statement).
+/// Adds `delta` open cases to each person's counter inside `tx` (a statement per
+/// [`chunks`] of people).
 pub(crate) async fn adjust_workloads(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     deltas: &HashMap<String, i64>,
 ) -> anyhow::Result<()> {
     let deltas: Vec<(&String, &i64)> = deltas.iter().filter(|(_, d)| **d != 0).collect();
-    if deltas.is_empty() {
-        return Ok(());
+    for chunk in chunks(&deltas, 256) {
+        let values = (0..chunk.len())
+            .map(|i| format!("(${}, ${})", 2 * i + 1, 2 * i + 2))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "insert into staff_workloads (staff_id, open_cases) values {values} \
+             on conflict (staff_id) do update set open_cases = staff_workloads.open_cases + excluded.open_cases"
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for (id, delta) in chunk {
+            q = q.bind(id.as_str()).bind(**delta);
+        }
+        q.execute(&mut **tx).await?;
     }
-    let values = (0..deltas.len())
-        .map(|i| format!("(${}, ${})", 2 * i + 1, 2 * i + 2))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let sql = format!(
-        "insert into staff_workloads (staff_id, open_cases) values {values} \
-         on conflict (staff_id) do update set open_cases = staff_workloads.open_cases + excluded.open_cases"
-    );
-    let mut q = sqlx::query(AssertSqlSafe(sql));
-    for (id, delta) in deltas {
-        q = q.bind(id.as_str()).bind(*delta);
-    }
-    q.execute(&mut **tx).await?;
     Ok(())
 }
 

@@ -9,7 +9,6 @@ use streetwise::domain::EventRecord;
 use streetwise::intake::{StoreError, Writer, Written};
 use streetwise::telemetry::metrics::Metrics;
 use streetwise_tests::{TestApp, appeal};
-use tokio::sync::Notify;
 
 /// A copy of `template` as a new event.
 fn copy(template: &EventRecord, description: &str) -> EventRecord {
@@ -45,7 +44,7 @@ async fn on_postgres_a_refused_row_fails_alone_and_the_rest_of_its_batch_is_stor
     // A writer of its own: the five are queued before it runs (this test's runtime has one
     // thread), so they reach the database as one batch.
     let metrics = Arc::new(Metrics::default());
-    let writer = Writer::start(db.clone(), 16, Arc::new(Notify::new()), metrics.clone());
+    let writer = Writer::start(db.clone(), 16, Default::default(), metrics.clone());
     let (a, b, bad, d, e) = tokio::join!(
         writer.store(records[0].clone()),
         writer.store(records[1].clone()),
