@@ -20,7 +20,8 @@ use std::collections::HashMap;
 
 use crate::domain::{Assignee, Item, Section, SectionRef, Staff, StaffRole, covers};
 use crate::reference::Reference;
-use crate::workloads::{Reservation, Workloads};
+
+use super::workloads::{Reservation, Workloads};
 
 /// How many open cases a handler whose skills cover the item is preferred by.
 pub const SKILL_WEIGHT: i64 = 3;

@@ -11,10 +11,10 @@ use crate::domain::{CaseScope, Principal, Status, TimeLimit};
 use crate::lifecycle::{self, Action, Draft, Entry, Flow, NotAllowed, Role};
 use crate::reference::Reference;
 use crate::storage::{CaseHead, Db};
-use crate::timers::Escalation;
-use crate::workloads::Workloads;
 
 use super::attempt::attempt;
+use super::timers::Escalation;
+use super::workloads::Workloads;
 
 /// Longest reason or note, in characters.
 const MAX_TEXT: usize = 4000;

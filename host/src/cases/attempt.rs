@@ -4,10 +4,10 @@
 use crate::domain::{Assignee, SectionRef, Status, UnitRef};
 use crate::lifecycle::{self, Action, Draft, Flows, Requires};
 use crate::storage::{Assign, CaseHead, MergeChange, Reclassification, Transition};
-use crate::timers::{self, Turn};
 
 use super::act::{Act, ActError, Applied, Context, acting_role, genesis, millisecond};
 use super::item::{Merge, main_case, reroute};
+use super::timers::{self, Turn};
 
 /// Decides and writes `act` once from `head`; `None` when the case was written meanwhile.
 pub(super) async fn attempt(
@@ -115,7 +115,7 @@ pub(super) async fn attempt(
             .or_else(|| reference.item(&head.item_code))
         {
             Some(item) => {
-                let assignment = crate::assignment::assign(
+                let assignment = super::assignment::assign(
                     cx.workloads,
                     reference,
                     &unit.code,

@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use super::rules::{Due, Escalation, fire, level_name, next_timer};
 use crate::calendar::rfc3339;
-use crate::casework::{genesis, millisecond};
+use crate::cases::{genesis, millisecond};
 use crate::lifecycle::{self, Action, Draft, Flows, Role};
 use crate::storage::audit::AuditEntry;
 use crate::storage::{Assign, Db, Transition};
