@@ -8,11 +8,11 @@
 //! - [`runtime`]: street plugins as sandboxed Wasm components; [`versions`]: shadow runs,
 //!   replays and rollbacks of their versions.
 //! - [`intake`]: validation, the decision pipeline, group-committed storage, scenarios.
-//! - [`lifecycle`]: the case's transition table, flows per channel, the hash-chained timeline;
-//!   [`casework`] applies them to stored cases. [`assignment`] gives a case to a person, balancing [`workloads`].
-//! - [`timers`]: each case's handling clock (deadline, pauses, extensions), early warnings,
-//!   overdue supervision and escalation, fired from the database. [`clock`]: where "now"
-//!   comes from.
+//! - [`lifecycle`]: the case's transition table, flows per channel, the hash-chained timeline.
+//! - [`cases`]: case work on stored cases: the lifecycle's actions applied, each case's
+//!   handling clock (deadline, pauses, extensions) with its early warnings, overdue
+//!   supervision and escalation fired from the database, assignment to a person balancing
+//!   open workloads, timelines read back. [`clock`]: where "now" comes from.
 //! - [`outbox`]: channels told of their events' changes through signed webhooks, retried,
 //!   claimed across hosts.
 //! - [`surge`]: surges and hot spots (预警监测), counts per place against their own history.
@@ -26,11 +26,10 @@
 //! - [`devkit`]: `streetwise plugin new|test|deploy` for street teams writing plugins.
 
 pub mod app;
-pub mod assignment;
 pub mod auth;
 pub mod base_data;
 pub mod calendar;
-pub mod casework;
+pub mod cases;
 pub mod classify;
 pub mod cli;
 pub mod clock;
@@ -57,10 +56,8 @@ pub mod settings;
 pub mod storage;
 pub mod surge;
 pub mod telemetry;
-pub mod timers;
 pub mod understanding;
 pub mod versions;
-pub mod workloads;
 
 pub use app::Application;
 pub use platform::Platform;

@@ -16,7 +16,9 @@ use tokio::task::JoinHandle;
 use uuid::Uuid;
 
 use crate::auth::sessions::Lifetimes;
-use crate::casework::{self, Act, ActError, Applied};
+use crate::cases::timers::{self, Fired};
+use crate::cases::workloads::Workloads;
+use crate::cases::{self, Act, ActError, Applied};
 use crate::domain::{DeployMode, EventRecord, Grant, PluginVersion, Status};
 use crate::indicators::Weights;
 use crate::intake::{
@@ -29,10 +31,8 @@ use crate::settings::Settings;
 use crate::storage::{Db, NewVersion};
 use crate::surge::SurgeConfig;
 use crate::telemetry::metrics::{IntakeOutcome, Metrics};
-use crate::timers::{self, Fired};
 use crate::understanding::{Keeping, Understanding, training};
 use crate::versions::{ReplayGate, Shadows, VersionError, Versions, load_version};
-use crate::workloads::Workloads;
 use crate::{auth, seed};
 
 /// A running host's services.
@@ -543,7 +543,7 @@ impl Platform {
     /// Applies a lifecycle action to a case, now.
     pub async fn act(&self, event_id: &str, act: Act) -> Result<Applied, ActError> {
         let reference = self.reference();
-        let cx = casework::Context {
+        let cx = cases::Context {
             db: self.db(),
             reference: &reference,
             workloads: &self.pipeline.workloads,
@@ -551,7 +551,7 @@ impl Platform {
             retention: self.retention,
             now: self.pipeline.clock.now(),
         };
-        casework::act(cx, event_id, act).await
+        cases::act(cx, event_id, act).await
     }
 
     /// Fires the case timers due now (the background task does this every few seconds).

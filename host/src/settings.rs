@@ -18,11 +18,11 @@ pub use outbox::OutboxSettings;
 pub use surges::SurgeSettings;
 pub use understanding::{ClassifierSettings, DuplicateSettings};
 
+use crate::cases::timers::Escalation;
 use crate::clock::Clock;
 use crate::indicators::Weights;
 use crate::runtime::{BreakerPolicy, Limits};
 use crate::telemetry::LogFormat;
-use crate::timers::Escalation;
 
 /// Settings of `streetwise serve`.
 #[derive(Args, Clone, Debug)]

@@ -5,8 +5,8 @@
 use jiff::{SignedDuration, Timestamp};
 use serde_json::{Value, json};
 use streetwise::Settings;
+use streetwise::cases::timers::Fired;
 use streetwise::clock::Clock;
-use streetwise::timers::Fired;
 use streetwise_tests::{Backend, TestApp, appeal, fresh_postgres, temp_dir, test_settings};
 
 /// Exposed garbage (暴露垃圾): 1 working day, i.e. 7 working hours (09:00-12:00, 14:00-18:00).

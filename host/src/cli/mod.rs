@@ -265,7 +265,7 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
 /// `streetwise verify <event-id>`: prints the timeline; an error when its chain is broken.
 pub async fn verify(settings: &Settings, event_id: &str) -> anyhow::Result<()> {
     let db = crate::storage::Db::connect(&settings.database_url()).await?;
-    let timeline = crate::casework::timeline(&db, event_id).await?;
+    let timeline = crate::cases::timeline(&db, event_id).await?;
     db.close().await;
     let timeline = timeline.ok_or_else(|| anyhow::anyhow!("no event {event_id}"))?;
     for e in &timeline.entries {

@@ -18,7 +18,7 @@ use super::layout::{Failure, Signed, countdown, page, remaining, when};
 use super::map::map;
 use super::text;
 use crate::auth::policy;
-use crate::casework;
+use crate::cases;
 use crate::http::events::scope_of;
 use crate::http::reporter::Revealed;
 use crate::lifecycle::{Action, Flows};
@@ -84,7 +84,7 @@ pub async fn render(
     signed.caller.require_case(id, &scope, "read_event").await?;
     let principal = signed.principal();
     let reference = platform.reference();
-    let timeline = casework::timeline(platform.db(), id).await?;
+    let timeline = cases::timeline(platform.db(), id).await?;
     let merged = platform.db().merged_reports(id).await?;
     let citizen = platform.db().citizen_updates(id).await?;
     let unit_calls = Flows::shipped()

@@ -15,7 +15,7 @@ use super::case::{Notice, no_store, render};
 use super::layout::{Failure, Signed, message_of, status_of, when};
 use super::text;
 use crate::auth::policy;
-use crate::casework::{Act, ActError};
+use crate::cases::{Act, ActError};
 use crate::domain::{Action as ScenarioAction, ActionRecord, CaseScope, EventRecord};
 use crate::http::ApiError;
 use crate::http::events::scope_of;

@@ -21,6 +21,7 @@ use super::logs::catching;
 use super::report::{Call, Decision, EventReport, Outcome, Report};
 use super::samples::{self, Input};
 use super::scratch::Scratch;
+use crate::cases::workloads::Workloads;
 use crate::domain::{Classification, DecidedBy, EventRecord, Grant, PluginKind};
 use crate::intake::Pipeline;
 use crate::reference::{Reference, SharedReference};
@@ -28,7 +29,6 @@ use crate::runtime::{CallContext, CallReport, CompiledPlugin, Limits, Registry, 
 use crate::settings::Settings;
 use crate::storage::StatsScope;
 use crate::versions::Shadows;
-use crate::workloads::Workloads;
 
 /// The name and version the plugin sees itself as (in its log lines).
 const LOCAL_NAME: &str = "local-test";

@@ -1,5 +1,5 @@
 //! A case's handling clock (处置计时): how much of its time limit is left, its deadline, and
-//! the flags the timers have raised. How actions and time move it is in [`crate::timers`].
+//! the flags the timers have raised. How actions and time move it is in [`crate::cases::timers`].
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};

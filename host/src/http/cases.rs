@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use super::auth::Caller;
 use super::error::{ApiError, ErrorBody};
-use crate::casework::{self, Act, ActError, Applied, Timeline};
+use crate::cases::{self, Act, ActError, Applied, Timeline};
 use crate::domain::{CaseScope, TimeLimit};
 use crate::lifecycle::{Action, NotAllowed};
 use crate::platform::Platform;
@@ -195,7 +195,7 @@ async fn timeline(
     caller
         .require_case(&id, &scope_of(&head), "read_timeline")
         .await?;
-    casework::timeline(platform.db(), &id)
+    cases::timeline(platform.db(), &id)
         .await?
         .map(Json)
         .ok_or_else(|| ApiError::NotFound(format!("no event {id}")))

@@ -72,7 +72,7 @@ pub(super) fn follow_up_event(
     // Dispatched at once; the channel's flow may skip sign-for.
     let flow = Flows::shipped().for_source(Source::Scenario);
     let status = flow.initial();
-    let clock = crate::timers::at_intake(
+    let clock = crate::cases::timers::at_intake(
         &reference.calendar,
         time_limit,
         now,

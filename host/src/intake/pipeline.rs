@@ -8,6 +8,8 @@ use std::time::Instant;
 
 use tracing::Instrument;
 
+use crate::cases::timers::{self, Escalation};
+use crate::cases::workloads::{Reservation, Workloads};
 use crate::clock::Clock;
 use crate::domain::{Classification, DecidedBy, Dispatch, Event, EventRecord, Status, TraceStep};
 use crate::lifecycle::Flows;
@@ -15,10 +17,8 @@ use crate::reference::{Reference, SharedReference};
 use crate::routing::{self};
 use crate::runtime::{LoadedPlugin, Registry, Runtime};
 use crate::storage::Db;
-use crate::timers::{self, Escalation};
 use crate::understanding::{Understanding, Unsure};
 use crate::versions::{ShadowPlugin, Shadows};
-use crate::workloads::{Reservation, Workloads};
 
 /// Everything the pipeline reads.
 #[derive(Clone)]
@@ -193,7 +193,7 @@ impl Pipeline {
             (None, None)
         } else {
             let started = Instant::now();
-            let assignment = crate::assignment::assign(
+            let assignment = crate::cases::assignment::assign(
                 &self.workloads,
                 &reference,
                 &handling.code,

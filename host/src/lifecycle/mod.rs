@@ -2,7 +2,7 @@
 //! case from which state to which, by whom ([`table`]); how each channel's flow skips optional
 //! stages ([`flow`]); and the tamper-evident timeline every transition is appended to
 //! ([`timeline`]). Plain rules over domain types: applying them to stored cases is
-//! `crate::casework`'s job, not this module's.
+//! `crate::cases`'s job, not this module's.
 
 mod flow;
 mod marks;

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock, RwLock};
 use std::time::Duration;
 
-use crate::timers::Fired;
+use crate::cases::timers::Fired;
 
 /// Upper bounds of the time buckets, in microseconds (1-2-5 per decade, 100 µs to 10 s).
 pub const TIME_BOUNDS_MICROS: [u64; 16] = [

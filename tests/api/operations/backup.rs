@@ -32,7 +32,7 @@ async fn a_backup_of_a_running_host_holds_the_events_stored_before_it() {
         assert_eq!(stored.record.event.id, *id);
     }
     assert_eq!(
-        streetwise::casework::timeline(&copy, &ids[0])
+        streetwise::cases::timeline(&copy, &ids[0])
             .await
             .unwrap()
             .expect("its timeline")

@@ -12,10 +12,10 @@ use serde::Serialize;
 
 use super::rules::{Due, Escalation, fire, level_name, next_timer};
 use crate::calendar::rfc3339;
-use crate::casework::{genesis, millisecond};
+use crate::cases::{millisecond, transition};
 use crate::lifecycle::{self, Action, Draft, Flows, Role};
 use crate::storage::audit::AuditEntry;
-use crate::storage::{Assign, Db, Transition};
+use crate::storage::{Db, Transition};
 
 /// Cases read per round of a scan.
 const ROUND: u32 = 200;
@@ -144,20 +144,10 @@ async fn fire_one(
             &format!("event {event_id}"),
         )
     };
+    // A timer never moves the case to another unit or person, nor ends it.
     let transition = Transition {
-        reclassify: None,
-        merge: None,
-        from: head.status,
-        to,
-        rev: head.rev,
-        genesis: genesis(&head, flow),
-        entry,
-        clock: &clock,
-        reassign: None,
-        assign: Assign::Keep,
         audit: Some(&audit),
-        // A timer never ends a case.
-        erase_personal_at: None,
+        ..transition(&head, to, entry, &clock, flow)
     };
     Ok(db
         .apply_transition(event_id, transition)

@@ -4,10 +4,11 @@
 use crate::domain::{Assignee, SectionRef, Status, UnitRef};
 use crate::lifecycle::{self, Action, Draft, Flows, Requires};
 use crate::storage::{Assign, CaseHead, MergeChange, Reclassification, Transition};
-use crate::timers::{self, Turn};
 
-use super::act::{Act, ActError, Applied, Context, acting_role, genesis, millisecond};
+use super::act::{Act, ActError, Applied, Context, acting_role};
 use super::item::{Merge, main_case, reroute};
+use super::timers::{self, Turn};
+use super::transition::{millisecond, transition};
 
 /// Decides and writes `act` once from `head`; `None` when the case was written meanwhile.
 pub(super) async fn attempt(
@@ -115,7 +116,7 @@ pub(super) async fn attempt(
             .or_else(|| reference.item(&head.item_code))
         {
             Some(item) => {
-                let assignment = crate::assignment::assign(
+                let assignment = super::assignment::assign(
                     cx.workloads,
                     reference,
                     &unit.code,
@@ -181,12 +182,6 @@ pub(super) async fn attempt(
         at: now,
     };
     let transition = Transition {
-        from: head.status,
-        to,
-        rev: head.rev,
-        genesis: genesis(head, flow),
-        entry,
-        clock: &clock,
         reassign: reassign.as_ref(),
         assign,
         reclassify: rerouted.as_ref().map(|r| Reclassification {
@@ -205,6 +200,7 @@ pub(super) async fn attempt(
         // then, and erased with it.
         erase_personal_at: (to.is_final() && !head.status.is_final() && to != Status::Merged)
             .then(|| now + cx.retention),
+        ..transition(head, to, entry, &clock, flow)
     };
     let applied = db.apply_transition(event_id, transition).await?;
     if applied.is_some() {

@@ -8,13 +8,13 @@ use serde::Serialize;
 
 use crate::auth::{Refusal, policy};
 use crate::domain::{CaseScope, Principal, Status, TimeLimit};
-use crate::lifecycle::{self, Action, Draft, Entry, Flow, NotAllowed, Role};
+use crate::lifecycle::{self, Action, Entry, NotAllowed, Role};
 use crate::reference::Reference;
 use crate::storage::{CaseHead, Db};
-use crate::timers::Escalation;
-use crate::workloads::Workloads;
 
 use super::attempt::attempt;
+use super::timers::Escalation;
+use super::workloads::Workloads;
 
 /// Longest reason or note, in characters.
 const MAX_TEXT: usize = 4000;
@@ -130,35 +130,6 @@ fn changed(act: &Act, current: Status) -> ActError {
         role,
         allowed: lifecycle::allowed(current, role),
     })
-}
-
-/// The entry that opens a case's timeline: its intake and dispatch, written with the case's
-/// first action (not at intake, to keep the group commit one insert). A case that waited in
-/// the manual-dispatch queue has none: its timeline starts with the centre's dispatch.
-pub(crate) fn genesis(head: &CaseHead, flow: &Flow) -> Option<Draft> {
-    if head.status == Status::Accepted {
-        return None;
-    }
-    Some(Draft {
-        actor: "system".into(),
-        role: Role::System.as_str().into(),
-        action: Action::Dispatch.as_str().into(),
-        from: Status::Accepted.as_str().into(),
-        to: flow.initial().as_str().into(),
-        reason: None,
-        note: Some(format!("受理并派单（流程 {}）", flow.name)),
-        unit: Some(head.handling_unit.clone()),
-        assignee: head.assignee.clone(),
-        // Nothing but a transition moves the deadline, and this is written before the first.
-        deadline: Some(head.clock.deadline),
-        item: None,
-        at: millisecond(head.received_at),
-    })
-}
-
-/// Stored times are milliseconds: an entry must hash the same before and after storing.
-pub(crate) fn millisecond(t: Timestamp) -> Timestamp {
-    Timestamp::from_millisecond(t.as_millisecond()).unwrap_or(t)
 }
 
 /// The role `act.by` takes `act.action` in on this case: one the table allows in the case's
