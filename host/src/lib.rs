@@ -5,7 +5,8 @@
 //! - [`domain`]: events, catalog, areas, units, decisions: plain types.
 //! - [`classify`], [`calendar`], [`reference`]: the district's rules over those types
 //!   (keyword classification, working-time deadlines, responsibility look-ups).
-//! - [`runtime`]: street plugins as sandboxed Wasm components; [`versions`]: shadow runs,
+//! - [`runtime`]: street plugins as sandboxed Wasm components; [`plugin_calls`]: the one way
+//!   the host calls them (admission, call context, span, health); [`versions`]: shadow runs,
 //!   replays and rollbacks of their versions.
 //! - [`intake`]: validation, the decision pipeline, group-committed storage, scenarios.
 //! - [`lifecycle`]: the case's transition table, flows per channel, the hash-chained timeline.
@@ -48,6 +49,7 @@ pub mod learn;
 pub mod lifecycle;
 pub mod outbox;
 pub mod platform;
+pub mod plugin_calls;
 pub mod reference;
 pub mod routing;
 pub mod runtime;

@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use uuid::Uuid;
 
-use super::pipeline::Pipeline;
+use crate::cases::timers::Escalation;
 use crate::domain::{Classification, Dispatch, Event, EventRecord, Source, TraceStep};
 use crate::lifecycle::Flows;
 use crate::routing::unit_ref;
@@ -21,9 +21,10 @@ pub(super) struct FollowUpOrder<'a> {
 }
 
 /// The event a follow-up action opens: same place as its parent, dispatched straight to the
-/// unit the scenario named. Follow-ups do not trigger scenarios themselves.
+/// unit the scenario named, at `now`. Follow-ups do not trigger scenarios themselves.
 pub(super) fn follow_up_event(
-    pipeline: &Pipeline,
+    now: jiff::Timestamp,
+    escalation: Escalation,
     reference: &crate::reference::Reference,
     plugin: &LoadedPlugin,
     parent: &EventRecord,
@@ -36,7 +37,6 @@ pub(super) fn follow_up_event(
         priority,
     } = order;
     let started = Instant::now();
-    let now = pipeline.clock.now();
     let item = reference
         .item(item_code)
         .expect("the runtime checked the follow-up item");
@@ -77,7 +77,7 @@ pub(super) fn follow_up_event(
         time_limit,
         now,
         flow.clock_runs_from_handover(status),
-        pipeline.escalation,
+        escalation,
     );
     let handling = unit_ref(reference, unit_code);
     let trace = vec![TraceStep {

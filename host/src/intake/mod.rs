@@ -2,7 +2,6 @@
 //! route, set the deadline), durable storage in group commits, and the scenarios that run
 //! after an event is stored.
 
-mod calls;
 mod classifiers;
 mod duplicate;
 mod fields;
@@ -16,7 +15,6 @@ mod router;
 mod scenarios;
 mod writer;
 
-pub(crate) use calls::{plugin_span, record, wit_candidates};
 pub use pipeline::{Decision, Pipeline};
 pub use request::{InvalidEvent, LocationRequest, NewEventRequest, ReporterRequest};
 pub use scenarios::{LaneWakes, ScenarioWorker};

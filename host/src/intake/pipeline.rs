@@ -13,12 +13,15 @@ use crate::cases::workloads::{Reservation, Workloads};
 use crate::clock::Clock;
 use crate::domain::{Classification, DecidedBy, Dispatch, Event, EventRecord, Status, TraceStep};
 use crate::lifecycle::Flows;
+use crate::plugin_calls::PluginCalls;
 use crate::reference::{Reference, SharedReference};
 use crate::routing::{self};
 use crate::runtime::{LoadedPlugin, Registry, Runtime};
 use crate::storage::Db;
 use crate::understanding::{Understanding, Unsure};
 use crate::versions::{ShadowPlugin, Shadows};
+
+use super::classifiers::run_classifier;
 
 /// Everything the pipeline reads.
 #[derive(Clone)]
@@ -63,17 +66,25 @@ impl Pipeline {
     async fn decide_inner(&self, event: Event) -> Decision {
         let reference = self.reference.get();
         let plugins = self.registry.street(&event.location.street_code);
+        let calls = self.calls();
         let mut trace = Vec::new();
 
         let (mut classification, unsure) = self.classify(&reference, &event, &mut trace);
         let district = classification.clone();
         // The street's classifiers one after the other, each refining what the last decided.
         for plugin in &plugins.classifiers {
-            self.run_classifier(plugin, &reference, &event, &mut classification, &mut trace)
-                .await;
+            run_classifier(
+                &calls,
+                plugin,
+                &reference,
+                &event,
+                &mut classification,
+                &mut trace,
+            )
+            .await;
         }
         self.shadows
-            .classify(self, &reference, &event, &district, &classification)
+            .classify(&calls, &reference, &event, &district, &classification)
             .await;
         // A street classifier's answer is a decision: only the district's unsure guess waits.
         let unsure = unsure.filter(|_| classification.decided_by == DecidedBy::District);
@@ -255,6 +266,11 @@ impl Pipeline {
             started,
         ));
         (understood.classification, understood.unsure)
+    }
+
+    /// How this pipeline calls plugins: its runtime, database and clock.
+    pub(crate) fn calls(&self) -> PluginCalls {
+        PluginCalls::new(self.runtime.clone(), self.db.clone(), self.clock.clone())
     }
 
     /// The code of the street named by `key` (code, slug or Chinese name), in the reference

@@ -3,14 +3,12 @@
 
 use std::sync::Arc;
 
-use tracing::Instrument;
-
 use crate::domain::{Classification, DecidedBy, Event, TraceStep, UnitRef};
 use crate::reference::Reference;
 use crate::routing::{self, unit_ref};
 
-use super::calls::{plugin_span, plugin_step, record, wit_candidates};
 use super::pipeline::Pipeline;
+use crate::plugin_calls::{self, PluginCalls};
 
 impl Pipeline {
     /// The handling unit among the route's candidates: the default, or the street router's
@@ -29,23 +27,18 @@ impl Pipeline {
         if route.candidates.len() < 2 {
             return (handling, dispatched_by);
         }
-        let wit_candidates = wit_candidates(&route.candidates);
+        let calls = self.calls();
+        let candidates = plugin_calls::candidates(&route.candidates);
         if let Some(plugin) = &plugins.router
-            && let Some(ticket) = self.admit(plugin, "plugin:router", "沿用权责清单默认单位", trace)
+            && let Some(ticket) =
+                calls.admit(plugin, "plugin:router", "沿用权责清单默认单位", trace)
         {
-            let span = plugin_span(plugin);
-            let report = self
-                .runtime
-                .route(
-                    &plugin.compiled,
-                    self.context(plugin, reference, event),
-                    event,
-                    classification,
-                    wit_candidates.clone(),
-                )
-                .instrument(span.clone())
-                .await;
-            let outcome = record(plugin, &report, &span);
+            let ctx = calls.context(plugin, reference, event);
+            let (report, outcome) = PluginCalls::recorded(
+                plugin,
+                calls.route(plugin, ctx, event, classification, candidates.clone()),
+            )
+            .await;
             plugin.settle(ticket, &report);
             let elapsed = report.elapsed;
             let (outcome, detail) = match report.result {
@@ -60,7 +53,7 @@ impl Pipeline {
                 Ok(None) => ("kept".to_string(), "插件保留默认处置单位".to_string()),
                 Err(fault) => (outcome, format!("{fault}；沿用权责清单默认单位")),
             };
-            trace.push(plugin_step(
+            trace.push(PluginCalls::step(
                 "plugin:router",
                 plugin,
                 outcome,
@@ -70,11 +63,11 @@ impl Pipeline {
         }
         self.shadows
             .route(
-                self,
+                &calls,
                 reference,
                 event,
                 classification,
-                &wit_candidates,
+                &candidates,
                 &handling.code,
             )
             .await;

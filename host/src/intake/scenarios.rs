@@ -14,10 +14,10 @@ use std::time::Duration;
 use tokio::sync::Notify;
 use tracing::Instrument;
 
-use super::calls::{self, plugin_span, plugin_step};
 use super::follow_up;
 use super::pipeline::Pipeline;
 use crate::domain::{Action, ActionRecord, EventRecord, TraceStep};
+use crate::plugin_calls::PluginCalls;
 use crate::storage::StoredEvent;
 use crate::versions::scenario_verdict;
 
@@ -35,6 +35,7 @@ const LEASE: jiff::SignedDuration = jiff::SignedDuration::from_secs(15);
 /// The worker that runs scenarios for stored events, one lane per street.
 pub struct ScenarioWorker {
     pipeline: Pipeline,
+    calls: PluginCalls,
     wakes: Arc<LaneWakes>,
     /// This host, as the street leases name it.
     host: String,
@@ -75,6 +76,7 @@ struct Lane {
 impl ScenarioWorker {
     pub fn new(pipeline: Pipeline, wakes: Arc<LaneWakes>, host: String) -> Self {
         Self {
+            calls: pipeline.calls(),
             pipeline,
             wakes,
             host,
@@ -174,20 +176,20 @@ impl ScenarioWorker {
             .scenarios
         {
             let fallback = "未执行任何动作";
-            let Some(ticket) =
-                self.pipeline
-                    .admit(&plugin, "plugin:scenario", fallback, &mut trace)
+            let Some(ticket) = self
+                .calls
+                .admit(&plugin, "plugin:scenario", fallback, &mut trace)
             else {
                 continue;
             };
-            let span = plugin_span(&plugin);
+            let span = PluginCalls::span(&plugin);
             let report = self
-                .pipeline
-                .run_scenario(&reference, &plugin, stored)
+                .calls
+                .scenario(&plugin, &reference, stored)
                 .instrument(span.clone())
                 .await;
             plugin.settle(ticket, &report);
-            let outcome = match calls::record(&plugin, &report, &span).as_str() {
+            let outcome = match PluginCalls::record(&plugin, &report, &span).as_str() {
                 "ok" => "applied".to_string(),
                 fault => fault.to_string(),
             };
@@ -196,7 +198,7 @@ impl ScenarioWorker {
                 Ok(list) => format!("{} 项动作", list.len()),
                 Err(fault) => format!("{fault}；未执行任何动作"),
             };
-            trace.push(plugin_step(
+            trace.push(PluginCalls::step(
                 "plugin:scenario",
                 &plugin,
                 outcome,
@@ -219,7 +221,8 @@ impl ScenarioWorker {
                 } = &mut action
                 {
                     let follow_up = follow_up::follow_up_event(
-                        &self.pipeline,
+                        self.calls.now(),
+                        self.pipeline.escalation,
                         &reference,
                         &plugin,
                         record,
@@ -237,7 +240,7 @@ impl ScenarioWorker {
                     event.id.clone(),
                     ActionRecord {
                         plugin: plugin.decided_by(),
-                        created_at: self.pipeline.clock.now(),
+                        created_at: self.calls.now(),
                         action,
                     },
                 ));
@@ -245,7 +248,7 @@ impl ScenarioWorker {
         }
         self.pipeline
             .shadows
-            .scenarios(&self.pipeline, &reference, stored, &verdicts)
+            .scenarios(&self.calls, &reference, stored, &verdicts)
             .await;
         trace
     }

@@ -6,9 +6,11 @@ mod ops;
 mod replay;
 mod report;
 mod shadow;
+mod verdicts;
 
 pub(crate) use ops::load_version;
 pub use ops::{VersionError, Versions};
 pub use replay::{MAX_EVENTS, ReplayGate, Replayed, Selection};
 pub use report::{EXAMPLES, Example, ItemDifferences, Report};
-pub use shadow::{ShadowPlugin, Shadows, scenario_verdict};
+pub use shadow::{ShadowPlugin, Shadows};
+pub use verdicts::scenario_verdict;

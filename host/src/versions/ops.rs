@@ -178,6 +178,15 @@ impl<'a> Versions<'a> {
             .ok_or(VersionError::ReplayBusy)?;
         let row = self.stored_version(&street_code, name, version).await?;
         let candidate = load_version(self.pipeline, row).await?;
-        Ok(replay(self.pipeline, candidate, selection, progress).await?)
+        let pipeline = self.pipeline;
+        Ok(replay(
+            &pipeline.calls(),
+            pipeline.reference.get(),
+            &pipeline.understanding,
+            candidate,
+            selection,
+            progress,
+        )
+        .await?)
     }
 }

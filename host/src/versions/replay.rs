@@ -8,15 +8,16 @@ use futures::StreamExt;
 use jiff::Timestamp;
 
 use super::report::Report;
-use super::shadow::{
+use super::verdicts::{
     applied_verdict, classifier_verdict, compare, router_verdict, scenario_call_verdict,
     scenario_verdict, unit_verdict,
 };
 use crate::domain::{Action, Comparison, DecidedBy, PluginKind};
-use crate::intake::{Pipeline, wit_candidates};
+use crate::plugin_calls::{self, PluginCalls};
 use crate::reference::Reference;
 use crate::runtime::LoadedPlugin;
 use crate::storage::StoredEvent;
+use crate::understanding::Understanding;
 
 /// Most events one replay runs on.
 pub const MAX_EVENTS: u32 = 200_000;
@@ -76,23 +77,26 @@ pub struct Replayed {
     pub report: Report,
 }
 
-/// Replays `candidate` over its street's history.
+/// Replays `candidate` over its street's history, read from the calls' database, with the
+/// reference data in use and, for a classifier, the district's classification as intake
+/// gives it.
 pub async fn replay(
-    pipeline: &Pipeline,
+    calls: &PluginCalls,
+    reference: Arc<Reference>,
+    understanding: &Understanding,
     candidate: Arc<LoadedPlugin>,
     selection: Selection,
     progress: &(dyn Fn(u64) + Sync),
 ) -> anyhow::Result<Replayed> {
     let started = std::time::Instant::now();
-    let reference = pipeline.reference.get();
     let street = candidate.meta.street_code.clone();
     let wanted = selection.last.min(MAX_EVENTS);
     let mut comparisons = Vec::new();
     let (mut events, mut skipped) = (0u64, 0u64);
     let mut before = None;
     while events < u64::from(wanted) {
-        let mut page = pipeline
-            .db
+        let mut page = calls
+            .db()
             .street_history(
                 &street,
                 (selection.from, selection.to),
@@ -101,13 +105,13 @@ pub async fn replay(
             )
             .await?;
         if candidate.kind() == PluginKind::Scenario {
-            pipeline.db.actions_of(&mut page).await?;
+            calls.db().actions_of(&mut page).await?;
         }
         let Some(last) = page.last() else { break };
         before = Some(last.seq);
         events += page.len() as u64;
         let decided: Vec<Option<Comparison>> = futures::stream::iter(page)
-            .map(|stored| decide(pipeline, &reference, &candidate, stored))
+            .map(|stored| decide(calls, &reference, understanding, &candidate, stored))
             .buffered(IN_FLIGHT)
             .collect()
             .await;
@@ -130,25 +134,22 @@ pub async fn replay(
 /// The candidate's decision on one stored event beside the stored one; `None` when the
 /// candidate would not have been asked.
 async fn decide(
-    pipeline: &Pipeline,
+    calls: &PluginCalls,
     reference: &Arc<Reference>,
+    understanding: &Understanding,
     candidate: &LoadedPlugin,
     stored: StoredEvent,
 ) -> Option<Comparison> {
     let record = &stored.record;
     let event = &record.event;
-    let ctx = pipeline.context_as_of(candidate, reference, &stored);
+    let ctx = calls.context_as_of(candidate, reference, &stored);
     let applied = &record.classification;
     match candidate.kind() {
         PluginKind::Classifier => {
-            let district = pipeline
-                .understanding
+            let district = understanding
                 .classify(reference, &event.description)
                 .classification;
-            let report = pipeline
-                .runtime
-                .classify(&candidate.compiled, ctx, event, Some(&district))
-                .await;
+            let report = calls.classify(candidate, ctx, event, Some(&district)).await;
             let verdict = classifier_verdict(&report, &district);
             Some(compare(
                 event,
@@ -166,14 +167,13 @@ async fn decide(
             if units.len() < 2 {
                 return None;
             }
-            let report = pipeline
-                .runtime
+            let report = calls
                 .route(
-                    &candidate.compiled,
+                    candidate,
                     ctx,
                     event,
                     applied,
-                    wit_candidates(&units),
+                    plugin_calls::candidates(&units),
                 )
                 .await;
             let verdict = router_verdict(&report, &units[0].code);
@@ -183,7 +183,7 @@ async fn decide(
         // Follow-ups opened by scenarios do not trigger scenarios.
         PluginKind::Scenario if event.source == crate::domain::Source::Scenario => None,
         PluginKind::Scenario => {
-            let report = pipeline.run_scenario(reference, candidate, &stored).await;
+            let report = calls.scenario(candidate, reference, &stored).await;
             let verdict = scenario_call_verdict(&report, &applied.item_code);
             // What the scenario of this name did then, whichever version it was.
             let done: Vec<Action> = record
