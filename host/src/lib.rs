@@ -3,8 +3,9 @@
 //!
 //! # Layout
 //! - [`domain`]: events, catalog, areas, units, decisions: plain types.
-//! - [`classify`], [`calendar`], [`reference`]: the district's rules over those types
-//!   (keyword classification, working-time deadlines, responsibility look-ups).
+//! - [`classify`], [`calendar`], [`reference`], [`routing`]: the district's rules over those
+//!   types (keyword classification, working-time deadlines, responsibility look-ups, who
+//!   must act on an item in a place).
 //! - [`runtime`]: street plugins as sandboxed Wasm components; [`plugin_calls`]: the one way
 //!   the host calls them (admission, call context, span, health); [`versions`]: shadow runs,
 //!   replays and rollbacks of their versions.

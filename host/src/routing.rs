@@ -1,7 +1,11 @@
 //! Routing: who must act on an item in a place. The responsibility list (权责清单) names the
 //! owner unit, the candidate handling units in order and the time limit; the first candidate
-//! is the default (a street's router plugin may choose another at intake). Intake and the
-//! centre's dispatch and correction (改类) route through here alike.
+//! is the default. Intake and the centre's dispatch and correction (改类) route through here
+//! alike.
+//!
+//! This module is the district's rule only, over plain types. The street router plugin that
+//! may choose another candidate at intake is a plugin call, so it lives with intake's other
+//! steps, in `intake/dispatch.rs` (`choose_unit`).
 
 use crate::domain::{Item, Responsibility, Street, TimeLimit, Unit, UnitRef};
 use crate::reference::Reference;
@@ -17,6 +21,28 @@ pub struct Route<'a> {
     /// resolves (only a community workstation was listed and the community is unknown).
     pub handling: UnitRef,
     pub time_limit: TimeLimit,
+}
+
+impl Route<'_> {
+    /// The responsibility step's trace text: the item, where its entry applies (the whole
+    /// district or the street), the candidates and the default.
+    pub fn describe(&self, item: &Item, street: &Street) -> String {
+        format!(
+            "{}（{}）：候选单位 {}；默认 {}",
+            item.name,
+            if self.entry.area == "*" {
+                "全区"
+            } else {
+                street.short_name()
+            },
+            self.candidates
+                .iter()
+                .map(|u| u.name.as_str())
+                .collect::<Vec<_>>()
+                .join("、"),
+            self.handling.name
+        )
+    }
 }
 
 /// Routes `item` in `street` (and `community`, when known).

@@ -3,15 +3,16 @@
 //! after an event is stored.
 
 mod classifiers;
+mod dispatch;
 mod duplicate;
 mod fields;
 mod follow_up;
+mod handling;
 mod locate;
 mod pipeline;
 #[cfg(test)]
 mod props;
 mod request;
-mod router;
 mod scenarios;
 mod writer;
 
