@@ -222,8 +222,8 @@ pub(crate) fn placeholders(backend: Backend, rows: usize, columns: usize) -> Str
 /// Each row count of a multi-row statement is a different SQL text, and the driver prepares
 /// and keeps every text it sees, per connection (up to 100 each). A batch insert of 41
 /// columns cut to the batch's own size left a prepared statement of up to 10,000 parameters
-/// behind for nearly every size from 1 to 256, on each of the pool's connections: the heap
-/// grew for the first hours of intake. With these chunks a statement has one of nine shapes.
+/// behind for each size a busy host saw, from 1 to 256, on each of the pool's connections.
+/// With these chunks a statement has one of nine shapes.
 pub(crate) fn chunks<T>(rows: &[T], max: usize) -> impl Iterator<Item = &[T]> {
     let max = max.max(1);
     let mut rest = rows;

@@ -44,11 +44,16 @@ impl Db {
 
 /// Adds `delta` open cases to each person's counter inside `tx` (a statement per
 /// [`chunks`] of people).
+///
+/// The counters are locked in the order of the people's ids, in every transaction that moves
+/// them: two hosts storing batches for the same people at once would otherwise each hold a
+/// counter the other waits for, and PostgreSQL would abort one of the commits as a deadlock.
 pub(crate) async fn adjust_workloads(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     deltas: &HashMap<String, i64>,
 ) -> anyhow::Result<()> {
-    let deltas: Vec<(&String, &i64)> = deltas.iter().filter(|(_, d)| **d != 0).collect();
+    let mut deltas: Vec<(&String, &i64)> = deltas.iter().filter(|(_, d)| **d != 0).collect();
+    deltas.sort_unstable_by_key(|(id, _)| *id);
     for chunk in chunks(&deltas, 256) {
         let values = (0..chunk.len())
             .map(|i| format!("(${}, ${})", 2 * i + 1, 2 * i + 2))
