@@ -25,7 +25,7 @@ use crate::cases::workloads::Workloads;
 use crate::domain::{Classification, DecidedBy, EventRecord, Grant, PluginKind};
 use crate::intake::Pipeline;
 use crate::reference::{Reference, SharedReference};
-use crate::runtime::{CallContext, CallReport, CompiledPlugin, Limits, Registry, Runtime, wit};
+use crate::runtime::{CallContext, CallReport, CompiledPlugin, Limits, Registry, Runtime};
 use crate::settings::Settings;
 use crate::storage::StatsScope;
 use crate::versions::Shadows;
@@ -320,15 +320,11 @@ impl Local<'_> {
                 record.classification.item_name
             ));
         }
-        let wit_candidates: Vec<wit::Candidate> = candidates
+        let units: Vec<_> = candidates
             .iter()
             .filter_map(|code| self.reference.unit(code))
-            .enumerate()
-            .map(|(i, unit)| wit::Candidate {
-                unit: crate::runtime::wit_unit(unit),
-                is_default: i == 0,
-            })
             .collect();
+        let wit_candidates = crate::plugin_calls::candidates(&units);
         let (report, logs) = catching(self.pipeline.runtime.route(
             self.compiled,
             ctx,
