@@ -315,3 +315,28 @@ async fn shutdown_signal() {
     }
     tracing::info!("shutting down: finishing in-flight requests");
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Cli;
+    use crate::settings::file::parse_from;
+
+    /// `plugin test` has a `--config KEY=VALUE` of its own, for the plugin: it is neither the
+    /// settings file nor where the log format is read.
+    #[test]
+    fn plugin_test_parses_with_and_without_its_own_config_values() {
+        let command = [
+            "streetwise",
+            "plugin",
+            "test",
+            "x.wasm",
+            "--events",
+            "e.jsonl",
+        ];
+        let parsed = parse_from::<Cli, _, _>(command).expect("parses");
+        assert!(format!("{:?}", parsed.value).contains("e.jsonl"));
+        let with_config = command.into_iter().chain(["--config", "threshold=3"]);
+        let parsed = parse_from::<Cli, _, _>(with_config).expect("parses");
+        assert!(format!("{:?}", parsed.value).contains("threshold=3"));
+    }
+}

@@ -18,6 +18,9 @@ use crate::telemetry::LogFormat;
 
 /// The id of the setting that names the file: not a key of the file itself.
 const CONFIG: &str = "config";
+/// The id of a setting only [`Settings`] defines: where it is, the settings are. `config`
+/// cannot tell, because `plugin test` has a `--config KEY=VALUE` of its own.
+const LOG_FORMAT: &str = "log_format";
 
 /// Why the command line could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -73,7 +76,7 @@ fn finish<P: FromArgMatches>(
 ) -> Result<Parsed<P>, LoadError> {
     let value = P::from_arg_matches(matches).map_err(|e| e.format(&mut command))?;
     let log_format = innermost(matches)
-        .and_then(|(_, m)| m.get_one::<LogFormat>("log_format").copied())
+        .and_then(|(_, m)| m.get_one::<LogFormat>(LOG_FORMAT).copied())
         .unwrap_or_else(LogFormat::from_env);
     Ok(Parsed { value, log_format })
 }
@@ -84,7 +87,7 @@ fn innermost(matches: &ArgMatches) -> Option<(Vec<String>, &ArgMatches)> {
     let mut found = None;
     let mut current = matches;
     loop {
-        if current.try_get_one::<PathBuf>(CONFIG).is_ok() {
+        if current.try_get_one::<LogFormat>(LOG_FORMAT).is_ok() {
             found = Some((names.clone(), current));
         }
         match current.subcommand() {
