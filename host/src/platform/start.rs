@@ -201,7 +201,6 @@ impl Platform {
     }
 }
 
-/// Loads and compiles every active version at start (one Cranelift compile each).
 /// Scans for due case timers every `interval`. A failed scan is logged and retried at the
 /// next tick: the timers stay in the database until they fire.
 async fn run_timers(pipeline: Pipeline, interval: std::time::Duration, metrics: Arc<Metrics>) {
