@@ -14,7 +14,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use tokio::sync::{mpsc, oneshot};
 
@@ -66,6 +66,10 @@ impl std::error::Error for Cause {
 
 type Outcome = Result<Written, StoreError>;
 
+/// How often the writer starts SQLite's write-ahead log over between its commits
+/// (`storage::wal`): often enough that each restart has little to copy back.
+const WAL_RESTART_EVERY: Duration = Duration::from_secs(2);
+
 struct Job {
     record: EventRecord,
     reply: oneshot::Sender<Outcome>,
@@ -111,6 +115,7 @@ async fn run(
     metrics: Arc<Metrics>,
 ) {
     let mut batch = Vec::with_capacity(max_batch);
+    let mut wal_restarted = Instant::now();
     while queue.recv_many(&mut batch, max_batch).await > 0 {
         let records: Vec<&EventRecord> = batch.iter().map(|j| &j.record).collect();
         let started = Instant::now();
@@ -129,6 +134,34 @@ async fn run(
                 scenarios.wake(&job.record.event.location.street_code);
             }
             let _ = job.reply.send(outcome);
+        }
+        if wal_restarted.elapsed() >= WAL_RESTART_EVERY {
+            restart_wal(&db, &metrics).await;
+            wal_restarted = Instant::now();
+        }
+    }
+}
+
+/// Starts SQLite's write-ahead log over, once the commits' callers are answered; a failure is
+/// logged and the log grows until the next try.
+async fn restart_wal(db: &Db, metrics: &Metrics) {
+    let started = Instant::now();
+    match db.restart_wal().await {
+        Ok(None) => {}
+        Ok(Some(checkpoint)) => {
+            metrics
+                .commits
+                .wal_restarts
+                .observe_duration(started.elapsed());
+            if checkpoint.busy {
+                tracing::warn!(
+                    ?checkpoint,
+                    "the write-ahead log could not start over: busy"
+                );
+            }
+        }
+        Err(error) => {
+            tracing::warn!(error = %format!("{error:#}"), "checkpointing the write-ahead log failed");
         }
     }
 }

@@ -26,6 +26,7 @@ mod surge_counts;
 pub mod surges;
 mod timeline;
 pub mod tokens;
+mod wal;
 mod webhooks;
 
 use std::path::Path;
@@ -42,6 +43,7 @@ pub use operations::{Backlog, PoolUse};
 pub use outbox::{Attempted, Claimed};
 pub use plugins::{NewVersion, PluginRow};
 pub use timeline::{Assign, CaseHead, MergeChange, Reclassification, Transition};
+pub use wal::Checkpoint;
 pub use webhooks::{WebhookChange, WebhookKeys};
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
@@ -91,6 +93,8 @@ impl Db {
                         conn.execute("pragma journal_mode = wal").await?;
                         conn.execute("pragma synchronous = full").await?;
                         conn.execute("pragma busy_timeout = 10000").await?;
+                        // The log file is cut back to 64 MiB when it starts over (`wal`).
+                        conn.execute("pragma journal_size_limit = 67108864").await?;
                     }
                     Ok(())
                 })

@@ -82,6 +82,7 @@ impl Default for Metrics {
                 batch_size: Histogram::new(&BATCH_BOUNDS),
                 duration: Histogram::new(&TIME_BOUNDS_MICROS),
                 failed: AtomicU64::new(0),
+                wal_restarts: Histogram::new(&TIME_BOUNDS_MICROS),
             },
             timers: TimerMetrics::default(),
         }
@@ -282,6 +283,8 @@ pub struct CommitMetrics {
     pub duration: Histogram,
     /// Commits that failed as a whole (storage unavailable).
     pub failed: AtomicU64,
+    /// Time per checkpoint that starts SQLite's write-ahead log over (`storage::wal`).
+    pub wal_restarts: Histogram,
 }
 
 /// Case timers fired by this host, by kind, and its scans.

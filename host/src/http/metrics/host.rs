@@ -93,6 +93,15 @@ pub(super) async fn render(out: &mut String, platform: &Platform) {
         "Group commits that failed as a whole (storage unavailable).",
     );
     line::<_, &str>(out, failed, &[], commits.failed.load(Ordering::Relaxed));
+    let restarts = "streetwise_wal_restart_duration_seconds";
+    family(
+        out,
+        restarts,
+        "histogram",
+        "Time per checkpoint that starts SQLite's write-ahead log over, taken by the intake \
+         writer between group commits (intake waits meanwhile); none on PostgreSQL.",
+    );
+    seconds(out, restarts, &[], &commits.wal_restarts);
 
     let timers = &metrics.timers;
     let fired = "streetwise_timers_fired_total";
