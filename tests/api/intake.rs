@@ -224,6 +224,53 @@ async fn a_repeated_external_id_returns_the_original_event() {
     assert_eq!(page["events"].as_array().unwrap().len(), 2);
 }
 
+#[tokio::test]
+async fn a_channel_that_prefers_a_minimal_answer_gets_a_receipt_and_the_record_stays_whole() {
+    let app = TestApp::spawn().await;
+    let mut body = appeal(
+        "小区门口有一个垃圾堆好几天没人清了，很臭",
+        "布吉",
+        Some("木棉湾"),
+    );
+    body["external_id"] = json!("12345-20260701-0100");
+    let post = || {
+        app.client
+            .post(format!("{}/api/v1/events", app.address))
+            .bearer_auth(ADMIN_TOKEN)
+            .header("prefer", "return=minimal")
+            .json(&body)
+    };
+    let response = post().send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+    assert_eq!(response.headers()["preference-applied"], "return=minimal");
+    let receipt: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(receipt["status"], "dispatched");
+    assert_eq!(receipt["street"], "440307014");
+    assert_eq!(receipt["item_code"], "01-001");
+    assert!(receipt["handling_unit"]["code"].is_string(), "{receipt}");
+    assert!(receipt["deadline"].as_str().unwrap().ends_with("+08:00"));
+    assert!(
+        receipt.get("trace").is_none(),
+        "no record in a receipt: {receipt}"
+    );
+
+    // The stored event is the whole record, and its receipt agrees with it.
+    let stored = app.event(receipt["id"].as_str().unwrap()).await;
+    assert_eq!(
+        stored["dispatch"]["handling_unit"],
+        receipt["handling_unit"]
+    );
+    assert_eq!(stored["dispatch"]["deadline"], receipt["deadline"]);
+    assert!(!stored["trace"].as_array().unwrap().is_empty());
+
+    // A resend gets the original's receipt.
+    let again = post().send().await.unwrap();
+    assert_eq!(again.status(), StatusCode::OK);
+    let again: serde_json::Value = again.json().await.unwrap();
+    assert_eq!(again["id"], receipt["id"]);
+    assert!(again.get("trace").is_none());
+}
+
 async fn futures_join(app: &TestApp, body: serde_json::Value, n: usize) -> Vec<serde_json::Value> {
     let mut handles = Vec::new();
     for _ in 0..n {

@@ -4,7 +4,8 @@ use std::sync::Arc;
 
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
@@ -12,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use super::auth::Caller;
 use super::error::{ApiError, ErrorBody};
 use super::json::JsonBody;
+use super::receipt::{self, Receipt};
 use crate::auth::policy;
 use crate::domain::{
     ActionRecord, Alert, CaseClock, CaseScope, Classification, Dispatch, EventRecord, Reach,
@@ -124,11 +126,15 @@ impl From<EventRecord> for EventView {
     summary = "Submit an event or appeal (受理诉求)",
     description = "Validates, classifies, routes and stores the event, and answers with every \
         decision and the trace of each step. The same (`source`, `external_id`) again answers \
-        `200` with the original event. A channel token submits only from its own sources.",
+        `200` with the original event. A channel token submits only from its own sources. \
+        With `Prefer: return=minimal` the answer is a short receipt (`Receipt`: id, status, \
+        item, handling unit, deadline) and says `Preference-Applied: return=minimal`.",
     request_body = NewEventRequest,
+    params(("prefer" = Option<String>, Header, description = "`return=minimal` for the short receipt")),
     responses(
-        (status = 201, description = "Accepted: the stored event with its decisions", body = EventView),
-        (status = 200, description = "Sent before: the original event", body = EventView),
+        (status = 201, description = "Accepted: the stored event with its decisions, or its receipt \
+            when `Prefer: return=minimal`", body = EventView),
+        (status = 200, description = "Sent before: the original event (or its receipt)", body = EventView),
         (status = 400, description = "Unreadable JSON, wrong types or unknown fields", body = ErrorBody),
         (status = 403, description = "Not a source this caller may submit from", body = ErrorBody),
         (status = 415, description = "Not `application/json`", body = ErrorBody),
@@ -141,8 +147,9 @@ impl From<EventRecord> for EventView {
 async fn submit(
     caller: Caller,
     State(platform): State<Arc<Platform>>,
+    headers: HeaderMap,
     JsonBody(request): JsonBody<NewEventRequest>,
-) -> Result<(StatusCode, Json<EventView>), ApiError> {
+) -> Result<Response, ApiError> {
     // An unknown source is the validation's to answer (422); a known one must be the caller's.
     if let Some(source) = Source::parse(&request.source)
         && let Err(refusal) = policy::may_submit(caller.principal(), source)
@@ -151,27 +158,40 @@ async fn submit(
             .refuse(refusal, None, None, "submit_event", source.as_str())
             .await);
     }
-    match platform.submit(request).await {
-        Ok(Submitted::Created(record)) => Ok((StatusCode::CREATED, Json(record.into()))),
-        Ok(Submitted::Existing(record)) => Ok((StatusCode::OK, Json(record.into()))),
-        Err(SubmitError::Invalid(invalid)) => Err(ApiError::Unprocessable {
+    let (status, record) = match platform.submit(request).await {
+        Ok(Submitted::Created(record)) => (StatusCode::CREATED, record),
+        Ok(Submitted::Existing(record)) => (StatusCode::OK, record),
+        Err(error) => return Err(not_submitted(error)),
+    };
+    Ok(if receipt::wants_minimal(&headers) {
+        let applied = [(receipt::PREFERENCE_APPLIED, receipt::RETURN_MINIMAL)];
+        (status, applied, Json(Receipt::from(&record))).into_response()
+    } else {
+        (status, Json(EventView::from(record))).into_response()
+    })
+}
+
+/// The answer to an event intake did not store.
+fn not_submitted(error: SubmitError) -> ApiError {
+    match error {
+        SubmitError::Invalid(invalid) => ApiError::Unprocessable {
             code: invalid.code,
             message: invalid.message,
-        }),
-        Err(SubmitError::Refused(cause)) => {
+        },
+        SubmitError::Refused(cause) => {
             tracing::warn!(
                 error = %format!("{:#}", anyhow::Error::new(cause)),
                 "a valid event was refused by the database"
             );
-            Err(ApiError::Unprocessable {
+            ApiError::Unprocessable {
                 code: "refused_by_storage",
                 message: "the database refused this event's content; nothing was stored. \
                           Check its text for characters a database cannot hold (数据库拒绝了该事件)"
                     .into(),
-            })
+            }
         }
-        Err(SubmitError::Storage(cause)) => Err(ApiError::Unavailable(cause)),
-        Err(SubmitError::Busy) => Err(ApiError::Overloaded(SubmitError::Busy.to_string())),
+        SubmitError::Storage(cause) => ApiError::Unavailable(cause),
+        SubmitError::Busy => ApiError::Overloaded(SubmitError::Busy.to_string()),
     }
 }
 

@@ -18,6 +18,7 @@ mod panic;
 mod plugins;
 pub(crate) mod rankings;
 mod ready;
+mod receipt;
 mod reference;
 pub(crate) mod reporter;
 pub mod serve;

@@ -72,7 +72,8 @@ const WAL_RESTART_EVERY: Duration = Duration::from_secs(2);
 
 struct Job {
     record: EventRecord,
-    reply: oneshot::Sender<Outcome>,
+    /// The outcome, with the record handed back (the caller answers with it).
+    reply: oneshot::Sender<(EventRecord, Outcome)>,
 }
 
 /// The handle request handlers use to store events.
@@ -96,14 +97,16 @@ impl Writer {
         Self { jobs }
     }
 
-    /// Stores one event; returns once it is committed (or known to be a duplicate).
-    pub async fn store(&self, record: EventRecord) -> Outcome {
+    /// Stores one event; returns once it is committed (or known to be a duplicate), with the
+    /// record handed back.
+    pub async fn store(&self, record: EventRecord) -> Result<(Written, EventRecord), StoreError> {
         let (reply, answer) = oneshot::channel();
         self.jobs
             .send(Job { record, reply })
             .await
             .map_err(|_| StoreError::Stopped)?;
-        answer.await.map_err(|_| StoreError::Stopped)?
+        let (record, outcome) = answer.await.map_err(|_| StoreError::Stopped)?;
+        Ok((outcome?, record))
     }
 }
 
@@ -133,7 +136,7 @@ async fn run(
             if matches!(outcome, Ok(Written::Stored { .. })) && !job.record.scenarios_done {
                 scenarios.wake(&job.record.event.location.street_code);
             }
-            let _ = job.reply.send(outcome);
+            let _ = job.reply.send((job.record, outcome));
         }
         if wal_restarted.elapsed() >= WAL_RESTART_EVERY {
             restart_wal(&db, &metrics).await;

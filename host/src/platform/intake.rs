@@ -70,14 +70,14 @@ impl Platform {
             record,
             reservation,
         } = self.pipeline.decide(event).await;
-        match self.writer.store(record.clone()).await {
-            Ok(Written::Stored { .. }) => {
+        match self.writer.store(record).await {
+            Ok((Written::Stored { .. }, record)) => {
                 if let Some(reservation) = reservation {
                     reservation.stored();
                 }
                 Ok(Submitted::Created(record))
             }
-            Ok(Written::Duplicate) => {
+            Ok((Written::Duplicate, _)) => {
                 // The channel sent this (source, external id) before, or a concurrent resend won.
                 let external_id = external_id.unwrap_or_default();
                 let existing = self

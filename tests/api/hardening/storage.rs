@@ -55,7 +55,7 @@ async fn on_postgres_a_refused_row_fails_alone_and_the_rest_of_its_batch_is_stor
     assert!(matches!(bad, Err(StoreError::Refused(_))), "{bad:?}");
     for (outcome, record) in [a, b, d, e].into_iter().zip([0, 1, 3, 4]) {
         assert!(
-            matches!(outcome, Ok(Written::Stored { .. })),
+            matches!(outcome, Ok((Written::Stored { .. }, _))),
             "event {record}: {outcome:?}"
         );
         let stored = db.event(&records[record].event.id).await.unwrap();

@@ -19,6 +19,7 @@ use utoipa::{Modify, OpenApi};
 
 use super::super::error::ErrorBody;
 use super::super::open311::Open311Doc;
+use super::super::receipt::Receipt;
 use super::super::{
     accounts, audit, cases, events, export, metrics, plugins, rankings, reference, reporter,
     session, surges, versions, webhooks,
@@ -88,7 +89,7 @@ use crate::platform::Platform;
         webhooks::deliveries,
         webhooks::retry,
     ),
-    components(schemas(ErrorBody)),
+    components(schemas(ErrorBody, Receipt)),
     modifiers(&Callers),
     tags(
         (name = "events", description = "Intake from channels, listings and the CSV export (事件受理与查询)"),
