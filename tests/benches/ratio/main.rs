@@ -2,7 +2,8 @@
 //! classified by the district's model and a street classifier plugin, routed by a street
 //! router plugin, deadline, assignment, stored durably before its answer) and a bare axum +
 //! SQLite group-commit server doing only the storing, each loaded by wrk (a separate process)
-//! with the same requests. Prints both rates, their ratio and wrk's latency percentiles.
+//! with the same requests. Prints the rates, the ratios and wrk's latency percentiles: the host
+//! twice, answering with the whole record and (`Prefer: return=minimal`) with a receipt.
 //!
 //! `cargo bench -p streetwise-tests --bench intake_ratio` (plugins built first; Debian's `wrk`
 //! installed). `STREETWISE_BENCH_SECS` (default 20) and `STREETWISE_BENCH_CONNECTIONS`
@@ -22,13 +23,17 @@ async fn main() -> anyhow::Result<()> {
     let connections = env("STREETWISE_BENCH_CONNECTIONS", 64);
     let dir = temp_dir("bench-ratio");
     let script = dir.join("post.lua");
+    let post = format!(
+        "wrk.method = \"POST\"\nwrk.body = [[{BODY}]]\n\
+         wrk.headers[\"Content-Type\"] = \"application/json\"\n\
+         wrk.headers[\"Authorization\"] = \"Bearer {ADMIN_TOKEN}\"\n"
+    );
+    std::fs::write(&script, &post)?;
+    // The same request from a channel that wants only the receipt.
+    let minimal = dir.join("post-minimal.lua");
     std::fs::write(
-        &script,
-        format!(
-            "wrk.method = \"POST\"\nwrk.body = [[{BODY}]]\n\
-             wrk.headers[\"Content-Type\"] = \"application/json\"\n\
-             wrk.headers[\"Authorization\"] = \"Bearer {ADMIN_TOKEN}\"\n"
-        ),
+        &minimal,
+        format!("{post}wrk.headers[\"Prefer\"] = \"return=minimal\"\n"),
     )?;
 
     let bare = bare::start(&dir).await?;
@@ -59,9 +64,15 @@ async fn main() -> anyhow::Result<()> {
         println!("  bare axum + SQLite group commit: {baseline}");
     }
     let host = wrk(&app.address, &script, connections, secs)?;
-    println!("  streetwise (2 plugins per event): {host}");
+    println!("  streetwise (2 plugins per event), the whole record: {host}");
+    let receipt = wrk(&app.address, &minimal, connections, secs)?;
+    println!("  streetwise, Prefer: return=minimal (a receipt): {receipt}");
     if let Some(baseline) = &baseline {
-        println!("  ratio: {:.2}", host.rate / baseline.rate);
+        println!(
+            "  ratio: {:.2} (whole record), {:.2} (receipt)",
+            host.rate / baseline.rate,
+            receipt.rate / baseline.rate
+        );
     }
     let (_, health) = app
         .get_admin("/api/v1/streets/bantian/plugins/health")
