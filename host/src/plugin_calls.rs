@@ -168,6 +168,19 @@ impl PluginCalls {
         (report, outcome)
     }
 
+    /// Runs a call the breaker admitted with `ticket`: in the plugin's span and recorded in its
+    /// health as [`recorded`](Self::recorded), then settled with the breaker. Returns the
+    /// report and its trace outcome (`ok` or `fault:<kind>`).
+    pub(crate) async fn settled<T>(
+        plugin: &LoadedPlugin,
+        ticket: Ticket,
+        call: impl Future<Output = CallReport<T>>,
+    ) -> (CallReport<T>, String) {
+        let (report, outcome) = Self::recorded(plugin, call).await;
+        plugin.settle(ticket, &report);
+        (report, outcome)
+    }
+
     /// The span of one plugin call; `outcome` and `micros` are recorded when it returns.
     pub(crate) fn span(plugin: &LoadedPlugin) -> tracing::Span {
         tracing::info_span!(

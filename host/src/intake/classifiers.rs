@@ -82,12 +82,12 @@ async fn run_classifier(
         return;
     };
     let ctx = calls.context(plugin, reference, event);
-    let (report, outcome) = PluginCalls::recorded(
+    let (report, outcome) = PluginCalls::settled(
         plugin,
+        ticket,
         calls.classify(plugin, ctx, event, Some(classification)),
     )
     .await;
-    plugin.settle(ticket, &report);
     let elapsed = report.elapsed;
     let (outcome, detail) = match report.result {
         Ok(Some(answer)) => {

@@ -134,12 +134,12 @@ impl Pipeline {
                 calls.admit(plugin, "plugin:router", "沿用权责清单默认单位", trace)
         {
             let ctx = calls.context(plugin, reference, event);
-            let (report, outcome) = PluginCalls::recorded(
+            let (report, outcome) = PluginCalls::settled(
                 plugin,
+                ticket,
                 calls.route(plugin, ctx, event, classification, candidates.clone()),
             )
             .await;
-            plugin.settle(ticket, &report);
             let elapsed = report.elapsed;
             let (outcome, detail) = match report.result {
                 Ok(Some(choice)) => {

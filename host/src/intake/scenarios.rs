@@ -182,14 +182,9 @@ impl ScenarioWorker {
             else {
                 continue;
             };
-            let span = PluginCalls::span(&plugin);
-            let report = self
-                .calls
-                .scenario(&plugin, &reference, stored)
-                .instrument(span.clone())
-                .await;
-            plugin.settle(ticket, &report);
-            let outcome = match PluginCalls::record(&plugin, &report, &span).as_str() {
+            let call = self.calls.scenario(&plugin, &reference, stored);
+            let (report, outcome) = PluginCalls::settled(&plugin, ticket, call).await;
+            let outcome = match outcome.as_str() {
                 "ok" => "applied".to_string(),
                 fault => fault.to_string(),
             };
