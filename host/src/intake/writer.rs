@@ -138,35 +138,32 @@ async fn run(
             }
             let _ = job.reply.send((job.record, outcome));
         }
-        if wal_restarted.elapsed() >= WAL_RESTART_EVERY {
-            restart_wal(&db, &metrics).await;
+        if wal_restarted.elapsed() >= WAL_RESTART_EVERY && restart_wal(&db, &metrics).await {
             wal_restarted = Instant::now();
         }
     }
 }
 
-/// Starts SQLite's write-ahead log over, once the commits' callers are answered; a failure is
-/// logged and the log grows until the next try.
-async fn restart_wal(db: &Db, metrics: &Metrics) {
+/// Tries to start SQLite's write-ahead log over, once the commits' callers are answered;
+/// whether the next try can wait its turn. While readers hold the log the writer tries again
+/// after its next commit (`/metrics` counts those tries); a failure is logged and tried again
+/// in turn.
+async fn restart_wal(db: &Db, metrics: &Metrics) -> bool {
     let started = Instant::now();
-    match db.restart_wal().await {
-        Ok(None) => {}
-        Ok(Some(checkpoint)) => {
-            metrics
-                .commits
-                .wal_restarts
-                .observe_duration(started.elapsed());
-            if checkpoint.busy {
-                tracing::warn!(
-                    ?checkpoint,
-                    "the write-ahead log could not start over: busy"
-                );
-            }
-        }
+    let checkpoint = match db.try_restart_wal().await {
+        Ok(None) => return true,
+        Ok(Some(checkpoint)) => checkpoint,
         Err(error) => {
             tracing::warn!(error = %format!("{error:#}"), "checkpointing the write-ahead log failed");
+            return true;
         }
+    };
+    let restarts = &metrics.commits.wal_restarts;
+    restarts.observe_duration(started.elapsed());
+    if checkpoint.busy {
+        metrics.commits.wal_busy.fetch_add(1, Ordering::Relaxed);
     }
+    !checkpoint.busy
 }
 
 /// Writes `records`, splitting the batch around events the database refuses; one outcome

@@ -49,6 +49,9 @@ pub use webhooks::{WebhookChange, WebhookKeys};
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres");
 
+/// How long a SQLite statement waits for a lock another connection holds.
+const BUSY_TIMEOUT: &str = "pragma busy_timeout = 10000";
+
 /// Which database is behind the pool.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
@@ -92,7 +95,7 @@ impl Db {
                         // commit durable before the API answers (group commits keep it cheap).
                         conn.execute("pragma journal_mode = wal").await?;
                         conn.execute("pragma synchronous = full").await?;
-                        conn.execute("pragma busy_timeout = 10000").await?;
+                        conn.execute(BUSY_TIMEOUT).await?;
                         // The log file is cut back to 64 MiB when it starts over (`wal`).
                         conn.execute("pragma journal_size_limit = 67108864").await?;
                     }

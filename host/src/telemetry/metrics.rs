@@ -83,6 +83,7 @@ impl Default for Metrics {
                 duration: Histogram::new(&TIME_BOUNDS_MICROS),
                 failed: AtomicU64::new(0),
                 wal_restarts: Histogram::new(&TIME_BOUNDS_MICROS),
+                wal_busy: AtomicU64::new(0),
             },
             timers: TimerMetrics::default(),
         }
@@ -283,8 +284,10 @@ pub struct CommitMetrics {
     pub duration: Histogram,
     /// Commits that failed as a whole (storage unavailable).
     pub failed: AtomicU64,
-    /// Time per checkpoint that starts SQLite's write-ahead log over (`storage::wal`).
+    /// Time per try at starting SQLite's write-ahead log over (`storage::wal`).
     pub wal_restarts: Histogram,
+    /// Tries that found the log still in use and are taken again after the next commit.
+    pub wal_busy: AtomicU64,
 }
 
 /// Case timers fired by this host, by kind, and its scans.

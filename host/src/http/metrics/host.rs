@@ -98,10 +98,19 @@ pub(super) async fn render(out: &mut String, platform: &Platform) {
         out,
         restarts,
         "histogram",
-        "Time per checkpoint that starts SQLite's write-ahead log over, taken by the intake \
-         writer between group commits (intake waits meanwhile); none on PostgreSQL.",
+        "Time per try at starting SQLite's write-ahead log over, taken by the intake writer \
+         between group commits (intake waits meanwhile); none on PostgreSQL.",
     );
     seconds(out, restarts, &[], &commits.wal_restarts);
+    let busy = "streetwise_wal_restart_busy_total";
+    family(
+        out,
+        busy,
+        "counter",
+        "Tries at starting SQLite's write-ahead log over that found it still in use (tried \
+         again after the next commit). Rising with no restart in between means the log grows.",
+    );
+    line::<_, &str>(out, busy, &[], commits.wal_busy.load(Ordering::Relaxed));
 
     let timers = &metrics.timers;
     let fired = "streetwise_timers_fired_total";
