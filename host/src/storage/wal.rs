@@ -1,13 +1,14 @@
 //! Keeping SQLite's write-ahead log short.
 //!
-//! SQLite's automatic checkpoints copy the log's pages back into the database file, but the
-//! log only starts over from its beginning when a writer finds every page copied back and no
-//! reader still using it. Under steady intake some connection is always reading, so the log
-//! grew without bound (about 18 MiB a minute at 1,000 events/s). A `restart` checkpoint copies
-//! the log back and makes the next commit start it over once no reader uses it; the intake
-//! writer tries one between its group commits every few seconds, without waiting for readers,
-//! and tries again after its next commit until one succeeds. `journal_size_limit` (64 MiB, set
-//! per connection) then cuts the file itself back.
+//! Every commit appends the pages it touched to the log (the row's and a leaf of each index):
+//! at 1,000 events/s, megabytes a second. SQLite's automatic checkpoints copy them back into the database file,
+//! and the log starts over from its beginning when a writer finds every page copied back and
+//! no reader still using it. A long read (the surge scan's, before it was answered from an
+//! index) keeps it from starting over, and the file keeps the size it grew to. So the intake
+//! writer tries a `restart` checkpoint between its group commits every few seconds, without
+//! waiting for readers, and again after its next commit until one succeeds; and
+//! `journal_size_limit` (64 MiB, set per connection) cuts the file back whenever the log
+//! starts over.
 
 use sqlx::{Executor, Row};
 
