@@ -70,6 +70,10 @@ type Outcome = Result<Written, StoreError>;
 /// (`storage::wal`): often enough that each restart has little to copy back.
 const WAL_RESTART_EVERY: Duration = Duration::from_secs(2);
 
+/// How soon the writer tries again when readers still held the log: not after every commit, so
+/// that a long read does not cost each commit a try.
+const WAL_RESTART_RETRY: Duration = Duration::from_millis(100);
+
 struct Job {
     record: EventRecord,
     /// The outcome, with the record handed back (the caller answers with it).
@@ -118,7 +122,7 @@ async fn run(
     metrics: Arc<Metrics>,
 ) {
     let mut batch = Vec::with_capacity(max_batch);
-    let mut wal_restarted = Instant::now();
+    let mut wal_restart_due = Instant::now() + WAL_RESTART_EVERY;
     while queue.recv_many(&mut batch, max_batch).await > 0 {
         let records: Vec<&EventRecord> = batch.iter().map(|j| &j.record).collect();
         let started = Instant::now();
@@ -138,16 +142,21 @@ async fn run(
             }
             let _ = job.reply.send((job.record, outcome));
         }
-        if wal_restarted.elapsed() >= WAL_RESTART_EVERY && restart_wal(&db, &metrics).await {
-            wal_restarted = Instant::now();
+        if Instant::now() >= wal_restart_due {
+            let wait = if restart_wal(&db, &metrics).await {
+                WAL_RESTART_EVERY
+            } else {
+                WAL_RESTART_RETRY
+            };
+            wal_restart_due = Instant::now() + wait;
         }
     }
 }
 
 /// Tries to start SQLite's write-ahead log over, once the commits' callers are answered;
 /// whether the next try can wait its turn. While readers hold the log the writer tries again
-/// after its next commit (`/metrics` counts those tries); a failure is logged and tried again
-/// in turn.
+/// after [`WAL_RESTART_RETRY`] (`/metrics` counts those tries); a failure is logged and tried
+/// again in turn.
 async fn restart_wal(db: &Db, metrics: &Metrics) -> bool {
     let started = Instant::now();
     let checkpoint = match db.try_restart_wal().await {

@@ -6,7 +6,7 @@
 //! no reader still using it. A long read (the surge scan's, before it was answered from an
 //! index) keeps it from starting over, and the file keeps the size it grew to. So the intake
 //! writer tries a `restart` checkpoint between its group commits every few seconds, without
-//! waiting for readers, and again after its next commit until one succeeds; and
+//! waiting for readers, and again 100 ms later until one succeeds; and
 //! `journal_size_limit` (64 MiB, set per connection) cuts the file back whenever the log
 //! starts over.
 

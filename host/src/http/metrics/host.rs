@@ -108,7 +108,7 @@ pub(super) async fn render(out: &mut String, platform: &Platform) {
         busy,
         "counter",
         "Tries at starting SQLite's write-ahead log over that found it still in use (tried \
-         again after the next commit). Rising with no restart in between means the log grows.",
+         again 100 ms later). Rising with no restart in between means the log grows.",
     );
     line::<_, &str>(out, busy, &[], commits.wal_busy.load(Ordering::Relaxed));
 
