@@ -95,7 +95,7 @@ async fn sync(pipeline: &Pipeline) -> anyhow::Result<()> {
 }
 
 /// A stored version compiled; `None` (logged) when it no longer compiles.
-async fn loaded(
+pub(super) async fn loaded(
     pipeline: &Pipeline,
     row: crate::storage::PluginRow,
 ) -> anyhow::Result<Option<Arc<crate::runtime::LoadedPlugin>>> {
@@ -106,7 +106,8 @@ async fn loaded(
     );
     match load_version(pipeline, row).await {
         Ok(loaded) => {
-            tracing::info!(%street, plugin = %name, version, "plugin version picked up");
+            let shadow = loaded.meta.shadow.is_some();
+            tracing::info!(%street, plugin = %name, version, shadow, "plugin version loaded");
             Ok(Some(loaded))
         }
         Err(VersionError::Compile(e)) => {

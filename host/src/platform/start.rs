@@ -18,7 +18,7 @@ use crate::settings::Settings;
 use crate::storage::Db;
 use crate::telemetry::metrics::Metrics;
 use crate::understanding::{Keeping, Understanding, training};
-use crate::versions::{ReplayGate, Shadows, VersionError, load_version};
+use crate::versions::{ReplayGate, Shadows};
 use crate::{auth, seed};
 
 impl Platform {
@@ -230,24 +230,8 @@ async fn load_active_plugins(pipeline: &Pipeline) -> anyhow::Result<()> {
     let mut rows = pipeline.db.active_plugins().await?;
     rows.extend(pipeline.db.shadow_plugins().await?);
     for row in rows {
-        let (street, name, version) = (
-            row.meta.street_code.clone(),
-            row.meta.name.clone(),
-            row.meta.version,
-        );
-        match load_version(pipeline, row).await {
-            Ok(loaded) => {
-                tracing::info!(%street, plugin = %name, version, shadow = loaded.meta.shadow.is_some(), "plugin loaded");
-                pipeline.install(loaded);
-            }
-            Err(VersionError::Compile(e)) => tracing::error!(
-                %street,
-                plugin = %name,
-                version,
-                error = %e,
-                "stored plugin no longer compiles; the district defaults apply"
-            ),
-            Err(e) => return Err(e.into()),
+        if let Some(loaded) = plugins::loaded(pipeline, row).await? {
+            pipeline.install(loaded);
         }
     }
     Ok(())
