@@ -128,7 +128,7 @@ impl From<EventRecord> for EventView {
         decision and the trace of each step. The same (`source`, `external_id`) again answers \
         `200` with the original event. A channel token submits only from its own sources. \
         With `Prefer: return=minimal` the answer is a short receipt (`Receipt`: id, status, \
-        item, handling unit, deadline) and says `Preference-Applied: return=minimal`.",
+        street, item, handling unit, deadline) and says `Preference-Applied: return=minimal`.",
     request_body = NewEventRequest,
     params(("prefer" = Option<String>, Header, description = "`return=minimal` for the short receipt")),
     responses(

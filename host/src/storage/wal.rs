@@ -1,9 +1,9 @@
 //! Keeping SQLite's write-ahead log short.
 //!
 //! Every commit appends the pages it touched to the log (the row's and a leaf of each index):
-//! at 1,000 events/s, megabytes a second. SQLite's automatic checkpoints copy them back into the database file,
-//! and the log starts over from its beginning when a writer finds every page copied back and
-//! no reader still using it. A long read (the surge scan's, before it was answered from an
+//! at 1,000 events/s, megabytes a second. SQLite's automatic checkpoints copy them back into
+//! the database file, and the log starts over from its beginning when a writer finds every
+//! page copied back and no reader still using it. A long read (the surge scan's, before it was answered from an
 //! index) keeps it from starting over, and the file keeps the size it grew to. So the intake
 //! writer tries a `restart` checkpoint between its group commits every few seconds, without
 //! waiting for readers, and again 100 ms later until one succeeds; and
@@ -17,7 +17,7 @@ use super::{Backend, Db};
 /// What a checkpoint did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Checkpoint {
-    /// Whether it could not finish: a reader or writer held on past the busy timeout.
+    /// Whether it could not finish: a reader or another writer still held the log.
     pub busy: bool,
     /// Pages in the log when it ran.
     pub log_pages: i64,
