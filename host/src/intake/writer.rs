@@ -230,7 +230,7 @@ fn refused(error: &anyhow::Error) -> bool {
 /// Writes one batch; returns the sequence number of each event stored, by id (a duplicate is
 /// absent).
 async fn commit(db: &Db, records: &[&EventRecord]) -> anyhow::Result<HashMap<String, i64>> {
-    let mut tx = db.pool().begin().await?;
+    let (_turn, mut tx) = db.begin_write().await?;
     let stored: HashMap<String, i64> = db
         .insert_events(&mut tx, records)
         .await?

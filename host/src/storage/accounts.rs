@@ -62,7 +62,7 @@ impl Db {
         password_hash: &str,
         audit: &AuditEntry,
     ) -> anyhow::Result<bool> {
-        let mut tx = self.pool().begin().await?;
+        let (_turn, mut tx) = self.begin_write().await?;
         let inserted = sqlx::query(
             "insert into accounts (staff_id, username, password_hash, must_change, \
              failed_attempts, created_at, created_by, password_set_at) \
@@ -119,7 +119,7 @@ impl Db {
         now: Timestamp,
         audit: &AuditEntry,
     ) -> anyhow::Result<bool> {
-        let mut tx = self.pool().begin().await?;
+        let (_turn, mut tx) = self.begin_write().await?;
         let changed = sqlx::query(
             "update accounts set password_hash = $2, must_change = $3, failed_attempts = 0, \
              locked_until = null, password_set_at = $4 where staff_id = $1",
@@ -149,7 +149,7 @@ impl Db {
         disabled_at: Option<Timestamp>,
         audit: &AuditEntry,
     ) -> anyhow::Result<bool> {
-        let mut tx = self.pool().begin().await?;
+        let (_turn, mut tx) = self.begin_write().await?;
         let changed = sqlx::query(
             "update accounts set disabled_at = $2, failed_attempts = 0, locked_until = null \
              where staff_id = $1",
@@ -178,7 +178,7 @@ impl Db {
         locked_until: Option<Timestamp>,
         audit: &AuditEntry,
     ) -> anyhow::Result<()> {
-        let mut tx = self.pool().begin().await?;
+        let (_turn, mut tx) = self.begin_write().await?;
         sqlx::query(
             "update accounts set failed_attempts = $2, locked_until = $3 where staff_id = $1",
         )
@@ -194,7 +194,7 @@ impl Db {
 
     /// Starts a session after a good password: resets the failures, notes the sign-in.
     pub async fn start_session(&self, session: &Session, audit: &AuditEntry) -> anyhow::Result<()> {
-        let mut tx = self.pool().begin().await?;
+        let (_turn, mut tx) = self.begin_write().await?;
         sqlx::query(
             "update accounts set failed_attempts = 0, locked_until = null, last_sign_in_at = $2 \
              where staff_id = $1",
@@ -257,7 +257,7 @@ impl Db {
         now: Timestamp,
         audit: &AuditEntry,
     ) -> anyhow::Result<()> {
-        let mut tx = self.pool().begin().await?;
+        let (_turn, mut tx) = self.begin_write().await?;
         sqlx::query("update sessions set ended_at = $2 where id_sha256 = $1 and ended_at is null")
             .bind(id_sha256)
             .bind(millis(now))
@@ -322,7 +322,7 @@ impl Db {
         event_id: &str,
         audit: &AuditEntry,
     ) -> anyhow::Result<Option<(crate::domain::Reporter, Option<Timestamp>)>> {
-        let mut tx = self.pool().begin().await?;
+        let (_turn, mut tx) = self.begin_write().await?;
         let row = sqlx::query(
             "select reporter_name, reporter_phone, personal_erased_at from events where id = $1",
         )

@@ -22,7 +22,7 @@ impl Db {
         buildings: &[Building],
         entities: &[LegalEntity],
     ) -> anyhow::Result<()> {
-        let mut tx = self.pool().begin().await?;
+        let (_turn, mut tx) = self.begin_write().await?;
         for chunk in buildings.chunks(ROWS) {
             let sql = format!(
                 "insert into buildings ({BUILDING_COLUMNS}) values {} on conflict (id) do nothing",

@@ -176,7 +176,7 @@ impl Db {
 
     /// Inserts generated closed cases in one transaction, in multi-row statements.
     pub async fn insert_generated(&self, cases: &[GeneratedCase]) -> anyhow::Result<()> {
-        let mut tx = self.pool().begin().await?;
+        let (_turn, mut tx) = self.begin_write().await?;
         for chunk in cases.chunks(GENERATED_ROWS_PER_STATEMENT) {
             let sql = format!(
                 "insert into events ({GENERATED_COLUMNS}) values {}",

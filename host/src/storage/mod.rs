@@ -26,6 +26,7 @@ mod surge_counts;
 pub mod surges;
 mod timeline;
 pub mod tokens;
+mod turns;
 mod wal;
 mod webhooks;
 
@@ -43,6 +44,7 @@ pub use operations::{Backlog, PoolUse};
 pub use outbox::{Attempted, Claimed};
 pub use plugins::{NewVersion, PluginRow};
 pub use timeline::{Assign, CaseHead, MergeChange, Reclassification, Transition};
+pub use turns::{Turn, TurnTimeout};
 pub use wal::Checkpoint;
 pub use webhooks::{WebhookChange, WebhookKeys};
 
@@ -59,11 +61,12 @@ pub enum Backend {
     Postgres,
 }
 
-/// The database: a pool and which backend it talks to.
+/// The database: a pool, which backend it talks to, and this host's turns to write.
 #[derive(Clone, Debug)]
 pub struct Db {
     pool: AnyPool,
     backend: Backend,
+    turns: turns::Turns,
 }
 
 impl Db {
@@ -113,7 +116,11 @@ impl Db {
             .run(&pool)
             .await
             .context("applying database migrations")?;
-        Ok(Self { pool, backend })
+        Ok(Self {
+            pool,
+            backend,
+            turns: turns::Turns::for_backend(backend),
+        })
     }
 
     pub fn backend(&self) -> Backend {

@@ -41,7 +41,7 @@ impl Db {
             grants,
             run_order,
         } = new;
-        let mut tx = self.pool().begin().await?;
+        let (_turn, mut tx) = self.begin_write().await?;
         let row = sqlx::query(
             "select coalesce(max(version), 0) as v from plugins where street_code = $1 and name = $2",
         )
@@ -150,7 +150,7 @@ impl Db {
         version: u32,
         kind: PluginKind,
     ) -> anyhow::Result<Vec<Replaced>> {
-        let mut tx = self.pool().begin().await?;
+        let (_turn, mut tx) = self.begin_write().await?;
         let replaced = deactivate(&mut tx, street_code, name, kind).await?;
         sqlx::query(
             "update plugins set active = 1, shadow = 0, shadow_until = null, shadow_left = null, \
@@ -195,7 +195,7 @@ impl Db {
         name: &str,
         version: u32,
     ) -> anyhow::Result<bool> {
-        let mut tx = self.pool().begin().await?;
+        let (_turn, mut tx) = self.begin_write().await?;
         let updated = sqlx::query(
             "update plugins set shadow = 0, shadow_left = 0 \
              where street_code = $1 and name = $2 and version = $3 and shadow = 1",
@@ -288,7 +288,7 @@ impl Db {
         name: &str,
         config: &BTreeMap<String, String>,
     ) -> anyhow::Result<()> {
-        let mut tx = self.pool().begin().await?;
+        let (_turn, mut tx) = self.begin_write().await?;
         sqlx::query(
             "insert into plugin_configs (street_code, name, body, updated_at) values ($1, $2, $3, $4) \
              on conflict (street_code, name) do update set body = excluded.body, \

@@ -192,7 +192,7 @@ impl Db {
         progress: &(dyn Fn(u64) + Sync),
     ) -> anyhow::Result<()> {
         let backend = self.backend();
-        let mut tx = self.pool().begin().await?;
+        let (_turn, mut tx) = self.begin_write().await?;
         for table in [
             "district",
             "streets",

@@ -16,6 +16,7 @@ impl Db {
         now: Timestamp,
         until: Timestamp,
     ) -> anyhow::Result<bool> {
+        let _turn = self.write_turn().await?;
         let updated = sqlx::query(
             "insert into scenario_lanes (street_code, host, until) values ($1, $2, $3) \
              on conflict (street_code) do update set host = excluded.host, until = excluded.until \

@@ -20,7 +20,7 @@ impl Db {
         &self,
         rows: &[(PluginVersion, Comparison, Timestamp)],
     ) -> anyhow::Result<()> {
-        let mut tx = self.pool().begin().await?;
+        let (_turn, mut tx) = self.begin_write().await?;
         for chunk in chunks(rows, ROWS) {
             let sql = format!(
                 "insert into shadow_decisions ({COLUMNS}) values {}",

@@ -142,7 +142,7 @@ impl Db {
             "update surge_warnings set status = $1, {who} = $2, {when} = $3 \
              where id = $4 and status in ({from}) returning street_code"
         );
-        let mut tx = self.pool().begin().await.map_err(|e| storage(e.into()))?;
+        let (_turn, mut tx) = self.begin_write().await.map_err(storage)?;
         let changed = sqlx::query(AssertSqlSafe(sql))
             .bind(change.to().as_str())
             .bind(by)

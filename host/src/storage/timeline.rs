@@ -177,7 +177,7 @@ impl Db {
         event_id: &str,
         transition: Transition<'_>,
     ) -> anyhow::Result<Option<Entry>> {
-        let mut tx = self.pool().begin().await?;
+        let (_turn, mut tx) = self.begin_write().await?;
         // The guarded update comes first: it takes SQLite's write lock (or PostgreSQL's row
         // lock) before anything is read, so a concurrent transition waits for this one and
         // then finds the state changed, instead of both appending from the same tail.

@@ -35,6 +35,8 @@ impl Db {
         if self.backend() != Backend::Sqlite {
             return Ok(None);
         }
+        // In turn, so that none of this host's writers holds the log when it starts over.
+        let _turn = self.write_turn().await?;
         let mut conn = self.pool().acquire().await?;
         conn.execute("pragma busy_timeout = 0").await?;
         let checkpoint = sqlx::query("pragma wal_checkpoint(restart)")

@@ -37,7 +37,7 @@ impl Db {
         secret: &str,
         audit: &AuditEntry,
     ) -> anyhow::Result<()> {
-        let mut tx = self.pool().begin().await?;
+        let (_turn, mut tx) = self.begin_write().await?;
         sqlx::query(
             "insert into webhooks (id, source, url, secret, active, created_by, created_at, \
              updated_at) values ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -93,7 +93,7 @@ impl Db {
         now: Timestamp,
         audit: &AuditEntry,
     ) -> anyhow::Result<Option<Webhook>> {
-        let mut tx = self.pool().begin().await?;
+        let (_turn, mut tx) = self.begin_write().await?;
         let mut updated = sqlx::query(
             "update webhooks set url = coalesce($1, url), active = coalesce($2, active), \
              updated_at = $3 where id = $4",
@@ -129,7 +129,7 @@ impl Db {
     /// Removes a webhook with every notice it has not been sent yet; `false` when there is no
     /// such webhook.
     pub async fn delete_webhook(&self, id: &str, audit: &AuditEntry) -> anyhow::Result<bool> {
-        let mut tx = self.pool().begin().await?;
+        let (_turn, mut tx) = self.begin_write().await?;
         sqlx::query("delete from outbox where webhook_id = $1")
             .bind(id)
             .execute(&mut *tx)

@@ -5,7 +5,7 @@ use sqlx::AssertSqlSafe;
 
 use super::rows::{EVENT_COLUMNS, StoredEvent, event_from_row};
 use crate::domain::{ActionRecord, EventRecord, TraceStep};
-use crate::storage::{Db, chunks, millis, placeholders};
+use crate::storage::{Backend, Db, chunks, millis, placeholders};
 
 impl Db {
     /// A street's events whose scenarios have not run yet, oldest first.
@@ -33,20 +33,20 @@ impl Db {
         actions: &[(String, ActionRecord)],
         follow_ups: &[EventRecord],
     ) -> anyhow::Result<Option<Vec<(String, i64)>>> {
-        let mut tx = self.pool().begin().await?;
+        let (_turn, mut tx) = self.begin_write().await?;
         // First, and only from not done: the rows are locked against another host's
-        // recording, and a run recorded already leaves everything unwritten.
-        for (id, trace) in done {
-            let updated = sqlx::query(
-                "update events set scenarios_done = 1, trace = $1 \
-                 where id = $2 and scenarios_done = 0",
-            )
-            .bind(serde_json::to_string(trace)?)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            if updated == 0 {
+        // recording, and a run recorded already leaves everything unwritten. One statement
+        // per chunk, not per event: the transaction holds the write lock for less.
+        for chunk in chunks(done, 256) {
+            let mut q = sqlx::query(AssertSqlSafe(finish_sql(self.backend(), chunk.len())));
+            for (id, trace) in chunk {
+                q = q.bind(id).bind(serde_json::to_string(trace)?);
+            }
+            for (id, _) in chunk {
+                q = q.bind(id);
+            }
+            let updated = q.execute(&mut *tx).await?.rows_affected();
+            if updated != chunk.len() as u64 {
                 tx.rollback().await?;
                 return Ok(None);
             }
@@ -72,5 +72,45 @@ impl Db {
         }
         tx.commit().await?;
         Ok(Some(inserted))
+    }
+}
+
+/// Marks `rows` events' scenarios done, each with its trace, where not done yet: the
+/// parameters are each event's id and trace, then the ids again.
+fn finish_sql(backend: Backend, rows: usize) -> String {
+    let mut n = 0;
+    let mut next = || {
+        n += 1;
+        match backend {
+            Backend::Sqlite => "?".to_string(),
+            Backend::Postgres => format!("${n}"),
+        }
+    };
+    let cases: String = (0..rows)
+        .map(|_| format!(" when {} then {}", next(), next()))
+        .collect();
+    let ids = (0..rows).map(|_| next()).collect::<Vec<_>>().join(", ");
+    format!(
+        "update events set scenarios_done = 1, trace = case id{cases} end \
+         where scenarios_done = 0 and id in ({ids})"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_statement_names_each_events_trace_then_the_events() {
+        assert_eq!(
+            finish_sql(Backend::Postgres, 2),
+            "update events set scenarios_done = 1, trace = case id when $1 then $2 \
+             when $3 then $4 end where scenarios_done = 0 and id in ($5, $6)"
+        );
+        assert_eq!(
+            finish_sql(Backend::Sqlite, 1),
+            "update events set scenarios_done = 1, trace = case id when ? then ? end \
+             where scenarios_done = 0 and id in (?)"
+        );
     }
 }
