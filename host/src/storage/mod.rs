@@ -44,7 +44,6 @@ pub use operations::{Backlog, PoolUse};
 pub use outbox::{Attempted, Claimed};
 pub use plugins::{NewVersion, PluginRow};
 pub use timeline::{Assign, CaseHead, MergeChange, Reclassification, Transition};
-pub use turns::{Turn, TurnTimeout};
 pub use wal::Checkpoint;
 pub use webhooks::{WebhookChange, WebhookKeys};
 

@@ -17,8 +17,8 @@ use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use super::{Backend, Db};
 
-/// How long a writer waits for its turn: as long as SQLite's busy timeout, after which it
-/// fails the way a statement waiting for SQLite's lock would.
+/// How long a writer waits for its turn: as long as SQLite's busy timeout (`BUSY_TIMEOUT`),
+/// after which it fails the way a statement waiting for SQLite's lock would.
 pub(super) const TURN_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The queue of this host's writers (SQLite only).
@@ -45,14 +45,14 @@ impl Turns {
 /// This host's turn to write, until dropped.
 #[derive(Debug)]
 #[must_use = "the turn ends when it is dropped"]
-pub struct Turn {
+pub(crate) struct Turn {
     _held: Option<OwnedMutexGuard<()>>,
 }
 
 /// No turn came within [`TURN_TIMEOUT`]: another writer of this host held it all along.
 #[derive(Debug, thiserror::Error)]
 #[error("the database is busy: no turn to write within {} s", TURN_TIMEOUT.as_secs())]
-pub struct TurnTimeout;
+pub(crate) struct TurnTimeout;
 
 impl Db {
     /// Waits for this host's turn to write (at once on PostgreSQL). Hold it until the write is
@@ -106,6 +106,14 @@ mod tests {
         assert_eq!(order, vec![0, 1, 2]);
 
         assert!(Turns::for_backend(Backend::Postgres).0.is_none());
+    }
+
+    #[test]
+    fn a_turn_is_waited_for_as_long_as_sqlites_lock() {
+        assert_eq!(
+            super::super::BUSY_TIMEOUT,
+            format!("pragma busy_timeout = {}", TURN_TIMEOUT.as_millis())
+        );
     }
 
     #[tokio::test]
