@@ -259,13 +259,7 @@ mod tests {
 
     #[tokio::test]
     async fn the_sql_aggregates_count_exactly_what_the_definitions_say() {
-        let dir = std::env::temp_dir().join(format!(
-            "streetwise-indicators-{}",
-            uuid::Uuid::now_v7().simple()
-        ));
-        let db = Db::connect(&format!("sqlite://{}/db.sqlite", dir.display()))
-            .await
-            .unwrap();
+        let (db, dir) = Db::scratch("indicators").await;
         let cases = fixture();
         let rows: Vec<GeneratedCase> = cases
             .iter()

@@ -133,6 +133,17 @@ impl Db {
     pub async fn close(&self) {
         self.pool.close().await;
     }
+
+    /// A new SQLite database, migrated, in a directory of its own under the system's temporary
+    /// directory, which the test removes (for tests).
+    #[cfg(test)]
+    pub(crate) async fn scratch(name: &str) -> (Self, std::path::PathBuf) {
+        let dir = std::env::temp_dir().join(format!("streetwise-{name}-{}", uuid::Uuid::now_v7()));
+        let db = Self::connect(&format!("sqlite://{}/db.sqlite", dir.display()))
+            .await
+            .expect("a scratch database");
+        (db, dir)
+    }
 }
 
 /// Makes sure the SQLite file's directory exists and the file may be created.

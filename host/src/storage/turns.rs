@@ -77,10 +77,7 @@ mod tests {
 
     #[tokio::test]
     async fn sqlite_writers_take_turns_in_order_and_postgres_has_none() {
-        let dir = std::env::temp_dir().join(format!("streetwise-turns-{}", uuid::Uuid::now_v7()));
-        let db = Db::connect(&format!("sqlite://{}/db.sqlite", dir.display()))
-            .await
-            .unwrap();
+        let (db, dir) = Db::scratch("turns").await;
         let first = db.write_turn().await.unwrap();
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
         let mut waiters = Vec::new();
@@ -104,6 +101,8 @@ mod tests {
         }
         let order: Vec<i32> = std::iter::from_fn(|| rx.try_recv().ok()).collect();
         assert_eq!(order, vec![0, 1, 2]);
+        db.close().await;
+        let _ = std::fs::remove_dir_all(dir);
 
         assert!(Turns::for_backend(Backend::Postgres).0.is_none());
     }

@@ -82,10 +82,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_restart_answers_busy_while_a_reader_holds_the_log_and_then_starts_it_over() {
-        let dir = std::env::temp_dir().join(format!("streetwise-wal-{}", uuid::Uuid::now_v7()));
-        let db = Db::connect(&format!("sqlite://{}/db.sqlite", dir.display()))
-            .await
-            .unwrap();
+        let (db, dir) = Db::scratch("wal").await;
         sqlx::query("create table blobs (body blob)")
             .execute(db.pool())
             .await
