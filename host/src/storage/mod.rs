@@ -53,6 +53,14 @@ static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrati
 /// How long a SQLite statement waits for a lock another connection holds.
 const BUSY_TIMEOUT: &str = "pragma busy_timeout = 10000";
 
+/// Where SQLite sorts what does not fit its page cache: in temporary files (the system's
+/// temporary directory, `SQLITE_TMPDIR` first), not in memory as the bundled library
+/// defaults to. The surge scan groups an hour of index entries every minute; grouping
+/// 600,000 (the hour at 1,000 events/s ten minutes in; the sqlite3 shell on generated cases)
+/// peaked at 35.8 MB of heap in memory and 4.3 MB with files, and took 0.86 s instead of
+/// 1.11. The heap a sort once took stays with the process.
+const TEMP_STORE: &str = "pragma temp_store = file";
+
 /// Which database is behind the pool.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
@@ -100,6 +108,7 @@ impl Db {
                         conn.execute(BUSY_TIMEOUT).await?;
                         // The log file is cut back to 64 MiB when it starts over (`wal`).
                         conn.execute("pragma journal_size_limit = 67108864").await?;
+                        conn.execute(TEMP_STORE).await?;
                     }
                     Ok(())
                 })
@@ -202,6 +211,20 @@ pub(crate) fn from_millis(ms: i64) -> jiff::Timestamp {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn sqlite_connections_sort_large_results_in_files_not_memory() {
+        let (db, dir) = Db::scratch("temp-store").await;
+        for _ in 0..2 {
+            let mode: i64 = sqlx::query_scalar("pragma temp_store")
+                .fetch_one(db.pool())
+                .await
+                .unwrap();
+            assert_eq!(mode, 1, "1 is FILE");
+        }
+        db.close().await;
+        let _ = std::fs::remove_dir_all(dir);
+    }
 
     #[test]
     fn passwords_never_reach_messages() {
