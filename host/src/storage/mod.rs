@@ -215,13 +215,19 @@ mod tests {
     #[tokio::test]
     async fn sqlite_connections_sort_large_results_in_files_not_memory() {
         let (db, dir) = Db::scratch("temp-store").await;
-        for _ in 0..2 {
+        // Two connections held at once, so that each is a different one.
+        let mut connections = vec![
+            db.pool().acquire().await.unwrap(),
+            db.pool().acquire().await.unwrap(),
+        ];
+        for conn in &mut connections {
             let mode: i64 = sqlx::query_scalar("pragma temp_store")
-                .fetch_one(db.pool())
+                .fetch_one(&mut **conn)
                 .await
                 .unwrap();
             assert_eq!(mode, 1, "1 is FILE");
         }
+        drop(connections);
         db.close().await;
         let _ = std::fs::remove_dir_all(dir);
     }

@@ -3,10 +3,10 @@
 //! Every commit appends the pages it touched to the log (the row's and a leaf of each index):
 //! at 1,000 events/s, megabytes a second. SQLite's automatic checkpoints copy them back into
 //! the database file, and the log starts over from its beginning when a writer finds every
-//! page copied back and no reader still using it. A long read (the surge scan's, before it was answered from an
-//! index) keeps it from starting over, and the file keeps the size it grew to. So the intake
-//! writer tries a `restart` checkpoint between its group commits every few seconds, without
-//! waiting for readers, and again 100 ms later until one succeeds; and
+//! page copied back and no reader still using it. A long read (the surge scan's, before it
+//! was answered from an index) keeps it from starting over, and the file keeps the size it
+//! grew to. So the intake writer tries a `restart` checkpoint between its group commits every
+//! few seconds, without waiting for readers, and again 100 ms later until one succeeds; and
 //! `journal_size_limit` (64 MiB, set per connection) cuts the file back whenever the log
 //! starts over.
 
