@@ -1,7 +1,6 @@
 //! Hours of the week, as surges compare a window against its place's history: China time
 //! (UTC+8 all year, no daylight saving), Monday 00:00 being hour 0, computed from epoch
-//! milliseconds by integer arithmetic, so the database groups events into them with the same
-//! formula ([`HOUR_OF_WEEK_AT_EPOCH`]).
+//! milliseconds by integer arithmetic.
 
 use jiff::Timestamp;
 
@@ -9,7 +8,7 @@ pub const HOURS_PER_WEEK: i64 = 168;
 pub const HOUR_MS: i64 = 3_600_000;
 /// The hour of the week of the Unix epoch, 1970-01-01T00:00Z: Thursday 08:00 in China, hour
 /// 3 × 24 + 8 of a week that starts on Monday.
-pub const HOUR_OF_WEEK_AT_EPOCH: i64 = 80;
+const HOUR_OF_WEEK_AT_EPOCH: i64 = 80;
 
 /// The hour of the week (0 = Monday 00:00-01:00 China time, 167 = Sunday 23:00-24:00) of `t`.
 pub fn hour_of_week(t: Timestamp) -> u8 {

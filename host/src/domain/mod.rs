@@ -36,7 +36,7 @@ pub use decision::{
 };
 pub use duplicate::{DuplicateLink, OpenReport};
 pub use event::{Event, Location, Priority, Reporter, Source};
-pub use hour_of_week::{HOUR_MS, HOUR_OF_WEEK_AT_EPOCH, HOURS_PER_WEEK, hour_of_week};
+pub use hour_of_week::{HOUR_MS, HOURS_PER_WEEK, hour_of_week};
 pub use notice::{Change, Notice, NoticeFacts};
 pub use plugin::{DeployMode, PluginKind, PluginVersion, Replaced, ShadowRun};
 pub use scenario::ScenarioAction;

@@ -1,13 +1,14 @@
-//! The grouped counts the surge scan reads: one query for the window's counts per key, one for
-//! the history of the keys that might be abnormal, per hour of the week. Neither reads events
-//! one by one.
+//! The grouped counts the surge scan reads: the window's counts per key, one slice of the
+//! window at a time, and the history of the keys that might be abnormal, one hour of the week's
+//! history at a time. Each read is short: none holds the write-ahead log or sorts a whole hour
+//! of events, and none reads events one by one.
 
 use jiff::Timestamp;
 use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row};
 
-use super::{Db, from_millis, millis};
-use crate::domain::{HOUR_MS, HOUR_OF_WEEK_AT_EPOCH, HOURS_PER_WEEK, SurgeKey, SurgeKind};
+use super::{Db, chunks, from_millis, millis};
+use crate::domain::{SurgeKey, SurgeKind};
 
 /// The events of one key in the window.
 #[derive(Clone, Debug, PartialEq)]
@@ -17,14 +18,6 @@ pub struct WindowCount {
     pub count: u64,
     /// When the window's first event of this key came in.
     pub first_at: Timestamp,
-}
-
-/// The events of one key in one hour of the week, over the whole history.
-#[derive(Clone, Debug, PartialEq)]
-pub struct HourCount {
-    pub key: SurgeKey,
-    pub hour: u8,
-    pub count: u64,
 }
 
 /// The events columns a kind counts by: the code and the area.
@@ -39,26 +32,27 @@ fn count(n: i64) -> u64 {
     u64::try_from(n).unwrap_or(0)
 }
 
+/// Keys per history statement: two parameters each, well under both databases' limits.
+const KEYS_PER_STATEMENT: usize = 256;
+
 impl Db {
-    /// Per key of `kind`, the events received in `(from, to]`, for the keys with at least
-    /// `min_count` of them.
-    pub async fn surge_window_counts(
+    /// Per key of `kind`, the events received in `(from, to]`: one slice of the window, every
+    /// key in it (the scan adds the slices up and applies its minimum).
+    pub async fn surge_slice_counts(
         &self,
         kind: SurgeKind,
         (from, to): (Timestamp, Timestamp),
-        min_count: u64,
     ) -> anyhow::Result<Vec<WindowCount>> {
         let (code, area) = columns(kind);
         let sql = format!(
             "select {code} as code, {area} as area, min(street_code) as street, \
              count(*) as n, min(received_at) as first_at from events \
              where received_at > $1 and received_at <= $2 and {area} is not null \
-             group by {code}, {area} having count(*) >= $3"
+             group by {code}, {area}"
         );
         let rows = sqlx::query(AssertSqlSafe(sql))
             .bind(millis(from))
             .bind(millis(to))
-            .bind(i64::try_from(min_count).unwrap_or(i64::MAX))
             .fetch_all(self.pool())
             .await?;
         rows.iter()
@@ -73,57 +67,44 @@ impl Db {
             .collect()
     }
 
-    /// For the keys [`Db::surge_window_counts`] returns for the same window and minimum, their
-    /// events received in `[history.0, history.1)` per hour of the week, only in `hours`.
-    pub async fn surge_history_counts(
+    /// The events of each of `keys` (all of `kind`) received in `[from, to)`, one hour of the
+    /// history; keys without any are absent.
+    pub async fn surge_hour_counts(
         &self,
         kind: SurgeKind,
-        window: (Timestamp, Timestamp),
-        min_count: u64,
-        history: (Timestamp, Timestamp),
-        hours: &[u8],
-    ) -> anyhow::Result<Vec<HourCount>> {
-        if hours.is_empty() {
-            return Ok(Vec::new());
-        }
+        keys: &[&SurgeKey],
+        (from, to): (Timestamp, Timestamp),
+    ) -> anyhow::Result<Vec<(SurgeKey, u64)>> {
         let (code, area) = columns(kind);
-        // The same formula as `domain::hour_of_week` (times are positive, so the
-        // integer division of both databases is a floor).
-        let hour =
-            format!("((e.received_at / {HOUR_MS}) + {HOUR_OF_WEEK_AT_EPOCH}) % {HOURS_PER_WEEK}");
-        let hours = hours
-            .iter()
-            .map(u8::to_string)
-            .collect::<Vec<_>>()
-            .join(", ");
-        let sql = format!(
-            "select e.{code} as code, e.{area} as area, {hour} as hour, count(*) as n \
-             from events e join ( \
-               select {code} as code, {area} as area from events \
-               where received_at > $1 and received_at <= $2 and {area} is not null \
-               group by {code}, {area} having count(*) >= $3 \
-             ) c on c.code = e.{code} and c.area = e.{area} \
-             where e.received_at >= $4 and e.received_at < $5 and {hour} in ({hours}) \
-             group by e.{code}, e.{area}, {hour}"
-        );
-        let rows = sqlx::query(AssertSqlSafe(sql))
-            .bind(millis(window.0))
-            .bind(millis(window.1))
-            .bind(i64::try_from(min_count).unwrap_or(i64::MAX))
-            .bind(millis(history.0))
-            .bind(millis(history.1))
-            .fetch_all(self.pool())
-            .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(HourCount {
-                    key: key_of(kind, row)?,
-                    hour: u8::try_from(row.try_get::<i64, _>("hour")?)?,
-                    count: count(row.try_get("n")?),
-                })
-            })
-            .collect()
+        let mut counts = Vec::new();
+        for chunk in chunks(keys, KEYS_PER_STATEMENT) {
+            let sql = format!(
+                "select {code} as code, {area} as area, count(*) as n from events \
+                 where received_at >= $1 and received_at < $2 and ({code}, {area}) in ({}) \
+                 group by {code}, {area}",
+                key_placeholders(chunk.len())
+            );
+            let mut query = sqlx::query(AssertSqlSafe(sql))
+                .bind(millis(from))
+                .bind(millis(to));
+            for key in chunk {
+                query = query.bind(&key.code).bind(&key.area);
+            }
+            for row in query.fetch_all(self.pool()).await? {
+                counts.push((key_of(kind, &row)?, count(row.try_get("n")?)));
+            }
+        }
+        Ok(counts)
     }
+}
+
+/// `values ($3, $4), ($5, $6), ...`: `n` pairs after the two time bounds.
+fn key_placeholders(n: usize) -> String {
+    let pairs = (0..n)
+        .map(|i| format!("(${}, ${})", 3 + 2 * i, 4 + 2 * i))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!("values {pairs}")
 }
 
 fn key_of(kind: SurgeKind, row: &AnyRow) -> anyhow::Result<SurgeKey> {

@@ -9,7 +9,7 @@ use super::audit::{AuditEntry, insert_audit};
 use super::{Db, from_millis, millis};
 use crate::domain::{SurgeChange, SurgeKey, SurgeKind, SurgeStatus, SurgeWarning};
 
-pub use super::surge_counts::{HourCount, WindowCount};
+pub use super::surge_counts::WindowCount;
 
 /// An abnormal count found by a scan.
 #[derive(Clone, Debug)]

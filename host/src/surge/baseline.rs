@@ -3,7 +3,7 @@
 //! not against Sunday nights). Pure.
 //!
 //! Hours of the week are [`crate::domain::hour_of_week`]'s: China time, Monday 00:00 being
-//! hour 0, the same formula the database groups events by.
+//! hour 0.
 
 use jiff::{SignedDuration, Timestamp};
 
@@ -39,6 +39,46 @@ pub fn history(start: Timestamp, weeks: u32) -> (Timestamp, Timestamp) {
     let end = hour_start(start);
     let span = SignedDuration::from_hours(HOURS_PER_WEEK * i64::from(weeks.max(1)));
     (end - span, end)
+}
+
+/// The window `(start, end]` cut into consecutive slices of at most `step` (at least a
+/// second), in time order: each slice is read on its own, so no read holds the database for
+/// the whole window and its grouping stays small.
+pub fn slices(
+    start: Timestamp,
+    end: Timestamp,
+    step: SignedDuration,
+) -> Vec<(Timestamp, Timestamp)> {
+    let step = step.max(SignedDuration::from_secs(1));
+    let mut out = Vec::new();
+    let mut from = start;
+    while from < end {
+        let to = (from + step).min(end);
+        out.push((from, to));
+        from = to;
+    }
+    out
+}
+
+/// The whole hours inside `history` (as [`history`] returns it: whole hours) whose hour of
+/// the week is one of `hours`, in time order, each with its hour of the week: the only parts
+/// of the history a window's baseline needs.
+pub fn history_hours(
+    (from, to): (Timestamp, Timestamp),
+    hours: &[u8],
+) -> Vec<(u8, Timestamp, Timestamp)> {
+    let hour = SignedDuration::from_hours(1);
+    let mut out = Vec::new();
+    let mut at = hour_start(from);
+    while at < to {
+        let next = at + hour;
+        let of_week = hour_of_week(at);
+        if at >= from && next <= to && hours.contains(&of_week) {
+            out.push((of_week, at, next));
+        }
+        at = next;
+    }
+    out
 }
 
 /// A place's events over its history, counted per hour of the week.
@@ -110,6 +150,38 @@ mod tests {
         let (from, to) = history(at("2026-12-01T09:45:00+08:00"), 4);
         assert_eq!(to, at("2026-12-01T09:00:00+08:00"));
         assert_eq!(from, at("2026-11-03T09:00:00+08:00"));
+    }
+
+    #[test]
+    fn a_window_is_read_in_consecutive_slices_that_cover_it_once() {
+        let start = at("2026-12-01T09:45:00+08:00");
+        let end = at("2026-12-01T10:45:00+08:00");
+        let cut = slices(start, end, SignedDuration::from_mins(25));
+        let expected =
+            [("09:45", "10:10"), ("10:10", "10:35"), ("10:35", "10:45")].map(|(a, b)| {
+                (
+                    at(&format!("2026-12-01T{a}:00+08:00")),
+                    at(&format!("2026-12-01T{b}:00+08:00")),
+                )
+            });
+        assert_eq!(cut, expected);
+        assert!(slices(end, end, SignedDuration::from_mins(5)).is_empty());
+    }
+
+    #[test]
+    fn the_history_is_read_only_at_the_windows_hours_of_the_week() {
+        let window_start = at("2026-12-01T09:45:00+08:00");
+        let hours = history_hours(history(window_start, 2), &[33, 34]);
+        let expected = [
+            (33, "2026-11-17T09:00:00+08:00"),
+            (34, "2026-11-17T10:00:00+08:00"),
+            (33, "2026-11-24T09:00:00+08:00"),
+            (34, "2026-11-24T10:00:00+08:00"),
+        ]
+        .map(|(hour, from)| (hour, at(from), at(from) + SignedDuration::from_hours(1)));
+        assert_eq!(hours, expected);
+        // No hours asked, nothing to read.
+        assert!(history_hours(history(window_start, 2), &[]).is_empty());
     }
 
     #[test]
