@@ -42,9 +42,6 @@ impl Db {
             for (id, trace) in chunk {
                 q = q.bind(id).bind(serde_json::to_string(trace)?);
             }
-            for (id, _) in chunk {
-                q = q.bind(id);
-            }
             let updated = q.execute(&mut *tx).await?.rows_affected();
             if updated != chunk.len() as u64 {
                 tx.rollback().await?;
@@ -76,23 +73,13 @@ impl Db {
 }
 
 /// Marks `rows` events' scenarios done, each with its trace, where not done yet: the
-/// parameters are each event's id and trace, then the ids again.
+/// parameters are each event's id and trace.
 fn finish_sql(backend: Backend, rows: usize) -> String {
-    let mut n = 0;
-    let mut next = || {
-        n += 1;
-        match backend {
-            Backend::Sqlite => "?".to_string(),
-            Backend::Postgres => format!("${n}"),
-        }
-    };
-    let cases: String = (0..rows)
-        .map(|_| format!(" when {} then {}", next(), next()))
-        .collect();
-    let ids = (0..rows).map(|_| next()).collect::<Vec<_>>().join(", ");
     format!(
-        "update events set scenarios_done = 1, trace = case id{cases} end \
-         where scenarios_done = 0 and id in ({ids})"
+        "with v (id, trace) as (values {}) \
+         update events set scenarios_done = 1, trace = v.trace from v \
+         where events.id = v.id and events.scenarios_done = 0",
+        placeholders(backend, rows, 2)
     )
 }
 
@@ -101,16 +88,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn one_statement_names_each_events_trace_then_the_events() {
+    fn one_statement_pairs_each_event_with_its_trace() {
         assert_eq!(
             finish_sql(Backend::Postgres, 2),
-            "update events set scenarios_done = 1, trace = case id when $1 then $2 \
-             when $3 then $4 end where scenarios_done = 0 and id in ($5, $6)"
+            "with v (id, trace) as (values ($1, $2), ($3, $4)) \
+             update events set scenarios_done = 1, trace = v.trace from v \
+             where events.id = v.id and events.scenarios_done = 0"
         );
         assert_eq!(
             finish_sql(Backend::Sqlite, 1),
-            "update events set scenarios_done = 1, trace = case id when ? then ? end \
-             where scenarios_done = 0 and id in (?)"
+            "with v (id, trace) as (values (?, ?)) \
+             update events set scenarios_done = 1, trace = v.trace from v \
+             where events.id = v.id and events.scenarios_done = 0"
         );
     }
 }
