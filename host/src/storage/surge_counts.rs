@@ -1,7 +1,7 @@
 //! The grouped counts the surge scan reads: the window's counts per key, one slice of the
 //! window at a time, and the history of the keys that might be abnormal, one hour of the week's
-//! history at a time. Each read is short: none holds the write-ahead log or sorts a whole hour
-//! of events, and none reads events one by one.
+//! history at a time. Each read is short: none sorts a whole hour of events at once, and none
+//! reads events one by one.
 
 use jiff::Timestamp;
 use sqlx::any::AnyRow;
