@@ -7,7 +7,7 @@ use jiff::Timestamp;
 use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row};
 
-use super::{Db, chunks, from_millis, millis};
+use super::{Db, chunks, from_millis, millis, parameter, placeholders_after};
 use crate::domain::{SurgeKey, SurgeKind};
 
 /// The events of one key in the window.
@@ -78,11 +78,14 @@ impl Db {
         let (code, area) = columns(kind);
         let mut counts = Vec::new();
         for chunk in chunks(keys, KEYS_PER_STATEMENT) {
+            let backend = self.backend();
             let sql = format!(
                 "select {code} as code, {area} as area, count(*) as n from events \
-                 where received_at >= $1 and received_at < $2 and ({code}, {area}) in ({}) \
-                 group by {code}, {area}",
-                key_placeholders(chunk.len())
+                 where received_at >= {} and received_at < {} \
+                 and ({code}, {area}) in (values {}) group by {code}, {area}",
+                parameter(backend, 1),
+                parameter(backend, 2),
+                placeholders_after(backend, 2, chunk.len(), 2)
             );
             let mut query = sqlx::query(AssertSqlSafe(sql))
                 .bind(millis(from))
@@ -96,15 +99,6 @@ impl Db {
         }
         Ok(counts)
     }
-}
-
-/// `values ($3, $4), ($5, $6), ...`: `n` pairs after the two time bounds.
-fn key_placeholders(n: usize) -> String {
-    let pairs = (0..n)
-        .map(|i| format!("(${}, ${})", 3 + 2 * i, 4 + 2 * i))
-        .collect::<Vec<_>>()
-        .join(", ");
-    format!("values {pairs}")
 }
 
 fn key_of(kind: SurgeKind, row: &AnyRow) -> anyhow::Result<SurgeKey> {
