@@ -377,7 +377,7 @@ impl Local<'_> {
     /// Stores the event; its sequence number, or `None` for a resend of a stored one.
     async fn store(&self, record: &EventRecord) -> anyhow::Result<Option<i64>> {
         let db = &self.pipeline.db;
-        let mut tx = db.pool().begin().await?;
+        let (_turn, mut tx) = db.begin_write().await?;
         let stored = db.insert_events(&mut tx, &[record]).await?;
         tx.commit().await?;
         Ok(stored.into_iter().next().map(|(_, seq)| seq))
