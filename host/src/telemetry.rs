@@ -2,6 +2,7 @@
 //! JSON object per line (`--log-format`). Text carries colour codes only when stderr is a
 //! terminal, so files and journald get plain lines. [`metrics`]: the host's counters.
 
+mod histogram;
 pub mod metrics;
 
 use std::io::IsTerminal;

@@ -41,7 +41,9 @@ pub use notice::{Change, Notice, NoticeFacts};
 pub use plugin::{DeployMode, PluginKind, PluginVersion, Replaced, ShadowRun};
 pub use scenario::ScenarioAction;
 pub use staff::{Assignee, Section, SectionRef, Staff, StaffRole, covers};
-pub use surge::{SurgeChange, SurgeKey, SurgeKind, SurgeStatus, SurgeWarning};
+pub use surge::{
+    MINUTE_MS, SurgeChange, SurgeKey, SurgeKind, SurgeStatus, SurgeWarning, WindowCount, minute_of,
+};
 pub use tally::{CaseFacts, Counts, Level, Period, tally};
 pub use time_limit::{Measure, TimeLimit, TimeUnit};
 pub use unit::{Unit, UnitKind};

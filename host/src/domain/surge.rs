@@ -150,6 +150,26 @@ pub struct SurgeKey {
     pub area: String,
 }
 
+/// The events of one key in a window, or in one minute of it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WindowCount {
+    pub key: SurgeKey,
+    /// The least street code among the events (the area's street; for a category, the area).
+    pub street_code: String,
+    pub count: u64,
+    /// When the first of the events came in.
+    pub first_at: Timestamp,
+}
+
+pub const MINUTE_MS: i64 = 60_000;
+
+/// The minute an event received at `at` counts in for surges: minute `m` holds the events
+/// received in `(m·60 s, (m+1)·60 s]` (milliseconds since the epoch), the windows' `(from,
+/// to]` convention. The database groups by the same `(received_at - 1) / 60000`.
+pub fn minute_of(at: Timestamp) -> i64 {
+    (at.as_millisecond() - 1).div_euclid(MINUTE_MS)
+}
+
 /// A stored surge warning.
 #[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct SurgeWarning {

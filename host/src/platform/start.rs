@@ -149,6 +149,7 @@ impl Platform {
                 surges,
                 settings.clock.clone(),
                 settings.surges.scan_every(),
+                metrics.clone(),
             ))
         } else {
             tracing::info!("surges are not watched by this host");

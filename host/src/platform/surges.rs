@@ -16,7 +16,10 @@ impl Platform {
     /// Scans the window ending now: raises warnings for abnormal counts, updates the open or
     /// acknowledged ones whose surge goes on.
     pub async fn scan_surges(&self) -> Result<Scanned, ScanError> {
-        scan::scan(self.db(), &self.surges, self.pipeline.clock.now()).await
+        let started = std::time::Instant::now();
+        let scanned = scan::scan(self.db(), &self.surges, self.pipeline.clock.now()).await;
+        self.metrics().surges.record(started.elapsed(), &scanned);
+        scanned
     }
 
     /// Acknowledges or closes warning `id` as `by`, now, with `audit` in the same transaction.

@@ -1,5 +1,5 @@
-//! The grouped counts the surge scan reads: the window's counts per key, one slice of the
-//! window at a time, and the history of the keys that might be abnormal, one hour of the week's
+//! The grouped counts the surge scan reads: the window's counts per key and minute, one slice
+//! of the window at a time, and the history of the keys that might be abnormal, one hour of the week's
 //! history at a time. Each read is short: none sorts a whole hour of events at once, and none
 //! reads events one by one.
 
@@ -8,17 +8,7 @@ use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row};
 
 use super::{Db, chunks, from_millis, millis, parameter, placeholders_after};
-use crate::domain::{SurgeKey, SurgeKind};
-
-/// The events of one key in the window.
-#[derive(Clone, Debug, PartialEq)]
-pub struct WindowCount {
-    pub key: SurgeKey,
-    pub street_code: String,
-    pub count: u64,
-    /// When the window's first event of this key came in.
-    pub first_at: Timestamp,
-}
+use crate::domain::{MINUTE_MS, SurgeKey, SurgeKind, WindowCount};
 
 /// The events columns a kind counts by: the code and the area.
 fn columns(kind: SurgeKind) -> (&'static str, &'static str) {
@@ -36,19 +26,21 @@ fn count(n: i64) -> u64 {
 const KEYS_PER_STATEMENT: usize = 256;
 
 impl Db {
-    /// Per key of `kind`, the events received in `(from, to]`: one slice of the window, every
-    /// key in it (the scan adds the slices up and applies its minimum).
-    pub async fn surge_slice_counts(
+    /// Per key of `kind` and minute (`domain::minute_of`), the events received in
+    /// `(from, to]`: one slice of the window, every key in it (the scan adds the minutes up
+    /// and applies its minimum).
+    pub async fn surge_minute_counts(
         &self,
         kind: SurgeKind,
         (from, to): (Timestamp, Timestamp),
-    ) -> anyhow::Result<Vec<WindowCount>> {
+    ) -> anyhow::Result<Vec<(i64, WindowCount)>> {
         let (code, area) = columns(kind);
+        let minute = format!("(received_at - 1) / {MINUTE_MS}");
         let sql = format!(
-            "select {code} as code, {area} as area, min(street_code) as street, \
-             count(*) as n, min(received_at) as first_at from events \
-             where received_at > $1 and received_at <= $2 and {area} is not null \
-             group by {code}, {area}"
+            "select {code} as code, {area} as area, {minute} as minute, \
+             min(street_code) as street, count(*) as n, min(received_at) as first_at \
+             from events where received_at > $1 and received_at <= $2 and {area} is not null \
+             group by {code}, {area}, {minute}"
         );
         let rows = sqlx::query(AssertSqlSafe(sql))
             .bind(millis(from))
@@ -57,12 +49,13 @@ impl Db {
             .await?;
         rows.iter()
             .map(|row| {
-                Ok(WindowCount {
+                let count = WindowCount {
                     key: key_of(kind, row)?,
                     street_code: row.try_get("street")?,
                     count: count(row.try_get("n")?),
                     first_at: from_millis(row.try_get("first_at")?),
-                })
+                };
+                Ok((row.try_get("minute")?, count))
             })
             .collect()
     }

@@ -7,9 +7,7 @@ use sqlx::{AssertSqlSafe, Row};
 
 use super::audit::{AuditEntry, insert_audit};
 use super::{Db, from_millis, millis};
-use crate::domain::{SurgeChange, SurgeKey, SurgeKind, SurgeStatus, SurgeWarning};
-
-pub use super::surge_counts::WindowCount;
+use crate::domain::{SurgeChange, SurgeKey, SurgeKind, SurgeStatus, SurgeWarning, WindowCount};
 
 /// An abnormal count found by a scan.
 #[derive(Clone, Debug)]

@@ -41,25 +41,6 @@ pub fn history(start: Timestamp, weeks: u32) -> (Timestamp, Timestamp) {
     (end - span, end)
 }
 
-/// The window `(start, end]` cut into consecutive slices of at most `step` (at least a
-/// second), in time order: each slice is read on its own, so no read holds the database for
-/// the whole window and its grouping stays small.
-pub fn slices(
-    start: Timestamp,
-    end: Timestamp,
-    step: SignedDuration,
-) -> Vec<(Timestamp, Timestamp)> {
-    let step = step.max(SignedDuration::from_secs(1));
-    let mut out = Vec::new();
-    let mut from = start;
-    while from < end {
-        let to = (from + step).min(end);
-        out.push((from, to));
-        from = to;
-    }
-    out
-}
-
 /// The whole hours inside `history` (as [`history`] returns it: whole hours) whose hour of
 /// the week is one of `hours`, in time order, each with its hour of the week: the only parts
 /// of the history a window's baseline needs.
@@ -150,22 +131,6 @@ mod tests {
         let (from, to) = history(at("2026-12-01T09:45:00+08:00"), 4);
         assert_eq!(to, at("2026-12-01T09:00:00+08:00"));
         assert_eq!(from, at("2026-11-03T09:00:00+08:00"));
-    }
-
-    #[test]
-    fn a_window_is_read_in_consecutive_slices_that_cover_it_once() {
-        let start = at("2026-12-01T09:45:00+08:00");
-        let end = at("2026-12-01T10:45:00+08:00");
-        let cut = slices(start, end, SignedDuration::from_mins(25));
-        let expected =
-            [("09:45", "10:10"), ("10:10", "10:35"), ("10:35", "10:45")].map(|(a, b)| {
-                (
-                    at(&format!("2026-12-01T{a}:00+08:00")),
-                    at(&format!("2026-12-01T{b}:00+08:00")),
-                )
-            });
-        assert_eq!(cut, expected);
-        assert!(slices(end, end, SignedDuration::from_mins(5)).is_empty());
     }
 
     #[test]

@@ -5,13 +5,15 @@
 //! - [`poisson`]: the tail probability of a count given the expected one.
 //! - [`baseline`]: hours of the week, a window's part of each, a place's expected count.
 //! - [`detect`]: the thresholds, and whether a count is abnormal.
+//! - [`minutes`]: which minutes of a window a scan reads and which it keeps for the next.
 //!
-//! Those three are pure. [`scan`] runs them over the database at a given time (the platform's
+//! Those four are pure. [`scan`] runs them over the database at a given time (the platform's
 //! clock) and raises or updates the stored warnings; the warnings are `storage::surges`', who
 //! may see and handle them `auth::policy`'s.
 
 pub mod baseline;
 pub mod detect;
+pub mod minutes;
 pub mod poisson;
 pub mod scan;
 

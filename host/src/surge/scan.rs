@@ -1,18 +1,23 @@
 //! One surge scan at a given time, over the database, and the background task that runs one
-//! every few seconds. Per kind of key: one grouped query for the window's counts, one for the
-//! history of the keys with enough events to matter; the math is the pure modules'.
+//! every few seconds. Per kind of key: the window's counts per key, read minute by minute in
+//! grouped slices (the background task keeps the settled minutes between scans, see
+//! [`super::minutes`]), then the history of the keys with enough events to matter; the math
+//! is the pure modules'.
 
 use std::collections::HashMap;
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use jiff::{SignedDuration, Timestamp};
 
 use super::baseline::{self, Baseline};
 use super::detect::{self, Thresholds};
+use super::minutes::MinuteCounts;
 use crate::clock::Clock;
-use crate::domain::{SurgeKey, SurgeKind};
+use crate::domain::{SurgeKey, SurgeKind, WindowCount};
 use crate::storage::Db;
-use crate::storage::surges::{Finding, Upserted, WindowCount};
+use crate::storage::surges::{Finding, Upserted};
+use crate::telemetry::metrics::Metrics;
 
 /// What the scan watches and when it warns.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -57,12 +62,24 @@ pub enum ScanError {
     },
 }
 
-/// How much of the window one read covers: at 1,000 events a second, 300,000 index entries.
-const SLICE: SignedDuration = SignedDuration::from_mins(5);
+/// Minutes of the window one read covers at most: at 1,000 events a second, 300,000 index
+/// entries.
+const SLICE_MINUTES: i64 = 5;
 
 /// Scans the window ending at `now` for every kind of key: raises a warning for each abnormal
-/// count, or updates the key's open or acknowledged warning.
+/// count, or updates the key's open or acknowledged warning. Reads the whole window.
 pub async fn scan(db: &Db, config: &SurgeConfig, now: Timestamp) -> Result<Scanned, ScanError> {
+    scan_keeping(db, config, now, &mut MinuteCounts::default()).await
+}
+
+/// [`scan`], taking the window's settled minutes from `kept` where an earlier scan read them
+/// and keeping those it reads for the next.
+pub async fn scan_keeping(
+    db: &Db,
+    config: &SurgeConfig,
+    now: Timestamp,
+    kept: &mut MinuteCounts,
+) -> Result<Scanned, ScanError> {
     let minutes = config.window_minutes.max(1);
     let start = now - SignedDuration::from_mins(i64::from(minutes));
     let parts = baseline::overlaps(start, now);
@@ -72,7 +89,7 @@ pub async fn scan(db: &Db, config: &SurgeConfig, now: Timestamp) -> Result<Scann
     let mut scanned = Scanned::default();
     for kind in SurgeKind::ALL {
         let name = kind.as_str();
-        let window = window_counts(db, kind, (start, now), min)
+        let window = window_counts(db, kind, (start, now), min, kept)
             .await
             .map_err(|source| ScanError::Window { kind: name, source })?;
         if window.is_empty() {
@@ -132,44 +149,39 @@ pub async fn scan(db: &Db, config: &SurgeConfig, now: Timestamp) -> Result<Scann
     Ok(scanned)
 }
 
-/// The window's counts per key of `kind`, for the keys with at least `min` events: read
-/// [`SLICE`] by slice and added up, in key order.
+/// The window's counts per key of `kind`, for the keys with at least `min` events, in key
+/// order.
 async fn window_counts(
     db: &Db,
     kind: SurgeKind,
-    (start, end): (Timestamp, Timestamp),
+    window: (Timestamp, Timestamp),
     min: u64,
+    kept: &mut MinuteCounts,
 ) -> anyhow::Result<Vec<WindowCount>> {
-    let mut totals: HashMap<SurgeKey, WindowCount> = HashMap::new();
-    for slice in baseline::slices(start, end, SLICE) {
-        for count in db.surge_slice_counts(kind, slice).await? {
-            match totals.get_mut(&count.key) {
-                Some(total) => {
-                    total.count += count.count;
-                    total.first_at = total.first_at.min(count.first_at);
-                    if count.street_code < total.street_code {
-                        total.street_code = count.street_code;
-                    }
-                }
-                None => {
-                    totals.insert(count.key.clone(), count);
-                }
-            }
-        }
-    }
-    let mut window: Vec<WindowCount> = totals.into_values().filter(|c| c.count >= min).collect();
-    window.sort_by(|a, b| (&a.key.code, &a.key.area).cmp(&(&b.key.code, &b.key.area)));
-    Ok(window)
+    let read = |slice| db.surge_minute_counts(kind, slice);
+    let counts = kept.count(kind, window, SLICE_MINUTES, read).await?;
+    Ok(counts.into_iter().filter(|c| c.count >= min).collect())
 }
 
-/// Scans every `every` (real time) at the clock's "now". A failed scan is logged and the next
-/// tick tries again: nothing is lost, the counts are in the events.
-pub async fn run(db: Db, config: SurgeConfig, clock: Clock, every: Duration) {
+/// Scans every `every` (real time) at the clock's "now", keeping the settled minutes between
+/// scans. A failed scan is logged and the next tick tries again: nothing is lost, the counts
+/// are in the events.
+pub async fn run(
+    db: Db,
+    config: SurgeConfig,
+    clock: Clock,
+    every: Duration,
+    metrics: Arc<Metrics>,
+) {
     let mut tick = tokio::time::interval(every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut kept = MinuteCounts::default();
     loop {
         tick.tick().await;
-        match scan(&db, &config, clock.now()).await {
+        let started = Instant::now();
+        let scanned = scan_keeping(&db, &config, clock.now(), &mut kept).await;
+        metrics.surges.record(started.elapsed(), &scanned);
+        match scanned {
             Ok(s) if s.raised + s.updated > 0 => {
                 tracing::info!(raised = s.raised, updated = s.updated, "surge scan")
             }

@@ -1,5 +1,5 @@
 //! The host's own counters for `/metrics`: HTTP requests by route, intake decisions, group
-//! commits and case timers. Recording is a few relaxed atomic additions: no allocation and no
+//! commits, case timers and surge scans. Recording is a few relaxed atomic additions: no allocation and no
 //! lock beyond a read lock to find a route's counters (taken and released without awaiting).
 //! Gauges that live in the database (scenario backlog, timers due, outbox) are counted when
 //! scraped, not here. The exposition is `crate::http::metrics`.
@@ -9,61 +9,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock, RwLock};
 use std::time::Duration;
 
+pub use super::histogram::{BATCH_BOUNDS, Histogram, TIME_BOUNDS_MICROS};
 use crate::cases::timers::Fired;
-
-/// Upper bounds of the time buckets, in microseconds (1-2-5 per decade, 100 µs to 10 s).
-pub const TIME_BOUNDS_MICROS: [u64; 16] = [
-    100, 200, 500, 1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000, 200_000, 500_000,
-    1_000_000, 2_000_000, 5_000_000, 10_000_000,
-];
-
-/// Upper bounds of the group-commit size buckets, in events.
-pub const BATCH_BOUNDS: [u64; 11] = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024];
-
-/// A fixed histogram of atomic counters.
-pub struct Histogram {
-    bounds: &'static [u64],
-    /// One per bound, and one more above them all.
-    counts: Box<[AtomicU64]>,
-    sum: AtomicU64,
-}
-
-impl Histogram {
-    pub fn new(bounds: &'static [u64]) -> Self {
-        Self {
-            bounds,
-            counts: (0..=bounds.len()).map(|_| AtomicU64::new(0)).collect(),
-            sum: AtomicU64::new(0),
-        }
-    }
-
-    pub fn observe(&self, value: u64) {
-        let bucket = self.bounds.partition_point(|&bound| bound < value);
-        self.counts[bucket].fetch_add(1, Ordering::Relaxed);
-        self.sum.fetch_add(value, Ordering::Relaxed);
-    }
-
-    pub fn observe_duration(&self, elapsed: Duration) {
-        self.observe(u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX));
-    }
-
-    /// `(upper bound, observations at or below it)` for each bound, then the `+Inf` count
-    /// and the sum.
-    pub fn snapshot(&self) -> (Vec<(u64, u64)>, u64, u64) {
-        let mut below = 0;
-        let buckets = self
-            .bounds
-            .iter()
-            .zip(self.counts.iter())
-            .map(|(&bound, n)| {
-                below += n.load(Ordering::Relaxed);
-                (bound, below)
-            })
-            .collect();
-        let total = below + self.counts[self.bounds.len()].load(Ordering::Relaxed);
-        (buckets, total, self.sum.load(Ordering::Relaxed))
-    }
-}
 
 /// The host's counters.
 pub struct Metrics {
@@ -71,6 +18,7 @@ pub struct Metrics {
     pub intake: IntakeMetrics,
     pub commits: CommitMetrics,
     pub timers: TimerMetrics,
+    pub surges: SurgeMetrics,
 }
 
 impl Default for Metrics {
@@ -86,6 +34,10 @@ impl Default for Metrics {
                 wal_busy: AtomicU64::new(0),
             },
             timers: TimerMetrics::default(),
+            surges: SurgeMetrics {
+                duration: Histogram::new(&TIME_BOUNDS_MICROS),
+                failed: AtomicU64::new(0),
+            },
         }
     }
 }
@@ -315,6 +267,22 @@ impl TimerMetrics {
             Err(_) => {
                 self.failed_scans.fetch_add(1, Ordering::Relaxed);
             }
+        }
+    }
+}
+
+/// This host's surge scans (预警监测).
+pub struct SurgeMetrics {
+    /// Time per scan, a failed one's included.
+    pub duration: Histogram,
+    pub failed: AtomicU64,
+}
+
+impl SurgeMetrics {
+    pub fn record<T, E>(&self, elapsed: Duration, outcome: &Result<T, E>) {
+        self.duration.observe_duration(elapsed);
+        if outcome.is_err() {
+            self.failed.fetch_add(1, Ordering::Relaxed);
         }
     }
 }

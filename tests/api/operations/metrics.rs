@@ -1,5 +1,5 @@
 //! The host's series in `/metrics`: requests by route template (never the raw path) and
-//! status, intake decisions, group commits, timers, the pool and the backlogs; valid text
+//! status, intake decisions, group commits, timers, surge scans, the pool and the backlogs; valid text
 //! (checked by the health tests' strict parser) and shown only to district-wide callers.
 
 use serde_json::json;
@@ -24,6 +24,7 @@ async fn requests_decisions_commits_and_backlogs_are_counted_by_route_template()
     let (status, _) = app.get("/no/such/page").await;
     assert_eq!(status, 404);
     app.platform.run_timers().await.unwrap();
+    app.platform.scan_surges().await.unwrap();
 
     let metrics = scrape(&app).await;
     let requests = "streetwise_http_requests_total";
@@ -86,6 +87,11 @@ async fn requests_decisions_commits_and_backlogs_are_counted_by_route_template()
     );
     assert!(metrics.value("streetwise_timer_scans_total", &[("outcome", "ok")]) >= 1.0);
     assert!(metrics.has("streetwise_timers_fired_total", &[("kind", "overdue")]));
+    assert!(metrics.value("streetwise_surge_scan_duration_seconds_count", &[]) >= 1.0);
+    assert_eq!(
+        metrics.value("streetwise_surge_scan_failures_total", &[]),
+        0.0
+    );
     assert!(metrics.value("streetwise_db_pool_connections", &[("state", "open")]) >= 1.0);
     assert!(metrics.value("streetwise_db_pool_max_connections", &[]) >= 1.0);
     assert_eq!(metrics.value("streetwise_timers_due", &[]), 0.0);

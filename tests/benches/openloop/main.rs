@@ -159,6 +159,8 @@ async fn main() -> anyhow::Result<()> {
         watch::mean_rss_mib(&samples, last - 60.0, last + 1.0),
         watch::rss_kib() as f64 / 1024.0
     );
+    let (scans, mean_ms) = watch::surge_scans(&app).await?;
+    println!("  surge scans: {scans}, {mean_ms:.1} ms each on average");
     // The machine may be shared: its load says how much of it the run had.
     println!("  load average at the end: {}", watch::load_average());
     check_scenarios_ran(&app, &summary).await?;

@@ -1,5 +1,5 @@
 //! What the host side watches while the load runs: the host process's resident memory and the
-//! scenario backlog its `/metrics` reports.
+//! scenario backlog and surge scans its `/metrics` reports.
 
 use streetwise_tests::{ADMIN_TOKEN, TestApp};
 
@@ -33,6 +33,22 @@ pub fn wal_mib(dir: &std::path::Path) -> f64 {
 
 /// The `streetwise_scenario_backlog` gauge, scraped like Prometheus would.
 pub async fn scenario_backlog(app: &TestApp) -> anyhow::Result<u64> {
+    Ok(series(app, "streetwise_scenario_backlog").await? as u64)
+}
+
+/// The host's surge scans so far: how many, and their mean time in milliseconds.
+pub async fn surge_scans(app: &TestApp) -> anyhow::Result<(u64, f64)> {
+    let name = "streetwise_surge_scan_duration_seconds";
+    let count = series(app, &format!("{name}_count")).await?;
+    let sum = series(app, &format!("{name}_sum")).await?;
+    Ok((
+        count as u64,
+        if count > 0.0 { sum / count * 1e3 } else { 0.0 },
+    ))
+}
+
+/// One unlabelled series of `/metrics`, scraped like Prometheus would.
+async fn series(app: &TestApp, name: &str) -> anyhow::Result<f64> {
     let text = app
         .client
         .get(format!("{}/metrics", app.address))
@@ -43,8 +59,8 @@ pub async fn scenario_backlog(app: &TestApp) -> anyhow::Result<u64> {
         .text()
         .await?;
     text.lines()
-        .find_map(|l| l.strip_prefix("streetwise_scenario_backlog "))
-        .ok_or_else(|| anyhow::anyhow!("no streetwise_scenario_backlog in /metrics"))?
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' '))
+        .ok_or_else(|| anyhow::anyhow!("no {name} in /metrics"))?
         .trim()
         .parse()
         .map_err(Into::into)

@@ -1,5 +1,5 @@
 //! The host's series in `/metrics` (beside the plugins'): HTTP requests, intake decisions,
-//! group commits, case timers, the database pool, and the backlogs counted in the database
+//! group commits, case timers, surge scans, the database pool, and the backlogs counted in the database
 //! when scraped (a few index counts in one round trip, bounded by a timeout: a scrape that
 //! cannot reach the database leaves those series out and logs why).
 
@@ -135,6 +135,29 @@ pub(super) async fn render(out: &mut String, platform: &Platform) {
     let ok_scans = timers.scans.load(Ordering::Relaxed) - failed_scans;
     line(out, scans, &[("outcome", "ok")], ok_scans);
     line(out, scans, &[("outcome", "failed")], failed_scans);
+
+    let surges = &metrics.surges;
+    let scan_time = "streetwise_surge_scan_duration_seconds";
+    family(
+        out,
+        scan_time,
+        "histogram",
+        "Time per surge scan (预警监测) of this host, a failed one's included.",
+    );
+    seconds(out, scan_time, &[], &surges.duration);
+    let failed_surges = "streetwise_surge_scan_failures_total";
+    family(
+        out,
+        failed_surges,
+        "counter",
+        "Surge scans that failed (tried again at the next tick).",
+    );
+    line::<_, &str>(
+        out,
+        failed_surges,
+        &[],
+        surges.failed.load(Ordering::Relaxed),
+    );
 
     let pool = platform.db().pool_use();
     let connections = "streetwise_db_pool_connections";
