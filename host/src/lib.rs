@@ -27,6 +27,11 @@
 //!   [`examples`]: the example plugins deployed at start, into streets without their own.
 //! - [`devkit`]: `streetwise plugin new|test|deploy` for street teams writing plugins.
 
+/// The allocator every binary that runs the host declares (`#[global_allocator]`): jemalloc,
+/// which returns freed memory to the system a few seconds after a burst, so the host's
+/// resident memory follows its load instead of keeping its highest point as glibc's does.
+pub use tikv_jemallocator::Jemalloc as Allocator;
+
 pub mod app;
 pub mod auth;
 pub mod base_data;

@@ -23,6 +23,10 @@ use streetwise::Settings;
 use streetwise_tests::{ADMIN_TOKEN, TestApp, temp_dir, test_settings, trace_step};
 use watch::Sample;
 
+/// The production binary's allocator, so the host here holds memory as it does there.
+#[global_allocator]
+static ALLOCATOR: streetwise::Allocator = streetwise::Allocator;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let rate = env("STREETWISE_BENCH_RATE", 1_000);

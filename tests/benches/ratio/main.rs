@@ -17,6 +17,10 @@ use streetwise_tests::{ADMIN_TOKEN, TestApp, temp_dir, test_settings};
 
 const BODY: &str = r#"{"source": "hotline", "description": "小区后面巷子里有人摆摊占道经营", "location": {"street": "坂田", "community": "新雪"}}"#;
 
+/// The production binary's allocator, so the host here holds memory as it does there.
+#[global_allocator]
+static ALLOCATOR: streetwise::Allocator = streetwise::Allocator;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let secs = env("STREETWISE_BENCH_SECS", 20);
