@@ -245,14 +245,14 @@ async fn commit(db: &Db, records: &[&EventRecord]) -> anyhow::Result<HashMap<Str
             *workloads.entry(assignee.id.clone()).or_insert(0) += 1;
         }
     }
-    crate::storage::adjust_workloads(&mut tx, &workloads).await?;
+    crate::storage::adjust_workloads(&mut tx, db.backend(), &workloads).await?;
     // Channels are told of what they submitted, in the same transaction.
     let notices: Vec<_> = records
         .iter()
         .filter(|r| stored.contains_key(&r.event.id))
         .flat_map(|r| outbox::intake_notices(r))
         .collect();
-    outbox::enqueue(&mut tx, &notices, jiff::Timestamp::now()).await?;
+    outbox::enqueue(&mut tx, db.backend(), &notices, jiff::Timestamp::now()).await?;
     tx.commit().await?;
     Ok(stored)
 }

@@ -7,7 +7,7 @@ use jiff::Timestamp;
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
-use super::{Backend, Db, chunks, from_millis, millis};
+use super::{Backend, Db, chunks, from_millis, millis, parameter, placeholders_after};
 use crate::domain::{Change, Delivery, DeliveryState, EventRecord, Notice, NoticeFacts, Status};
 use crate::lifecycle::Entry;
 
@@ -75,6 +75,7 @@ pub(crate) struct Told<'a> {
 /// its `source` and `external_id`.
 pub(crate) async fn tell_channel(
     tx: &mut Transaction<'_, Any>,
+    backend: Backend,
     case: &AnyRow,
     entry: &Entry,
     told: Told<'_>,
@@ -91,13 +92,14 @@ pub(crate) async fn tell_channel(
         merged_into: told.merged_into,
     };
     let notice = Notice::new(notice_id(), told.change, &facts);
-    enqueue(tx, &[notice], Timestamp::now()).await
+    enqueue(tx, backend, &[notice], Timestamp::now()).await
 }
 
 /// Writes, inside the transaction that closes case `main`, the notices of the reports merged
 /// into it: their reporters are told through their own channels that it is over.
 pub(crate) async fn tell_merged(
     tx: &mut Transaction<'_, Any>,
+    backend: Backend,
     main: &str,
     entry: &Entry,
     unit: &str,
@@ -122,7 +124,7 @@ pub(crate) async fn tell_merged(
         };
         notices.push(Notice::new(notice_id(), Change::Closed, &facts));
     }
-    enqueue(tx, &notices, Timestamp::now()).await
+    enqueue(tx, backend, &notices, Timestamp::now()).await
 }
 
 /// A new notice's id.
@@ -134,6 +136,7 @@ pub(crate) fn notice_id() -> String {
 /// channel (a disabled one's wait until it is enabled), none when the channel has none.
 pub(crate) async fn enqueue(
     tx: &mut Transaction<'_, Any>,
+    backend: Backend,
     notices: &[Notice],
     now: Timestamp,
 ) -> anyhow::Result<()> {
@@ -141,37 +144,27 @@ pub(crate) async fn enqueue(
         return Ok(());
     }
     for chunk in chunks(notices, NOTICES_PER_STATEMENT) {
-        let values = (0..chunk.len())
-            .map(|i| {
-                let p = 3 + i * 5;
-                format!(
-                    "(${}, ${}, ${}, ${}, ${}, {i})",
-                    p,
-                    p + 1,
-                    p + 2,
-                    p + 3,
-                    p + 4
-                )
-            })
-            .collect::<Vec<_>>()
-            .join(", ");
         // VALUES columns are column1.. on both databases; column6 keeps the notices' order.
         let sql = format!(
             "insert into outbox (webhook_id, event_id, notice_id, change, body, created_at, \
-             next_at) select w.id, v.column1, v.column2, v.column3, v.column4, $1, $2 \
-             from (values {values}) as v join webhooks w on w.source = v.column5 \
-             order by v.column6, w.id"
+             next_at) select w.id, v.column1, v.column2, v.column3, v.column4, {}, {} \
+             from (values {}) as v join webhooks w on w.source = v.column5 \
+             order by v.column6, w.id",
+            parameter(backend, 1),
+            parameter(backend, 2),
+            placeholders_after(backend, 2, chunk.len(), 6)
         );
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(millis(now))
             .bind(millis(now));
-        for notice in chunk {
+        for (position, notice) in (0_i64..).zip(chunk) {
             query = query
                 .bind(&notice.event_id)
                 .bind(&notice.id)
                 .bind(notice.change.as_str())
                 .bind(serde_json::to_string(notice)?)
-                .bind(notice.source.as_str());
+                .bind(notice.source.as_str())
+                .bind(position);
         }
         query.execute(&mut **tx).await?;
     }

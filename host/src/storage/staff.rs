@@ -50,18 +50,16 @@ impl Db {
 /// counter the other waits for, and PostgreSQL would abort one of the commits as a deadlock.
 pub(crate) async fn adjust_workloads(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    backend: Backend,
     deltas: &HashMap<String, i64>,
 ) -> anyhow::Result<()> {
     let mut deltas: Vec<(&String, &i64)> = deltas.iter().filter(|(_, d)| **d != 0).collect();
     deltas.sort_unstable_by_key(|(id, _)| *id);
     for chunk in chunks(&deltas, 256) {
-        let values = (0..chunk.len())
-            .map(|i| format!("(${}, ${})", 2 * i + 1, 2 * i + 2))
-            .collect::<Vec<_>>()
-            .join(", ");
         let sql = format!(
-            "insert into staff_workloads (staff_id, open_cases) values {values} \
-             on conflict (staff_id) do update set open_cases = staff_workloads.open_cases + excluded.open_cases"
+            "insert into staff_workloads (staff_id, open_cases) values {} \
+             on conflict (staff_id) do update set open_cases = staff_workloads.open_cases + excluded.open_cases",
+            placeholders(backend, chunk.len(), 2)
         );
         let mut q = sqlx::query(AssertSqlSafe(sql));
         for (id, delta) in chunk {

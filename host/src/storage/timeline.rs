@@ -270,7 +270,7 @@ impl Db {
         {
             *workloads.entry(old.clone()).or_insert(0) -= 1;
         }
-        super::staff::adjust_workloads(&mut tx, &workloads).await?;
+        super::staff::adjust_workloads(&mut tx, self.backend(), &workloads).await?;
         let tail = sqlx::query(sqlx::AssertSqlSafe(format!(
             "select {ENTRY_COLUMNS} from case_timeline where event_id = $1 \
              order by seq desc limit 1"
@@ -329,10 +329,10 @@ impl Db {
                 unit: &dispatch.handling_unit.name,
                 merged_into,
             };
-            super::outbox::tell_channel(&mut tx, &row, &entry, told).await?;
+            super::outbox::tell_channel(&mut tx, self.backend(), &row, &entry, told).await?;
             if change == Change::Closed {
                 let unit = &dispatch.handling_unit.name;
-                super::outbox::tell_merged(&mut tx, event_id, &entry, unit).await?;
+                super::outbox::tell_merged(&mut tx, self.backend(), event_id, &entry, unit).await?;
             }
         }
         tx.commit().await?;
