@@ -5,6 +5,7 @@ use super::Platform;
 use crate::domain::{Principal, SurgeChange, SurgeWarning};
 use crate::storage::audit::AuditEntry;
 use crate::storage::surges::SurgeChangeError;
+use crate::surge::minutes::MinuteCounts;
 use crate::surge::{ScanError, Scanned, SurgeConfig, scan};
 
 impl Platform {
@@ -13,13 +14,12 @@ impl Platform {
         &self.surges
     }
 
-    /// Scans the window ending now: raises warnings for abnormal counts, updates the open or
-    /// acknowledged ones whose surge goes on.
+    /// Scans the window ending now, read whole: raises warnings for abnormal counts, updates
+    /// the open or acknowledged ones whose surge goes on.
     pub async fn scan_surges(&self) -> Result<Scanned, ScanError> {
-        let started = std::time::Instant::now();
-        let scanned = scan::scan(self.db(), &self.surges, self.pipeline.clock.now()).await;
-        self.metrics().surges.record(started.elapsed(), &scanned);
-        scanned
+        let now = self.pipeline.clock.now();
+        let whole = &mut MinuteCounts::default();
+        scan::scan(self.db(), &self.surges, now, whole, &self.metrics().surges).await
     }
 
     /// Acknowledges or closes warning `id` as `by`, now, with `audit` in the same transaction.

@@ -69,9 +69,9 @@ impl Db {
         (from, to): (Timestamp, Timestamp),
     ) -> anyhow::Result<Vec<(SurgeKey, u64)>> {
         let (code, area) = columns(kind);
+        let backend = self.backend();
         let mut counts = Vec::new();
         for chunk in chunks(keys, KEYS_PER_STATEMENT) {
-            let backend = self.backend();
             let sql = format!(
                 "select {code} as code, {area} as area, count(*) as n from events \
                  where received_at >= {} and received_at < {} \

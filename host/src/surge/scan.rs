@@ -17,7 +17,7 @@ use crate::clock::Clock;
 use crate::domain::{SurgeKey, SurgeKind, WindowCount};
 use crate::storage::Db;
 use crate::storage::surges::{Finding, Upserted};
-use crate::telemetry::metrics::Metrics;
+use crate::telemetry::metrics::{Metrics, SurgeMetrics};
 
 /// What the scan watches and when it warns.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -67,14 +67,23 @@ pub enum ScanError {
 const SLICE_MINUTES: i64 = 5;
 
 /// Scans the window ending at `now` for every kind of key: raises a warning for each abnormal
-/// count, or updates the key's open or acknowledged warning. Reads the whole window.
-pub async fn scan(db: &Db, config: &SurgeConfig, now: Timestamp) -> Result<Scanned, ScanError> {
-    scan_keeping(db, config, now, &mut MinuteCounts::default()).await
+/// count, or updates the key's open or acknowledged warning. Takes the window's settled
+/// minutes from `kept` where an earlier scan read them (an empty one reads the whole window)
+/// and keeps those it reads for the next; records its time and outcome in `metrics`.
+pub async fn scan(
+    db: &Db,
+    config: &SurgeConfig,
+    now: Timestamp,
+    kept: &mut MinuteCounts,
+    metrics: &SurgeMetrics,
+) -> Result<Scanned, ScanError> {
+    let started = Instant::now();
+    let scanned = scan_window(db, config, now, kept).await;
+    metrics.record(started.elapsed(), &scanned);
+    scanned
 }
 
-/// [`scan`], taking the window's settled minutes from `kept` where an earlier scan read them
-/// and keeping those it reads for the next.
-pub async fn scan_keeping(
+async fn scan_window(
     db: &Db,
     config: &SurgeConfig,
     now: Timestamp,
@@ -178,10 +187,7 @@ pub async fn run(
     let mut kept = MinuteCounts::default();
     loop {
         tick.tick().await;
-        let started = Instant::now();
-        let scanned = scan_keeping(&db, &config, clock.now(), &mut kept).await;
-        metrics.surges.record(started.elapsed(), &scanned);
-        match scanned {
+        match scan(&db, &config, clock.now(), &mut kept, &metrics.surges).await {
             Ok(s) if s.raised + s.updated > 0 => {
                 tracing::info!(raised = s.raised, updated = s.updated, "surge scan")
             }

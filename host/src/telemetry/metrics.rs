@@ -1,6 +1,7 @@
 //! The host's own counters for `/metrics`: HTTP requests by route, intake decisions, group
-//! commits, case timers and surge scans. Recording is a few relaxed atomic additions: no allocation and no
-//! lock beyond a read lock to find a route's counters (taken and released without awaiting).
+//! commits, case timers and surge scans. Recording is a few relaxed atomic additions: no
+//! allocation and no lock beyond a read lock to find a route's counters (taken and released
+//! without awaiting).
 //! Gauges that live in the database (scenario backlog, timers due, outbox) are counted when
 //! scraped, not here. The exposition is `crate::http::metrics`.
 

@@ -1,7 +1,7 @@
 //! The host's series in `/metrics` (beside the plugins'): HTTP requests, intake decisions,
-//! group commits, case timers, surge scans, the database pool, and the backlogs counted in the database
-//! when scraped (a few index counts in one round trip, bounded by a timeout: a scrape that
-//! cannot reach the database leaves those series out and logs why).
+//! group commits, case timers, surge scans, the database pool, and the backlogs counted in
+//! the database when scraped (a few index counts in one round trip, bounded by a timeout: a
+//! scrape that cannot reach the database leaves those series out and logs why).
 
 use std::sync::atomic::Ordering;
 use std::time::Duration;
