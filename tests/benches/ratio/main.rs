@@ -3,7 +3,9 @@
 //! router plugin, deadline, assignment, stored durably before its answer) and a bare axum +
 //! SQLite group-commit server doing only the storing, each loaded by wrk (a separate process)
 //! with the same requests. Prints the rates, the ratios and wrk's latency percentiles: the host
-//! twice, answering with the whole record and (`Prefer: return=minimal`) with a receipt.
+//! three times, answering the bootstrap admin with the whole record and (`Prefer:
+//! return=minimal`) with a receipt, then a channel's token (checked against the database on
+//! every request, as a hotline gateway's is) with a receipt.
 //!
 //! `cargo bench -p streetwise-tests --bench intake_ratio` (plugins built first; Debian's `wrk`
 //! installed). `STREETWISE_BENCH_SECS` (default 20) and `STREETWISE_BENCH_CONNECTIONS`
@@ -26,19 +28,12 @@ async fn main() -> anyhow::Result<()> {
     let secs = env("STREETWISE_BENCH_SECS", 20);
     let connections = env("STREETWISE_BENCH_CONNECTIONS", 64);
     let dir = temp_dir("bench-ratio");
+    // The bootstrap admin's token (checked without a read), and the same request from a
+    // channel that wants only the receipt.
     let script = dir.join("post.lua");
-    let post = format!(
-        "wrk.method = \"POST\"\nwrk.body = [[{BODY}]]\n\
-         wrk.headers[\"Content-Type\"] = \"application/json\"\n\
-         wrk.headers[\"Authorization\"] = \"Bearer {ADMIN_TOKEN}\"\n"
-    );
-    std::fs::write(&script, &post)?;
-    // The same request from a channel that wants only the receipt.
+    std::fs::write(&script, post_script(ADMIN_TOKEN, false))?;
     let minimal = dir.join("post-minimal.lua");
-    std::fs::write(
-        &minimal,
-        format!("{post}wrk.headers[\"Prefer\"] = \"return=minimal\"\n"),
-    )?;
+    std::fs::write(&minimal, post_script(ADMIN_TOKEN, true))?;
 
     let bare = bare::start(&dir).await?;
     let mut settings = test_settings(&dir);
@@ -46,6 +41,9 @@ async fn main() -> anyhow::Result<()> {
     let app = TestApp::spawn_with(settings).await;
     app.deploy("bantian", "classifier", "buji_classifier").await;
     app.deploy("bantian", "road-router", "bantian_router").await;
+    // What a channel (the 12345 hotline's gateway) sends: its own token, a receipt wanted.
+    let channel = dir.join("post-channel.lua");
+    std::fs::write(&channel, post_script(&channel_token(&app).await?, true))?;
     let probe = app.submit(serde_json::from_str(BODY)?).await;
     let steps: Vec<&str> = probe["trace"]
         .as_array()
@@ -71,11 +69,14 @@ async fn main() -> anyhow::Result<()> {
     println!("  streetwise (2 plugins per event), the whole record: {host}");
     let receipt = wrk(&app.address, &minimal, connections, secs)?;
     println!("  streetwise, Prefer: return=minimal (a receipt): {receipt}");
+    let as_channel = wrk(&app.address, &channel, connections, secs)?;
+    println!("  streetwise, a channel's token and a receipt: {as_channel}");
     if let Some(baseline) = &baseline {
         println!(
-            "  ratio: {:.2} (whole record), {:.2} (receipt)",
+            "  ratio: {:.2} (whole record), {:.2} (receipt), {:.2} (a channel's token)",
             host.rate / baseline.rate,
-            receipt.rate / baseline.rate
+            receipt.rate / baseline.rate,
+            as_channel.rate / baseline.rate
         );
     }
     let (_, health) = app
@@ -90,6 +91,43 @@ async fn main() -> anyhow::Result<()> {
     }
     app.stop().await;
     Ok(())
+}
+
+/// wrk's script for the bench appeal sent with `token`, asking for a receipt when `minimal`.
+fn post_script(token: &str, minimal: bool) -> String {
+    let prefer = if minimal {
+        "wrk.headers[\"Prefer\"] = \"return=minimal\"\n"
+    } else {
+        ""
+    };
+    format!(
+        "wrk.method = \"POST\"\nwrk.body = [[{BODY}]]\n\
+         wrk.headers[\"Content-Type\"] = \"application/json\"\n\
+         wrk.headers[\"Authorization\"] = \"Bearer {token}\"\n{prefer}"
+    )
+}
+
+/// A `channel` token for the hotline, made through the API as district IT makes one.
+async fn channel_token(app: &TestApp) -> anyhow::Result<String> {
+    let response = app
+        .client
+        .post(format!("{}/api/v1/tokens", app.address))
+        .bearer_auth(ADMIN_TOKEN)
+        .json(&serde_json::json!({
+            "scope": "channel", "label": "12345 热线", "sources": ["hotline"]
+        }))
+        .send()
+        .await?;
+    anyhow::ensure!(
+        response.status().is_success(),
+        "token: {}",
+        response.status()
+    );
+    let token: serde_json::Value = response.json().await?;
+    token["token"]
+        .as_str()
+        .map(str::to_string)
+        .ok_or_else(|| anyhow::anyhow!("no token in {token}"))
 }
 
 /// What wrk measured.
