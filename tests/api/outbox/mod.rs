@@ -32,20 +32,6 @@ async fn fast_app() -> TestApp {
     TestApp::spawn_with(settings).await
 }
 
-/// A `channel` token for these sources, made through the API.
-async fn channel_token(app: &TestApp, sources: &[&str]) -> String {
-    let (status, token) = call(
-        app,
-        ADMIN_TOKEN,
-        "POST",
-        "/api/v1/tokens",
-        Some(json!({"scope": "channel", "label": "12345 热线", "sources": sources})),
-    )
-    .await;
-    assert_eq!(status, StatusCode::CREATED, "{token}");
-    token["token"].as_str().unwrap().to_string()
-}
-
 pub(crate) async fn call(
     app: &TestApp,
     token: &str,
@@ -103,7 +89,7 @@ async fn a_channel_hears_of_each_step_of_its_case_signed_and_in_order_through_fa
     let app = fast_app().await;
     let receiver = Receiver::start().await;
     receiver.fail_first(2);
-    let channel = channel_token(&app, &["hotline"]).await;
+    let channel = app.channel_token(&["hotline"]).await;
     register(&app, &channel, "hotline", &receiver).await;
 
     // Another channel's event is nobody's notice here.
@@ -189,8 +175,8 @@ async fn a_channel_hears_of_each_step_of_its_case_signed_and_in_order_through_fa
 async fn webhooks_are_their_channels_and_district_its_to_manage() {
     let app = fast_app().await;
     let receiver = Receiver::start().await;
-    let hotline = channel_token(&app, &["hotline"]).await;
-    let web = channel_token(&app, &["web"]).await;
+    let hotline = app.channel_token(&["hotline"]).await;
+    let web = app.channel_token(&["web"]).await;
     let hook = register(&app, &hotline, "hotline", &receiver).await;
     let path = format!("/api/v1/webhooks/{}", hook["id"].as_str().unwrap());
     assert_eq!(hook["active"], true);

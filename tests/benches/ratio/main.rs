@@ -28,8 +28,8 @@ async fn main() -> anyhow::Result<()> {
     let secs = env("STREETWISE_BENCH_SECS", 20);
     let connections = env("STREETWISE_BENCH_CONNECTIONS", 64);
     let dir = temp_dir("bench-ratio");
-    // The bootstrap admin's token (checked without a read), and the same request from a
-    // channel that wants only the receipt.
+    // The bootstrap admin's token (checked without a read): the whole record, and the same
+    // request asking only for the receipt.
     let script = dir.join("post.lua");
     std::fs::write(&script, post_script(ADMIN_TOKEN, false))?;
     let minimal = dir.join("post-minimal.lua");
@@ -43,7 +43,10 @@ async fn main() -> anyhow::Result<()> {
     app.deploy("bantian", "road-router", "bantian_router").await;
     // What a channel (the 12345 hotline's gateway) sends: its own token, a receipt wanted.
     let channel = dir.join("post-channel.lua");
-    std::fs::write(&channel, post_script(&channel_token(&app).await?, true))?;
+    std::fs::write(
+        &channel,
+        post_script(&app.channel_token(&["hotline"]).await, true),
+    )?;
     let probe = app.submit(serde_json::from_str(BODY)?).await;
     let steps: Vec<&str> = probe["trace"]
         .as_array()
@@ -105,29 +108,6 @@ fn post_script(token: &str, minimal: bool) -> String {
          wrk.headers[\"Content-Type\"] = \"application/json\"\n\
          wrk.headers[\"Authorization\"] = \"Bearer {token}\"\n{prefer}"
     )
-}
-
-/// A `channel` token for the hotline, made through the API as district IT makes one.
-async fn channel_token(app: &TestApp) -> anyhow::Result<String> {
-    let response = app
-        .client
-        .post(format!("{}/api/v1/tokens", app.address))
-        .bearer_auth(ADMIN_TOKEN)
-        .json(&serde_json::json!({
-            "scope": "channel", "label": "12345 热线", "sources": ["hotline"]
-        }))
-        .send()
-        .await?;
-    anyhow::ensure!(
-        response.status().is_success(),
-        "token: {}",
-        response.status()
-    );
-    let token: serde_json::Value = response.json().await?;
-    token["token"]
-        .as_str()
-        .map(str::to_string)
-        .ok_or_else(|| anyhow::anyhow!("no token in {token}"))
 }
 
 /// What wrk measured.
